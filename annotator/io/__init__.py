@@ -1,0 +1,161 @@
+"""Reading and writing projects: VIA, COCO, labelme and the native project file.
+
+Formats are found in small registries (format name -> reader / writer) rather
+than branches scattered through the app.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from ..model import ImageRecord, Project
+from .errors import FormatError, ReadResult
+from .images import IMAGE_SUFFIXES, list_images
+from .jsonfile import read_json
+from .native import PROJECT_FILENAME, is_native, load_project, save_project
+from .via import looks_like_via, read_via, write_via_annotations, write_via_project
+
+__all__ = ["fill_image_sizes", "FormatError", "ReadResult", "open_path", "read_file", "save_project", "export", "WRITERS",
+           "project_from_folder", "load_project", "PROJECT_FILENAME"]
+
+
+def _write_coco(project: Project, path) -> None:
+    from .coco import write_coco  # imported lazily: pycocotools is slow to import
+
+    write_coco(project, path)
+
+
+WRITERS: dict[str, Callable[[Project, Path], None]] = {
+    "via-project": write_via_project,
+    "via": write_via_annotations,
+    "coco": _write_coco,
+}
+
+
+def export(project: Project, path, fmt: str) -> None:
+    """Write `project` to `path` as `fmt` (one of WRITERS)."""
+    try:
+        writer = WRITERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(WRITERS)}") from None
+    writer(project, Path(path))
+
+
+def detect_format(data) -> str:
+    """The format of parsed JSON: polymask, via-project, via, coco or labelme."""
+    if is_native(data):
+        return "polymask"
+    if looks_like_via(data):
+        return "via-project" if "_via_img_metadata" in data else "via"
+    from .coco import looks_like_coco
+    from .labelme import looks_like_labelme
+
+    if looks_like_coco(data):
+        return "coco"
+    if looks_like_labelme(data):
+        return "labelme"
+    return "unknown"
+
+
+def read_file(path, images=None, class_attribute: str | None = None) -> ReadResult:
+    """Read any supported annotation file. `images` is the image folder (default: beside the file)."""
+    path = Path(path)
+    if path.is_dir():
+        return open_folder(path)
+    data = read_json(path)
+    fmt = detect_format(data)
+    image_root = Path(images) if images else path.parent
+    if fmt == "polymask":
+        return load_project(path)
+    if fmt in ("via", "via-project"):
+        result = read_via(data, path, class_attribute)
+    elif fmt == "coco":
+        from .coco import read_coco
+
+        result = read_coco(data, image_root, source=path)
+    elif fmt == "labelme":
+        from .labelme import read_labelme
+
+        result = read_labelme(path)
+    else:
+        kind = type(data).__name__
+        raise FormatError(path, f"is not a VIA, COCO or labelme file (top level is a JSON {kind} "
+                                "without the keys those formats use)")
+    result.project.image_root = image_root if fmt != "labelme" else result.project.image_root or path.parent
+    _fill_file_sizes(result.project)
+    return result
+
+
+def _fill_file_sizes(project: Project) -> None:
+    """VIA keys images by name + byte size; learn sizes we don't have from the files."""
+    for im in project.images:
+        if im.size < 0 and project.image_root is not None:
+            try:
+                im.size = os.stat(Path(project.image_root) / im.filename).st_size
+            except OSError:
+                pass
+
+
+def project_from_folder(folder) -> Project:
+    """A new project over every image below `folder`; sizes are read lazily by the viewer."""
+    folder = Path(folder)
+    images = []
+    for rel in list_images(folder):
+        try:
+            size = os.stat(folder / rel).st_size
+        except OSError:
+            size = -1
+        images.append(ImageRecord(filename=rel, size=size))
+    return Project(images=images, path=folder / PROJECT_FILENAME, image_root=folder)
+
+
+def open_folder(folder) -> ReadResult:
+    """A folder opens its project file if it has one, else starts one over its images;
+    images added to the folder since are appended."""
+    folder = Path(folder)
+    project_file = folder / PROJECT_FILENAME
+    if not project_file.exists():
+        project = project_from_folder(folder)
+        if not project.images:
+            kinds = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))
+            raise FormatError(folder, f"holds no images (looked for {kinds})")
+        return ReadResult(project, "folder")
+    result = load_project(project_file)
+    known = {im.filename for im in result.project.images}
+    for im in project_from_folder(result.project.image_root or folder).images:
+        if im.filename not in known:
+            result.project.images.append(im)
+    return result
+
+
+def open_path(path, images=None, class_attribute: str | None = None) -> ReadResult:
+    """What the window and CLI open: a folder, a project file, or any annotation file."""
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(path, "does not exist")
+    return read_file(path, images, class_attribute)
+
+
+def fill_image_sizes(project: Project, only_missing: bool = True) -> list:
+    """Read width/height (as displayed, after EXIF) of images that lack them.
+
+    Returns Problems for images that are missing or unreadable.
+    """
+    from ..model import Problem
+    from ..model.validation import MISSING_IMAGE, UNREADABLE_IMAGE
+    from .images import ImageReadError, displayed_size
+
+    problems = []
+    for im in project.images:
+        if only_missing and im.width is not None and im.height is not None:
+            continue
+        path = project.image_path(im)
+        if not path.exists():
+            problems.append(Problem(MISSING_IMAGE, f"image file not found at {path}", im.filename))
+            continue
+        try:
+            im.width, im.height = displayed_size(path)
+        except ImageReadError as exc:
+            problems.append(Problem(UNREADABLE_IMAGE, str(exc).split(": ", 1)[-1], im.filename))
+    return problems

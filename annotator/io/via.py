@@ -1,0 +1,292 @@
+"""VGG Image Annotator (VIA) files: 1.x annotations, 2.x annotations-only and 2.x projects.
+
+VIA 1.x keeps an image's regions in a dict keyed "0", "1", ...; 2.x in a list.
+A 2.x project wraps the same image metadata with `_via_settings`,
+`_via_attributes` (the attribute definitions, where the classes live),
+`_via_data_format_version` and `_via_image_id_list`. Everything we do not
+understand is kept and written back.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from ..model import SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region
+from ..model.shapes import Circle, Ellipse, PathShape, Point, Rect, Shape
+from ..model.validation import BAD_REGION, shape_problems
+from .errors import FormatError, ReadResult
+
+PROJECT_KEYS = ("_via_settings", "_via_img_metadata", "_via_attributes")
+VIA_VERSION = "2.0.12"
+_IMAGE_KEYS = {"filename", "size", "regions", "file_attributes"}
+_REGION_KEYS = {"shape_attributes", "region_attributes"}
+# Keys of each VIA shape, in the order VIA writes them.
+_SHAPE_FIELDS = {
+    "rect": ("x", "y", "width", "height"),
+    "circle": ("cx", "cy", "r"),
+    "ellipse": ("cx", "cy", "rx", "ry"),
+    "point": ("cx", "cy"),
+}
+
+
+class _BadRegion(ValueError):
+    pass
+
+
+# ---- detection ------------------------------------------------------------------
+def is_via_project(data: Any) -> bool:
+    return isinstance(data, dict) and "_via_img_metadata" in data
+
+
+def looks_like_via(data: Any) -> bool:
+    """A VIA project, or a dict of image entries each with `filename` and `regions`."""
+    if is_via_project(data):
+        return True
+    if not isinstance(data, dict) or not data:
+        return False
+    return all(isinstance(v, dict) and "filename" in v and "regions" in v for v in data.values())
+
+
+# ---- reading ----------------------------------------------------------------------
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _BadRegion(f"{what} is not a number ({value!r})")
+    if not math.isfinite(value):
+        raise _BadRegion(f"{what} is not a finite number ({value!r})")
+    return float(value)
+
+
+def shape_from_via(attrs: Any) -> Shape:
+    """One `shape_attributes` dict as a Shape; raises _BadRegion with the reason."""
+    if not isinstance(attrs, dict):
+        raise _BadRegion("shape_attributes is not an object")
+    name = attrs.get("name")
+    if name not in SHAPE_TYPES:
+        raise _BadRegion(f"unknown shape {name!r} (expected one of {', '.join(SHAPE_TYPES)})")
+    if name in ("polygon", "polyline"):
+        xs, ys = attrs.get("all_points_x"), attrs.get("all_points_y")
+        if not isinstance(xs, list) or not isinstance(ys, list):
+            raise _BadRegion(f"{name} needs the lists all_points_x and all_points_y")
+        if len(xs) != len(ys):
+            raise _BadRegion(f"all_points_x has {len(xs)} values but all_points_y has {len(ys)}")
+        xs = tuple(_number(v, f"all_points_x[{i}]") for i, v in enumerate(xs))
+        ys = tuple(_number(v, f"all_points_y[{i}]") for i, v in enumerate(ys))
+        return SHAPE_TYPES[name](xs, ys)
+    fields = _SHAPE_FIELDS[name]
+    missing = [f for f in fields if f not in attrs]
+    if missing:
+        raise _BadRegion(f"{name} is missing {', '.join(missing)}")
+    values = [_number(attrs[f], f) for f in fields]
+    if name == "ellipse":
+        theta = _number(attrs.get("theta", 0), "theta")
+        return Ellipse(*values, theta=theta)
+    return SHAPE_TYPES[name](*values)
+
+
+def _num_out(v: float):
+    """VIA writes whole numbers as ints; keeping that makes round trips exact."""
+    return int(v) if float(v).is_integer() else v
+
+
+def shape_to_via(shape: Shape) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": shape.name}
+    if isinstance(shape, PathShape):
+        out["all_points_x"] = [_num_out(x) for x in shape.xs]
+        out["all_points_y"] = [_num_out(y) for y in shape.ys]
+    elif isinstance(shape, Ellipse):
+        out.update(cx=_num_out(shape.cx), cy=_num_out(shape.cy), rx=_num_out(shape.rx), ry=_num_out(shape.ry))
+        if shape.theta:
+            out["theta"] = shape.theta
+    else:
+        for f in _SHAPE_FIELDS[shape.name]:
+            out[f] = _num_out(getattr(shape, f))
+    return out
+
+
+def _attribute_def(name: str, raw: Any) -> AttributeDef:
+    if not isinstance(raw, dict):
+        raw = {}
+    known = {"type", "description", "options", "default_options", "default_value"}
+    options = raw.get("options") if isinstance(raw.get("options"), dict) else {}
+    defaults = raw.get("default_options") if isinstance(raw.get("default_options"), dict) else {}
+    return AttributeDef(
+        name=name, type=str(raw.get("type", "text")), description=str(raw.get("description", "")),
+        options={str(k): str(v) for k, v in options.items()},
+        default_options={str(k): bool(v) for k, v in defaults.items()},
+        default_value=str(raw.get("default_value", "")),
+        extra={k: v for k, v in raw.items() if k not in known},
+    )
+
+
+def _infer_attribute(name: str, values: list[Any]) -> AttributeDef:
+    """VIA 1.x and annotations-only files carry no definitions: infer them from values."""
+    if any(isinstance(v, dict) for v in values):
+        options = dict.fromkeys(k for v in values if isinstance(v, dict) for k in v)
+        return AttributeDef(name=name, type="checkbox", options={k: "" for k in options})
+    return AttributeDef(name=name, type="text")
+
+
+def read_via(data: Any, source=None, class_attribute: str | None = None) -> ReadResult:
+    """Read any VIA flavour (already parsed JSON) into a project; `source` names the file in messages."""
+    if not isinstance(data, dict):
+        raise FormatError(source, f"a VIA file holds a JSON object, not a {type(data).__name__}")
+    project = Project()
+    if is_via_project(data):
+        fmt = "via-project"
+        metadata = data["_via_img_metadata"]
+        if not isinstance(metadata, dict):
+            raise FormatError(source, "_via_img_metadata is not an object")
+        attributes = data.get("_via_attributes") or {}
+        if not isinstance(attributes, dict):
+            raise FormatError(source, "_via_attributes is not an object")
+        project.settings = data.get("_via_settings") or {}
+        project.region_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("region") or {}).items()}
+        project.file_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("file") or {}).items()}
+        project.extra = {k: v for k, v in data.items() if k not in PROJECT_KEYS
+                         and k not in ("_via_data_format_version", "_via_image_id_list")}
+        if "_via_data_format_version" in data:
+            project.polymask["via_data_format_version"] = data["_via_data_format_version"]
+        order = data.get("_via_image_id_list")
+        if isinstance(order, list) and set(order) == set(metadata):
+            metadata = {k: metadata[k] for k in order}
+    else:
+        fmt = "via"
+        metadata = data
+    problems: list[Problem] = []
+    for key, entry in metadata.items():
+        image = _read_image(key, entry, source, problems)
+        if image is not None:
+            project.images.append(image)
+    if not is_via_project(data):
+        _infer_definitions(project)
+    try:
+        project.ensure_class_attribute(class_attribute)
+    except KeyError as exc:
+        raise FormatError(source, exc.args[0]) from None
+    return ReadResult(project, fmt, problems)
+
+
+def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageRecord | None:
+    src = str(source) if source is not None else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
+        problems.append(Problem(BAD_REGION, "image entry has no file name; skipped", key, None, src))
+        return None
+    filename = entry["filename"]
+    size = entry.get("size", -1)
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        size = -1
+    file_attributes = entry.get("file_attributes") if isinstance(entry.get("file_attributes"), dict) else {}
+    image = ImageRecord(filename=filename, size=size, file_attributes=file_attributes, via_key=key,
+                        extra={k: v for k, v in entry.items() if k not in _IMAGE_KEYS})
+    raw_regions = entry.get("regions") or []
+    if isinstance(raw_regions, dict):  # VIA 1.x: {"0": {...}, "1": {...}}
+        raw_regions = [raw_regions[k] for k in sorted(raw_regions, key=_region_order)]
+    if not isinstance(raw_regions, list):
+        problems.append(Problem(BAD_REGION, "regions is neither a list nor an object; no region read", filename, None, src))
+        return image
+    for index, raw in enumerate(raw_regions):
+        try:
+            if not isinstance(raw, dict):
+                raise _BadRegion("region is not an object")
+            shape = shape_from_via(raw.get("shape_attributes"))
+            attrs = raw.get("region_attributes")
+            attrs = attrs if isinstance(attrs, dict) else {}
+        except _BadRegion as exc:
+            problems.append(Problem(BAD_REGION, f"{exc}; region skipped", filename, index, src))
+            continue
+        image.regions.append(Region(shape, attrs, extra={k: v for k, v in raw.items() if k not in _REGION_KEYS}))
+        for kind, message in shape_problems(shape):
+            problems.append(Problem(kind, message, filename, index, src))
+    return image
+
+
+def _region_order(key: str):
+    return (0, int(key)) if str(key).isdigit() else (1, str(key))
+
+
+def _infer_definitions(project: Project) -> None:
+    values: dict[str, list[Any]] = {}
+    for _, region in project.iter_regions():
+        for name, value in region.attributes.items():
+            values.setdefault(name, []).append(value)
+    project.region_attributes = {n: _infer_attribute(n, v) for n, v in values.items()}
+    file_values: dict[str, list[Any]] = {}
+    for im in project.images:
+        for name, value in im.file_attributes.items():
+            file_values.setdefault(name, []).append(value)
+    project.file_attributes = {n: _infer_attribute(n, v) for n, v in file_values.items()}
+
+
+# ---- writing ----------------------------------------------------------------------
+def _attribute_to_via(attr: AttributeDef) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": attr.type, "description": attr.description}
+    if attr.type == "text":
+        out["default_value"] = attr.default_value
+    else:
+        out["options"] = dict(attr.options)
+        out["default_options"] = dict(attr.default_options)
+    out.update(attr.extra)
+    return out
+
+
+def image_metadata(project: Project) -> dict[str, Any]:
+    """`_via_img_metadata`: the part shared by projects and annotations-only files."""
+    out: dict[str, Any] = {}
+    for im in project.images:
+        entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": [
+            {"shape_attributes": shape_to_via(r.shape), "region_attributes": r.attributes, **r.extra}
+            for r in im.regions
+        ], "file_attributes": im.file_attributes}
+        entry.update(im.extra)
+        out[im.key] = entry
+    return out
+
+
+def to_via_project(project: Project) -> dict[str, Any]:
+    metadata = image_metadata(project)
+    data: dict[str, Any] = {
+        "_via_settings": project.settings or default_settings(),
+        "_via_img_metadata": metadata,
+        "_via_attributes": {
+            "region": {n: _attribute_to_via(a) for n, a in project.region_attributes.items()},
+            "file": {n: _attribute_to_via(a) for n, a in project.file_attributes.items()},
+        },
+        "_via_data_format_version": project.polymask.get("via_data_format_version", VIA_VERSION),
+        "_via_image_id_list": list(metadata),
+    }
+    data.update(project.extra)
+    return data
+
+
+def default_settings() -> dict[str, Any]:
+    """Settings VIA 2 expects when it opens a project."""
+    return {
+        "ui": {"annotation_editor_height": 25, "annotation_editor_fontsize": 0.8, "leftsidebar_width": 18,
+               "image_grid": {"img_height": 80, "rshape_fill": "none", "rshape_fill_opacity": 0.3,
+                              "rshape_stroke": "yellow", "rshape_stroke_width": 2, "show_region_shape": True,
+                              "show_image_policy": "all"},
+               "image": {"region_label": "__via_region_id__", "region_color": "__via_default_region_color__",
+                         "region_label_font": "10px Sans", "on_image_annotation_editor_placement": "NEAR_REGION"}},
+        "core": {"buffer_size": 18, "filepath": {}, "default_filepath": ""},
+        "project": {"name": "polymask"},
+    }
+
+
+def write_via_project(project: Project, path) -> None:
+    from .jsonfile import write_json
+
+    write_json(path, to_via_project(project), backup=False)
+
+
+def write_via_annotations(project: Project, path) -> None:
+    from .jsonfile import write_json
+
+    write_json(path, image_metadata(project), backup=False)
+
+
+def image_root_for(path: Path) -> Path:
+    """VIA stores bare file names: images sit beside the annotation file by default."""
+    return Path(path).parent

@@ -1,0 +1,360 @@
+"""Undoable edits on a Project, addressed by image key and region id.
+
+Each edit is a plain object with `apply` and `revert`; the window wraps them in
+QUndoCommands. Edits record the old state when they are made (Qt's Undo
+Framework pattern: record on press, push on release) and drags of the same
+thing merge into one step through `merge`.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+
+from .attributes import AttributeDef
+from .project import ImageRecord, Project, Region
+from .shapes import PathShape, Shape
+
+
+class Edit:
+    text: str = "edit"
+
+    def apply(self, project: Project) -> None:
+        raise NotImplementedError
+
+    def revert(self, project: Project) -> None:
+        raise NotImplementedError
+
+    def merge_key(self) -> Hashable | None:
+        """Edits with equal non-None keys, pushed one after the other, merge."""
+        return None
+
+    def merge(self, other: "Edit") -> bool:
+        return False
+
+    def images(self) -> set[str]:
+        """Keys of the images this edit touches (what the view must refresh)."""
+        return set()
+
+
+# ---- regions ---------------------------------------------------------------
+@dataclass
+class AddRegions(Edit):
+    image_key: str
+    regions: list[Region]
+    text: str = "Add shape"
+
+    def apply(self, project):
+        project.image(self.image_key).regions.extend(self.regions)
+
+    def revert(self, project):
+        ids = {r.id for r in self.regions}
+        im = project.image(self.image_key)
+        im.regions = [r for r in im.regions if r.id not in ids]
+
+    def images(self):
+        return {self.image_key}
+
+
+@dataclass
+class RemoveRegions(Edit):
+    image_key: str
+    region_ids: list[int]
+    text: str = "Delete shapes"
+    _removed: list[tuple[int, Region]] = field(default_factory=list)
+
+    def apply(self, project):
+        im = project.image(self.image_key)
+        ids = set(self.region_ids)
+        self._removed = [(i, r) for i, r in enumerate(im.regions) if r.id in ids]
+        im.regions = [r for r in im.regions if r.id not in ids]
+
+    def revert(self, project):
+        im = project.image(self.image_key)
+        for index, region in self._removed:  # ascending indices restore the order
+            im.regions.insert(index, region)
+
+    def images(self):
+        return {self.image_key}
+
+
+@dataclass
+class SetShape(Edit):
+    """Replace a region's shape: moves, vertex drags, inserts and deletes."""
+
+    image_key: str
+    region_id: int
+    old: Shape
+    new: Shape
+    text: str = "Edit shape"
+    merge_tag: Hashable | None = None
+
+    def apply(self, project):
+        project.image(self.image_key).region(self.region_id).shape = self.new
+
+    def revert(self, project):
+        project.image(self.image_key).region(self.region_id).shape = self.old
+
+    def merge_key(self):
+        return None if self.merge_tag is None else (self.merge_tag, self.region_id)
+
+    def merge(self, other):
+        if not isinstance(other, SetShape) or other.merge_key() != self.merge_key() or self.merge_key() is None:
+            return False
+        self.new = other.new
+        return True
+
+    def images(self):
+        return {self.image_key}
+
+
+def move_shape(image: ImageRecord, region_id: int, dx: float, dy: float, merge_tag=None) -> SetShape:
+    old = image.region(region_id).shape
+    return SetShape(image.key, region_id, old, old.translated(dx, dy), "Move shape", merge_tag)
+
+
+def move_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: float, merge_tag=None) -> SetShape:
+    old = image.region(region_id).shape
+    return SetShape(image.key, region_id, old, old.with_vertex(index, x, y), "Move vertex", merge_tag)
+
+
+def insert_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: float) -> SetShape:
+    old = image.region(region_id).shape
+    if not isinstance(old, PathShape):
+        raise ValueError(f"a {old.name} has no vertices to insert")
+    return SetShape(image.key, region_id, old, old.with_inserted_vertex(index, x, y), "Insert vertex")
+
+
+def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
+    old = image.region(region_id).shape
+    if not isinstance(old, PathShape):
+        raise ValueError(f"a {old.name} has no vertices to delete")
+    minimum = 3 if old.name == "polygon" else 2
+    if len(old.xs) <= minimum:
+        raise ValueError(f"a {old.name} needs at least {minimum} vertices")
+    return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")
+
+
+# ---- attributes --------------------------------------------------------------
+@dataclass
+class SetRegionAttribute(Edit):
+    image_key: str
+    region_ids: list[int]
+    name: str
+    value: Any
+    text: str = "Set attribute"
+    _old: dict[int, Any] = field(default_factory=dict)
+
+    _MISSING = object()
+
+    def apply(self, project):
+        im = project.image(self.image_key)
+        for rid in self.region_ids:
+            attrs = im.region(rid).attributes
+            self._old[rid] = attrs.get(self.name, self._MISSING)
+            attrs[self.name] = copy.deepcopy(self.value)
+
+    def revert(self, project):
+        im = project.image(self.image_key)
+        for rid, old in self._old.items():
+            attrs = im.region(rid).attributes
+            if old is self._MISSING:
+                attrs.pop(self.name, None)
+            else:
+                attrs[self.name] = old
+
+    def images(self):
+        return {self.image_key}
+
+
+@dataclass
+class SetFileAttribute(Edit):
+    image_key: str
+    name: str
+    value: Any
+    text: str = "Set file attribute"
+    _old: Any = None
+    _had: bool = False
+
+    def apply(self, project):
+        attrs = project.image(self.image_key).file_attributes
+        self._had = self.name in attrs
+        self._old = attrs.get(self.name)
+        attrs[self.name] = copy.deepcopy(self.value)
+
+    def revert(self, project):
+        attrs = project.image(self.image_key).file_attributes
+        if self._had:
+            attrs[self.name] = self._old
+        else:
+            attrs.pop(self.name, None)
+
+    def images(self):
+        return {self.image_key}
+
+
+# ---- classes: whole-project edits, undone from a snapshot -------------------------
+class _ProjectSnapshotEdit(Edit):
+    """Class edits touch many regions; they snapshot what they change."""
+
+    def _snapshot(self, project: Project) -> None:
+        self._defs = copy.deepcopy(project.region_attributes)
+        self._class_attribute = project.class_attribute
+        self._colours = dict(project.class_colours())
+        self._attrs = {r.id: copy.deepcopy(r.attributes) for _, r in project.iter_regions()}
+        self._regions = {im.key: list(im.regions) for im in project.images}
+
+    def apply(self, project):
+        self._snapshot(project)
+        self._change(project)
+
+    def revert(self, project):
+        project.region_attributes = self._defs
+        project.class_attribute = self._class_attribute
+        project.polymask["class_colours"] = self._colours
+        for im in project.images:
+            im.regions = self._regions.get(im.key, im.regions)
+            for r in im.regions:
+                if r.id in self._attrs:
+                    r.attributes = self._attrs[r.id]
+        self._snapshot(project)  # a redo must start from the restored state
+
+    def _change(self, project: Project) -> None:
+        raise NotImplementedError
+
+    def images(self):
+        return set(self._regions) if hasattr(self, "_regions") else set()
+
+
+def _class_def(project: Project) -> AttributeDef:
+    """The class attribute, created as a dropdown named "class" if the project has none."""
+    if project.class_def is None:
+        name = "class"
+        while name in project.region_attributes:
+            name += "_"
+        project.region_attributes[name] = AttributeDef(name=name, type="dropdown")
+        project.class_attribute = name
+    return project.class_def
+
+
+@dataclass
+class AddClass(_ProjectSnapshotEdit):
+    name: str
+    colour: str | None = None
+
+    @property
+    def text(self):
+        return f"Add class {self.name}"
+
+    def _change(self, project):
+        attr = _class_def(project)
+        if self.name in attr.options:
+            raise ValueError(f"class {self.name!r} already exists")
+        attr.options[self.name] = ""
+        if self.colour:
+            project.class_colours()[self.name] = self.colour
+
+
+@dataclass
+class SetClass(_ProjectSnapshotEdit):
+    """Give regions a class (adding the class to the options if it is new)."""
+
+    image_key: str
+    region_ids: list[int]
+    class_name: str | None
+
+    @property
+    def text(self):
+        return f"Set class {self.class_name}"
+
+    def _change(self, project):
+        attr = _class_def(project)
+        if self.class_name is not None and self.class_name not in attr.options and attr.has_options:
+            attr.options[self.class_name] = ""
+        im = project.image(self.image_key)
+        for rid in self.region_ids:
+            im.region(rid).attributes[attr.name] = attr.class_value(self.class_name)
+
+
+@dataclass
+class RenameClass(_ProjectSnapshotEdit):
+    """Rename a class everywhere; renaming onto an existing class merges the two."""
+
+    old: str
+    new: str
+
+    @property
+    def text(self):
+        return f"Rename class {self.old} to {self.new}"
+
+    def _change(self, project):
+        attr = _class_def(project)
+        if attr.options or self.old in attr.options:
+            options = {}
+            for k, v in attr.options.items():
+                key = self.new if k == self.old else k
+                options.setdefault(key, v)
+            attr.options = options
+        if self.old in attr.default_options:
+            attr.default_options[self.new] = attr.default_options.pop(self.old)
+        colours = project.class_colours()
+        if self.old in colours:
+            colours.setdefault(self.new, colours.pop(self.old))
+        for _, r in project.iter_regions():
+            if attr.name in r.attributes:
+                r.attributes[attr.name] = attr.renamed_value(r.attributes[attr.name], self.old, self.new)
+
+
+def merge_classes(sources: list[str], target: str) -> list[RenameClass]:
+    """Merging is renaming each source onto the target."""
+    return [RenameClass(s, target) for s in sources if s != target]
+
+
+@dataclass
+class DeleteClass(_ProjectSnapshotEdit):
+    """Remove a class; its regions lose their class, or are deleted with `delete_regions`."""
+
+    name: str
+    delete_regions: bool = False
+
+    @property
+    def text(self):
+        return f"Delete class {self.name}"
+
+    def _change(self, project):
+        attr = _class_def(project)
+        attr.options.pop(self.name, None)
+        attr.default_options.pop(self.name, None)
+        project.class_colours().pop(self.name, None)
+        for im in project.images:
+            if self.delete_regions:
+                im.regions = [r for r in im.regions if _safe_class(attr, r) != self.name]
+            for r in im.regions:
+                if attr.name in r.attributes:
+                    r.attributes[attr.name] = attr.without_value(r.attributes[attr.name], self.name)
+
+
+def _safe_class(attr: AttributeDef, region: Region) -> str | None:
+    try:
+        return attr.class_of(region.attributes)
+    except ValueError:
+        return None
+
+
+@dataclass
+class EditGroup(Edit):
+    """Several edits as one undo step (e.g. accepting all predictions)."""
+
+    edits: list[Edit]
+    text: str = "Edit"
+
+    def apply(self, project):
+        for e in self.edits:
+            e.apply(project)
+
+    def revert(self, project):
+        for e in reversed(self.edits):
+            e.revert(project)
+
+    def images(self):
+        return set().union(*(e.images() for e in self.edits)) if self.edits else set()

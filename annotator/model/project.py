@@ -1,0 +1,147 @@
+"""The project: ordered images, their regions, attribute definitions and classes.
+
+Plain data, no Qt and no I/O. Every change the window makes goes through an
+`Edit` (edits.py) so it can be undone; readers build projects directly.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
+from .shapes import Shape
+
+_region_ids = itertools.count(1)
+
+
+def new_region_id() -> int:
+    """Ids are unique in the process, so edits can address regions across images."""
+    return next(_region_ids)
+
+
+@dataclass
+class Region:
+    shape: Shape
+    attributes: dict[str, Any] = field(default_factory=dict)
+    id: int = field(default_factory=new_region_id)
+    # Format-specific data that must survive a round trip (e.g. COCO annotation id,
+    # an RLE that is written back unchanged while the shape is not edited).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImageRecord:
+    """One image: `filename` is relative to the project's image root (or a URL)."""
+
+    filename: str
+    size: int = -1  # file size in bytes, part of VIA's key; -1 when unknown
+    width: int | None = None  # as displayed, i.e. after EXIF orientation
+    height: int | None = None
+    file_attributes: dict[str, Any] = field(default_factory=dict)
+    regions: list[Region] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown VIA keys survive
+    via_key: str | None = None  # the key VIA used for this image, kept on save
+    done: bool = False
+
+    @property
+    def key(self) -> str:
+        """VIA's image key: file name followed by file size."""
+        return self.via_key or f"{self.filename}{self.size}"
+
+    def region(self, region_id: int) -> Region:
+        for r in self.regions:
+            if r.id == region_id:
+                return r
+        raise KeyError(f"no region {region_id} in {self.filename}")
+
+    def region_index(self, region_id: int) -> int:
+        for i, r in enumerate(self.regions):
+            if r.id == region_id:
+                return i
+        raise KeyError(f"no region {region_id} in {self.filename}")
+
+
+@dataclass
+class Project:
+    images: list[ImageRecord] = field(default_factory=list)
+    region_attributes: dict[str, AttributeDef] = field(default_factory=dict)
+    file_attributes: dict[str, AttributeDef] = field(default_factory=dict)
+    class_attribute: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # VIA's _via_settings
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level keys
+    polymask: dict[str, Any] = field(default_factory=dict)  # our own key (colours, split, runs)
+    path: Path | None = None  # the project file, when it has one
+    image_root: Path | None = None  # folder image file names are relative to
+
+    # ---- images -------------------------------------------------------------
+    def image(self, key: str) -> ImageRecord:
+        for im in self.images:
+            if im.key == key:
+                return im
+        raise KeyError(f"no image {key!r} in the project")
+
+    def find_region(self, region_id: int) -> tuple[ImageRecord, Region]:
+        for im in self.images:
+            for r in im.regions:
+                if r.id == region_id:
+                    return im, r
+        raise KeyError(f"no region {region_id} in the project")
+
+    def iter_regions(self) -> Iterator[tuple[ImageRecord, Region]]:
+        for im in self.images:
+            for r in im.regions:
+                yield im, r
+
+    def image_path(self, image: ImageRecord) -> Path:
+        root = self.image_root or (self.path.parent if self.path else Path("."))
+        return root / image.filename
+
+    # ---- classes ------------------------------------------------------------
+    def ensure_class_attribute(self, preferred: str | None = None) -> None:
+        """Choose the class attribute if it was not chosen yet."""
+        if self.class_attribute is None or preferred:
+            self.class_attribute = choose_class_attribute(self.region_attributes, preferred)
+
+    @property
+    def class_def(self) -> AttributeDef | None:
+        return self.region_attributes.get(self.class_attribute) if self.class_attribute else None
+
+    def class_names(self) -> list[str]:
+        """Classes in a stable order: the attribute's options, then values seen only in regions."""
+        attr = self.class_def
+        if attr is None:
+            return [DEFAULT_CLASS] if any(im.regions for im in self.images) else []
+        names = list(attr.options)
+        seen = set(names)
+        for _, region in self.iter_regions():
+            try:
+                name = attr.class_of(region.attributes)
+            except AmbiguousClass:
+                continue
+            if name is not None and name not in seen:
+                seen.add(name)
+                names.append(name)
+        return names
+
+    def class_of(self, region: Region) -> str | None:
+        """The region's class; None if unset. Raises AmbiguousClass (never guesses)."""
+        attr = self.class_def
+        if attr is None:
+            return DEFAULT_CLASS if not self.region_attributes else None
+        return attr.class_of(region.attributes)
+
+    def class_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(self.class_names(), 0)
+        for _, region in self.iter_regions():
+            try:
+                name = self.class_of(region)
+            except AmbiguousClass:
+                continue
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    def class_colours(self) -> dict[str, str]:
+        return self.polymask.setdefault("class_colours", {})

@@ -1,0 +1,256 @@
+"""The six VIA shapes as immutable values.
+
+Immutable so that an undoable edit can keep the old and the new shape side by
+side; a 1,000-vertex polygon is still cheap to copy.  Geometry (area, validity)
+is delegated to shapely.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon as ShapelyPolygon
+
+Point2 = tuple[float, float]
+# Segments used to approximate curved outlines for masks.
+CURVE_SEGMENTS = 64
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Base of all shapes: every shape can give its vertices/handles and an outline."""
+
+    name: ClassVar[str] = ""
+
+    def vertices(self) -> list[Point2]:
+        """Editable handles, in image pixels."""
+        raise NotImplementedError
+
+    def with_vertex(self, index: int, x: float, y: float) -> "Shape":
+        """A copy with handle `index` moved to (x, y)."""
+        raise NotImplementedError
+
+    def translated(self, dx: float, dy: float) -> "Shape":
+        raise NotImplementedError
+
+    def outline(self) -> list[Point2]:
+        """A closed outline (no repeated last point) used for masks and COCO; [] if none."""
+        raise NotImplementedError
+
+    @property
+    def has_area(self) -> bool:
+        return len(self.outline()) >= 3
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(x, y, width, height) of the shape's extent."""
+        pts = self.outline() or self.vertices()
+        xs = [p[0] for p in pts]
+        ys = [p[1] for p in pts]
+        return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+    def area(self) -> float:
+        """True polygon area (not the bounding-box area VIA's COCO export writes)."""
+        pts = self.outline()
+        if len(pts) < 3:
+            return 0.0
+        return float(abs(shapely.area(ShapelyPolygon(pts))))
+
+    def geometry(self):
+        """shapely geometry of the outline (or the point / line)."""
+        pts = self.outline()
+        if len(pts) >= 3:
+            return ShapelyPolygon(pts)
+        if len(pts) == 0:
+            return shapely.points(self.vertices()[0])
+        return shapely.linestrings(pts)
+
+
+def _close_open_path(xs: tuple[float, ...], ys: tuple[float, ...]) -> list[Point2]:
+    pts = list(zip(xs, ys))
+    if len(pts) >= 2 and pts[0] == pts[-1]:
+        pts = pts[:-1]  # a repeated closing vertex carries no information
+    return pts
+
+
+@dataclass(frozen=True)
+class PathShape(Shape):
+    """Shapes defined by a list of vertices: polygon and polyline."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+    @classmethod
+    def from_points(cls, points) -> "PathShape":
+        pts = list(points)
+        return cls(tuple(float(p[0]) for p in pts), tuple(float(p[1]) for p in pts))
+
+    def vertices(self) -> list[Point2]:
+        return list(zip(self.xs, self.ys))
+
+    def with_vertex(self, index, x, y):
+        xs, ys = list(self.xs), list(self.ys)
+        xs[index], ys[index] = float(x), float(y)
+        return replace(self, xs=tuple(xs), ys=tuple(ys))
+
+    def with_inserted_vertex(self, index: int, x: float, y: float) -> "PathShape":
+        xs, ys = list(self.xs), list(self.ys)
+        xs.insert(index, float(x))
+        ys.insert(index, float(y))
+        return replace(self, xs=tuple(xs), ys=tuple(ys))
+
+    def without_vertex(self, index: int) -> "PathShape":
+        xs, ys = list(self.xs), list(self.ys)
+        del xs[index], ys[index]
+        return replace(self, xs=tuple(xs), ys=tuple(ys))
+
+    def translated(self, dx, dy):
+        return replace(self, xs=tuple(x + dx for x in self.xs), ys=tuple(y + dy for y in self.ys))
+
+
+@dataclass(frozen=True)
+class Polygon(PathShape):
+    name: ClassVar[str] = "polygon"
+
+    def outline(self):
+        return _close_open_path(self.xs, self.ys)
+
+
+@dataclass(frozen=True)
+class Polyline(PathShape):
+    """VIA's polyline. The classic Mask R-CNN tutorials draw objects with it, so
+    with three or more points it is treated as a closed object for masks."""
+
+    name: ClassVar[str] = "polyline"
+
+    def outline(self):
+        pts = _close_open_path(self.xs, self.ys)
+        return pts if len(pts) >= 3 else []
+
+
+@dataclass(frozen=True)
+class Rect(Shape):
+    name: ClassVar[str] = "rect"
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def vertices(self):
+        return [(self.x, self.y), (self.x + self.width, self.y),
+                (self.x + self.width, self.y + self.height), (self.x, self.y + self.height)]
+
+    def with_vertex(self, index, x, y):
+        # Dragging a corner keeps the opposite corner fixed.
+        ox, oy = self.vertices()[(index + 2) % 4]
+        return Rect(min(x, ox), min(y, oy), abs(x - ox), abs(y - oy))
+
+    def translated(self, dx, dy):
+        return replace(self, x=self.x + dx, y=self.y + dy)
+
+    def outline(self):
+        return self.vertices() if self.width > 0 and self.height > 0 else []
+
+    def bbox(self):
+        return (self.x, self.y, self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Ellipse(Shape):
+    """Centre, radii and rotation `theta` in radians (VIA 2's ellipse)."""
+
+    name: ClassVar[str] = "ellipse"
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    theta: float = 0.0
+
+    def _axis_points(self) -> list[Point2]:
+        c, s = math.cos(self.theta), math.sin(self.theta)
+        return [(self.cx + self.rx * c, self.cy + self.rx * s),
+                (self.cx - self.ry * s, self.cy + self.ry * c)]
+
+    def vertices(self):
+        return [(self.cx, self.cy), *self._axis_points()]
+
+    def with_vertex(self, index, x, y):
+        if index == 0:
+            return self.translated(x - self.cx, y - self.cy)
+        r = math.hypot(x - self.cx, y - self.cy)
+        if index == 1:
+            return replace(self, rx=r, theta=math.atan2(y - self.cy, x - self.cx))
+        return replace(self, ry=r)
+
+    def translated(self, dx, dy):
+        return replace(self, cx=self.cx + dx, cy=self.cy + dy)
+
+    def outline(self):
+        if self.rx <= 0 or self.ry <= 0:
+            return []
+        t = np.linspace(0, 2 * np.pi, CURVE_SEGMENTS, endpoint=False)
+        c, s = math.cos(self.theta), math.sin(self.theta)
+        ex, ey = self.rx * np.cos(t), self.ry * np.sin(t)
+        xs = self.cx + ex * c - ey * s
+        ys = self.cy + ex * s + ey * c
+        return list(zip(xs.tolist(), ys.tolist()))
+
+    def area(self):
+        return math.pi * self.rx * self.ry if self.rx > 0 and self.ry > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Circle(Shape):
+    name: ClassVar[str] = "circle"
+    cx: float
+    cy: float
+    r: float
+
+    def vertices(self):
+        return [(self.cx, self.cy), (self.cx + self.r, self.cy)]
+
+    def with_vertex(self, index, x, y):
+        if index == 0:
+            return self.translated(x - self.cx, y - self.cy)
+        return replace(self, r=math.hypot(x - self.cx, y - self.cy))
+
+    def translated(self, dx, dy):
+        return replace(self, cx=self.cx + dx, cy=self.cy + dy)
+
+    def outline(self):
+        return Ellipse(self.cx, self.cy, self.r, self.r).outline()
+
+    def bbox(self):
+        return (self.cx - self.r, self.cy - self.r, 2 * self.r, 2 * self.r)
+
+    def area(self):
+        return math.pi * self.r * self.r if self.r > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Point(Shape):
+    name: ClassVar[str] = "point"
+    cx: float
+    cy: float
+
+    def vertices(self):
+        return [(self.cx, self.cy)]
+
+    def with_vertex(self, index, x, y):
+        return Point(float(x), float(y))
+
+    def translated(self, dx, dy):
+        return Point(self.cx + dx, self.cy + dy)
+
+    def outline(self):
+        return []
+
+    def bbox(self):
+        return (self.cx, self.cy, 0.0, 0.0)
+
+
+SHAPE_TYPES: dict[str, type[Shape]] = {
+    cls.name: cls for cls in (Polygon, Polyline, Rect, Ellipse, Circle, Point)
+}

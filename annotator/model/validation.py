@@ -1,0 +1,128 @@
+"""Shape problems (too few vertices, zero area, self-intersection, outside the
+image) found with shapely, reported as data and repairable on request."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import box as shapely_box
+from shapely.validation import explain_validity, make_valid
+
+from .attributes import AmbiguousClass
+from .project import ImageRecord, Project, Region
+from .shapes import Circle, Ellipse, PathShape, Point, Polygon, Rect, Shape
+
+TOO_FEW_VERTICES = "too-few-vertices"
+ZERO_AREA = "zero-area"
+SELF_INTERSECTION = "self-intersection"
+OUTSIDE_IMAGE = "outside-image"
+NOT_FINITE = "not-finite"
+NO_CLASS = "no-class"
+AMBIGUOUS_CLASS = "ambiguous-class"
+MISSING_IMAGE = "missing-image"
+UNREADABLE_IMAGE = "unreadable-image"
+DUPLICATE_IMAGE = "duplicate-image"
+BAD_REGION = "bad-region"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong, located as precisely as possible, in words a user can act on."""
+
+    kind: str
+    message: str
+    image: str | None = None  # image file name
+    region: int | None = None  # index of the region in its image (as VIA counts them)
+    file: str | None = None  # the file being read, when it came from one
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file))
+        if self.image is not None:
+            where.append(f"image {self.image!r}")
+        if self.region is not None:
+            where.append(f"region {self.region}")
+        return (": ".join([", ".join(where), self.message]) if where else self.message)
+
+
+def shape_problems(shape: Shape, width: int | None = None, height: int | None = None) -> list[tuple[str, str]]:
+    """(kind, message) pairs for one shape; an empty list when it is fine."""
+    coords = [c for p in shape.vertices() for c in p]
+    if not all(math.isfinite(c) for c in coords):
+        return [(NOT_FINITE, "has coordinates that are not finite numbers")]
+    problems: list[tuple[str, str]] = []
+    if isinstance(shape, PathShape):
+        n = len(shape.outline()) if isinstance(shape, Polygon) else len(shape.vertices())
+        minimum = 3 if isinstance(shape, Polygon) else 2
+        if n < minimum:
+            return [(TOO_FEW_VERTICES, f"a {shape.name} needs at least {minimum} vertices, it has {n}")]
+    if isinstance(shape, (Polygon, Rect, Circle, Ellipse)) or (shape.has_area and shape.name == "polyline"):
+        if isinstance(shape, PathShape):
+            geom = shape.geometry()
+            # A bow-tie's signed areas cancel, so look at the repaired area first.
+            if make_valid(geom).area <= 0:
+                problems.append((ZERO_AREA, f"the {shape.name} has zero area"))
+            elif not geom.is_valid:
+                problems.append((SELF_INTERSECTION, f"the {shape.name} intersects itself ({explain_validity(geom)})"))
+        elif shape.area() <= 0:
+            problems.append((ZERO_AREA, f"the {shape.name} has zero area"))
+    if width and height:
+        x, y, w, h = shape.bbox()
+        if x < 0 or y < 0 or x + w > width or y + h > height:
+            problems.append((OUTSIDE_IMAGE, f"the {shape.name} extends outside the {width}x{height} image"))
+    return problems
+
+
+def repair_shape(shape: Shape, width: int | None = None, height: int | None = None) -> list[Shape]:
+    """Repaired versions of `shape`: made valid and clipped to the image.
+
+    A self-intersecting polygon may become several polygons; [] means nothing
+    usable is left (e.g. a zero-area sliver) and the region should go.
+    """
+    if isinstance(shape, Point):
+        if width and height:
+            return [Point(min(max(shape.cx, 0.0), width), min(max(shape.cy, 0.0), height))]
+        return [shape]
+    outline = shape.outline()
+    if len(outline) < 3:
+        return []
+    geom = make_valid(shapely.geometry.Polygon(outline))
+    if width and height:
+        geom = geom.intersection(shapely_box(0, 0, width, height))
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon" and g.area > 0]
+    if not parts:
+        return []
+    if isinstance(shape, (Rect, Circle, Ellipse)) and len(parts) == 1 and not _changed(shape, parts[0]):
+        return [shape]
+    cls = type(shape) if isinstance(shape, PathShape) else Polygon
+    return [cls.from_points(list(p.exterior.coords)[:-1]) for p in parts]
+
+
+def _changed(shape: Shape, geom) -> bool:
+    return abs(geom.area - shape.area()) > 1e-6 * max(1.0, shape.area())
+
+
+def region_problems(project: Project, image: ImageRecord, index: int, region: Region) -> list[Problem]:
+    out = [Problem(kind, msg, image.filename, index) for kind, msg in
+           shape_problems(region.shape, image.width, image.height)]
+    try:
+        if project.class_of(region) is None:
+            out.append(Problem(NO_CLASS, "the region has no class", image.filename, index))
+    except AmbiguousClass as exc:
+        out.append(Problem(AMBIGUOUS_CLASS, f"the class is ambiguous ({exc})", image.filename, index))
+    return out
+
+
+def project_problems(project: Project) -> list[Problem]:
+    """Shape and class problems of every region, and duplicate images."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for im in project.images:
+        if im.filename in seen:
+            problems.append(Problem(DUPLICATE_IMAGE, "the image is listed more than once", im.filename))
+        seen[im.filename] = im.key
+        for i, region in enumerate(im.regions):
+            problems.extend(region_problems(project, im, i, region))
+    return problems

@@ -1,0 +1,1 @@
+"""The Qt window: thin views and controllers over annotator.model."""

@@ -1,0 +1,146 @@
+import copy
+
+import pytest
+
+from annotator.model import (AddClass, AddRegions, AttributeDef, DeleteClass, EditGroup, ImageRecord,
+                             Polygon, Project, Region, RemoveRegions, RenameClass, SetClass,
+                             SetFileAttribute, SetRegionAttribute, delete_vertex, insert_vertex,
+                             merge_classes, move_shape, move_vertex)
+
+
+def snapshot(project):
+    """Everything an edit may touch, comparable with ==."""
+    return (
+        [(im.key, [(r.id, r.shape, copy.deepcopy(r.attributes)) for r in im.regions], dict(im.file_attributes))
+         for im in project.images],
+        copy.deepcopy(project.region_attributes), project.class_attribute, dict(project.class_colours()),
+    )
+
+
+@pytest.fixture
+def project():
+    tri = Polygon.from_points([(0, 0), (10, 0), (10, 10)])
+    p = Project(images=[ImageRecord("a.jpg", 10, 100, 100), ImageRecord("b.jpg", 20, 100, 100)])
+    p.region_attributes["class"] = AttributeDef("class", "dropdown", options={"cat": "", "dog": ""})
+    p.class_attribute = "class"
+    p.images[0].regions = [Region(tri, {"class": "cat"}), Region(tri.translated(20, 20), {"class": "dog"})]
+    p.images[1].regions = [Region(tri, {"class": "dog"})]
+    return p
+
+
+def check_do_undo_redo(project, edit):
+    before = snapshot(project)
+    edit.apply(project)
+    after = snapshot(project)
+    assert after != before
+    edit.revert(project)
+    assert snapshot(project) == before
+    edit.apply(project)
+    assert snapshot(project) == after
+    return after
+
+
+def test_add_and_remove_regions(project):
+    im = project.images[0]
+    check_do_undo_redo(project, AddRegions(im.key, [Region(Polygon.from_points([(1, 1), (2, 1), (2, 2)]))]))
+    first = im.regions[0].id
+    check_do_undo_redo(project, RemoveRegions(im.key, [first]))
+    assert first not in [r.id for r in im.regions]
+
+
+def test_remove_then_undo_restores_order(project):
+    im = project.images[0]
+    ids = [r.id for r in im.regions]
+    edit = RemoveRegions(im.key, ids)
+    edit.apply(project)
+    edit.revert(project)
+    assert [r.id for r in im.regions] == ids
+
+
+def test_shape_edits(project):
+    im = project.images[0]
+    rid = im.regions[0].id
+    check_do_undo_redo(project, move_shape(im, rid, 3, 4))
+    check_do_undo_redo(project, move_vertex(im, rid, 0, 1, 1))
+    check_do_undo_redo(project, insert_vertex(im, rid, 1, 5, -2))
+    assert len(im.regions[0].shape.xs) == 4
+    check_do_undo_redo(project, delete_vertex(im, rid, 1))
+
+
+def test_cannot_delete_below_three_vertices(project):
+    im = project.images[0]
+    with pytest.raises(ValueError, match="at least 3"):
+        delete_vertex(im, im.regions[0].id, 0)
+
+
+def test_drag_edits_merge(project):
+    im = project.images[0]
+    rid = im.regions[0].id
+    original = im.regions[0].shape
+    first = move_vertex(im, rid, 0, 1, 1, merge_tag="drag-1")
+    first.apply(project)
+    second = move_vertex(im, rid, 0, 2, 2, merge_tag="drag-1")
+    second.apply(project)
+    assert first.merge(second)
+    first.revert(project)
+    assert im.regions[0].shape == original
+    other = move_vertex(im, rid, 0, 3, 3, merge_tag="drag-2")
+    assert not first.merge(other)
+
+
+def test_attribute_edits(project):
+    im = project.images[0]
+    check_do_undo_redo(project, SetRegionAttribute(im.key, [im.regions[0].id], "note", "hello"))
+    check_do_undo_redo(project, SetFileAttribute(im.key, "weather", "rain"))
+
+
+def test_set_class_on_checkbox_attribute_writes_a_dict(project):
+    project.region_attributes["class"].type = "checkbox"
+    im = project.images[0]
+    check_do_undo_redo(project, SetClass(im.key, [im.regions[0].id], "bird"))
+    assert im.regions[0].attributes["class"] == {"bird": True}
+    assert "bird" in project.region_attributes["class"].options
+
+
+def test_set_class_without_class_attribute_creates_one():
+    p = Project(images=[ImageRecord("a.jpg", 1)])
+    p.images[0].regions = [Region(Polygon.from_points([(0, 0), (1, 0), (1, 1)]))]
+    assert p.class_names() == ["object"]
+    check_do_undo_redo(p, SetClass("a.jpg1", [p.images[0].regions[0].id], "cat"))
+    assert p.class_attribute == "class" and p.class_of(p.images[0].regions[0]) == "cat"
+
+
+def test_rename_class_updates_every_region(project):
+    project.class_colours()["cat"] = "#ff0000"
+    check_do_undo_redo(project, RenameClass("cat", "kitten"))
+    assert project.class_counts() == {"kitten": 1, "dog": 2}
+    assert project.class_colours() == {"kitten": "#ff0000"}
+
+
+def test_merge_classes(project):
+    edit = EditGroup(merge_classes(["cat", "dog"], "pet"), "Merge")
+    check_do_undo_redo(project, edit)
+    assert project.class_counts() == {"pet": 3}
+
+
+def test_rename_onto_existing_merges(project):
+    check_do_undo_redo(project, RenameClass("cat", "dog"))
+    assert project.class_counts() == {"dog": 3}
+
+
+def test_delete_class_keeps_or_deletes_regions(project):
+    check_do_undo_redo(project, DeleteClass("dog"))
+    assert project.class_names() == ["cat"]
+    assert sum(project.class_of(r) is None for _, r in project.iter_regions()) == 2
+    project2 = project
+    DeleteClass("dog").revert  # noqa: B018 - nothing to undo on a fresh edit object
+    edit = DeleteClass("cat", delete_regions=True)
+    check_do_undo_redo(project2, edit)
+    assert all(project2.class_of(r) != "cat" for _, r in project2.iter_regions())
+
+
+def test_add_class(project):
+    check_do_undo_redo(project, AddClass("bird", "#00ff00"))
+    assert project.class_names()[-1] == "bird"
+    with pytest.raises(ValueError):
+        AddClass("bird").apply(project)
