@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..model import ImageRecord, Project
+from .bulk import without_gc
 from .errors import FormatError, ReadResult
 from .images import IMAGE_SUFFIXES, list_images
 from .jsonfile import read_json
@@ -33,6 +34,7 @@ WRITERS: dict[str, Callable[[Project, Path], None]] = {
 }
 
 
+@without_gc
 def export(project: Project, path, fmt: str) -> None:
     """Write `project` to `path` as `fmt` (one of WRITERS)."""
     try:
@@ -58,6 +60,7 @@ def detect_format(data) -> str:
     return "unknown"
 
 
+@without_gc
 def read_file(path, images=None, class_attribute: str | None = None) -> ReadResult:
     """Read any supported annotation file. `images` is the image folder (default: beside the file)."""
     path = Path(path)
@@ -73,7 +76,7 @@ def read_file(path, images=None, class_attribute: str | None = None) -> ReadResu
     elif fmt == "coco":
         from .coco import read_coco
 
-        result = read_coco(data, image_root, source=path)
+        result = read_coco(data, image_root, source=path, owned=True)
     elif fmt == "labelme":
         from .labelme import read_labelme
 
@@ -97,6 +100,7 @@ def _fill_file_sizes(project: Project) -> None:
                 pass
 
 
+@without_gc
 def project_from_folder(folder) -> Project:
     """A new project over every image below `folder`; sizes are read lazily by the viewer."""
     folder = Path(folder)

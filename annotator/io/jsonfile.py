@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import FormatError
 
 
@@ -21,8 +23,20 @@ def read_json(path) -> Any:
         raise FormatError(path, "is a folder, not a JSON file") from None
     except OSError as exc:
         raise FormatError(path, f"cannot be read ({exc.strerror})") from None
+    return parse_json(raw, path)
+
+
+def parse_json(raw: bytes, path=None) -> Any:
+    """orjson first (several times faster on 100,000-polygon files); the standard
+    library as a fallback, since it also accepts the NaN that some tools write."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
-        text = raw.decode("utf-8-sig")
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError(path, f"is not UTF-8 text (byte {exc.start})") from None
     try:
@@ -70,6 +84,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_json(path, data: Any, backup: bool = True, indent: int | None = None) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
-    atomic_write_bytes(path, text.encode("utf-8"), backup=backup)
+def dumps_json(data: Any, indent: bool = False) -> bytes:
+    """UTF-8 JSON, always valid: orjson writes a non-finite float as null (readers skip
+    such coordinates, so the model holds none)."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0)
+
+
+def write_json(path, data: Any, backup: bool = True, indent: bool = False) -> None:
+    atomic_write_bytes(path, dumps_json(data, indent), backup=backup)

@@ -3,15 +3,15 @@ own data (image sizes, done flags, class attribute and colours, split, runs,
 app version) under one extra top-level key."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..model import Project
+from .bulk import without_gc
 from .errors import FormatError, ReadResult
-from .jsonfile import atomic_write_bytes, read_json
+from .jsonfile import atomic_write_bytes, dumps_json, read_json
 from .via import is_via_project, read_via, to_via_project
 
 POLYMASK_KEY = "_polymask"
@@ -54,6 +54,7 @@ def to_native(project: Project) -> dict[str, Any]:
     return data
 
 
+@without_gc
 def load_project(path) -> ReadResult:
     path = Path(path)
     data = read_json(path)
@@ -73,9 +74,10 @@ def _image_root(project: Project, path: Path) -> Path:
     return path.parent
 
 
+@without_gc
 def dumps_project(project: Project) -> bytes:
     """Serialise on the calling thread (fast); the write itself may happen elsewhere."""
-    return json.dumps(to_native(project), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return dumps_json(to_native(project))
 
 
 def save_project(project: Project, path=None) -> Path:

@@ -1,0 +1,377 @@
+"""COCO instance segmentation: read into a Project, write a Project back.
+
+Round trip design (COCO -> project -> COCO is lossless):
+
+* One region per annotation. Its shape is one editable Polygon: the largest
+  polygon part, or for an RLE mask the largest blob traced along pixel edges.
+  The annotation as read (segmentation, area, bbox, iscrowd, id, unknown keys)
+  is kept in ``region.extra["coco_annotation"]`` and the flat coordinates of the
+  polygon shown in ``region.extra["coco_read_as"]``; the parts not shown are in
+  ``region.extra["coco_other_parts"]`` (flat polygons). Everything is plain
+  JSON, so it survives the native project file.
+* On export, a region whose shape still equals ``coco_read_as`` is written as
+  read (RLE stays RLE, every part kept), only its class/image ids refreshed. An
+  edited shape is written as polygons: the new outline followed by the other
+  parts, so editing the main part of an occluded object does not drop the rest
+  (holes of an RLE are lost once it is edited).
+* Category, image and annotation ids, ``info``, ``licenses``, category
+  ``supercategory`` and unknown keys are kept (``project.polymask["coco"]``,
+  ``image.extra["coco_image"]``, the annotation above) and written back.
+  Annotations are written grouped by image, in region order.
+* Areas of written polygons are shoelace areas (shapely), as the COCO dataset
+  itself has them (fractional areas): exact for the polygon, independent of
+  rasterisation. RLE areas are pycocotools pixel counts.
+
+Classes are the options of a dropdown region attribute "class", in category
+order; the user's category ids and names are kept (the trainer remaps them).
+"""
+from __future__ import annotations
+
+import copy
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ..model import (AmbiguousClass, AttributeDef, ImageRecord, Polygon, Problem, Project, Rect,
+                     Region)
+from ..model import validation as v
+from .errors import FormatError, ReadResult
+from .images import ImageReadError, displayed_size
+from .jsonfile import read_json, write_json
+from .numbers import all_finite_numbers
+from .rle import is_finite_number, mask_from_segmentation, mask_to_polygons, polygon_area
+
+FORMAT = "coco"
+CLASS_ATTRIBUTE = "class"
+ANNOTATION = "coco_annotation"
+READ_AS = "coco_read_as"
+OTHER_PARTS = "coco_other_parts"
+IMAGE = "coco_image"
+BAD_CATEGORY = "bad-category"
+BAD_IMAGE = "bad-image"
+NO_AREA = "no-area"
+_LISTS = ("images", "annotations", "categories")
+
+
+def looks_like_coco(data) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("images"), list)
+            and isinstance(data.get("annotations"), list))
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def _is_id(value) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
+
+
+def _size(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _flat(points) -> list[float]:
+    return [float(c) for p in points for c in p]
+
+
+def _flat_xy(shape: Polygon) -> list[float]:
+    """[x0, y0, x1, y1, ...] of a path shape, without building point tuples."""
+    flat = [0.0] * (2 * len(shape.xs))
+    flat[0::2], flat[1::2] = shape.xs, shape.ys
+    return flat
+
+
+def _polygon_part(part, n: int) -> list:
+    what = f"polygon part {n}"
+    if not isinstance(part, list):
+        raise ValueError(f"{what} is not a list of coordinates")
+    if not all_finite_numbers(part):
+        bad = next(c for c in part if not is_finite_number(c))
+        raise ValueError(f"{what} has a coordinate that is not a finite number ({bad!r})")
+    if len(part) % 2:
+        raise ValueError(f"{what} has an odd number of coordinates ({len(part)})")
+    if len(part) < 6:
+        raise ValueError(f"{what} has {len(part) // 2} points; a polygon needs at least 3")
+    return part
+
+
+def _shape_of(ann: dict):
+    """(shape, other parts, read_as) of an annotation; raises ValueError naming what is wrong."""
+    seg = ann.get("segmentation")
+    if isinstance(seg, dict):
+        parts = [_flat(p) for p in mask_to_polygons(mask_from_segmentation(seg))]
+        if not parts:
+            raise ValueError("the RLE mask is empty")
+    elif isinstance(seg, list) and seg:
+        # A bare flat list is not COCO, but some tools write it for one part.
+        raw = [seg] if all(not isinstance(c, list) for c in seg) else seg
+        parts = [_polygon_part(p, i) for i, p in enumerate(raw)]
+    else:
+        bbox = ann.get("bbox")
+        if isinstance(bbox, list) and len(bbox) == 4 and all(is_finite_number(c) for c in bbox):
+            # Detection-only annotation: editable as a box, exported as its polygon.
+            return Rect(*(float(c) for c in bbox)), [], None
+        raise ValueError("has no segmentation and no bbox")
+    main = 0 if len(parts) == 1 else max(range(len(parts)), key=lambda i: polygon_area(parts[i]))
+    flat = list(map(float, parts[main]))
+    shape = Polygon(tuple(flat[0::2]), tuple(flat[1::2]))
+    others = [p for i, p in enumerate(parts) if i != main]
+    return shape, others, flat
+
+
+def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool = False) -> ReadResult:
+    """A COCO instance-segmentation file (or dict) as a project.
+
+    `images` is the folder `file_name`s are relative to (default: the file's
+    folder); file sizes are read from it when given. Bad annotations are
+    skipped and listed in the result's problems; `source` names a dict in messages.
+    """
+    if isinstance(path_or_dict, (str, os.PathLike)):
+        path = Path(path_or_dict)
+        data = read_json(path)
+        where = source if source is not None else path
+    else:
+        path = None
+        # The project must not share lists with the caller, unless the caller hands them over.
+        data = path_or_dict if owned else copy.deepcopy(path_or_dict)
+        where = source if source is not None else "COCO data"
+    file = str(where)
+    if not isinstance(data, dict):
+        raise FormatError(where, f"is not a COCO file: the top level is a {type(data).__name__}, not an object")
+    for key in _LISTS:
+        if not isinstance(data.get(key), list):
+            raise FormatError(where, f"is not a COCO file: it has no {key!r} list")
+    problems: list[Problem] = []
+
+    def problem(kind, message, image=None, region=None):
+        problems.append(Problem(kind, message, image, region, file))
+
+    categories, class_by_id, names = [], {}, []
+    for i, cat in enumerate(data["categories"]):
+        if not isinstance(cat, dict) or not _is_id(cat.get("id")):
+            problem(BAD_CATEGORY, f"category {i} has no id; skipped")
+            continue
+        name = str(cat.get("name", cat["id"]))
+        if cat["id"] in class_by_id:
+            problem(BAD_CATEGORY, f"category id {cat['id']!r} is listed twice; the second ({name!r}) is ignored")
+            continue
+        class_by_id[cat["id"]] = name
+        if name in names:
+            problem(BAD_CATEGORY, f"category name {name!r} is used by two ids; they become one class")
+            continue
+        names.append(name)
+        categories.append(cat)
+
+    project = Project(image_root=Path(images) if images else (path.parent if path else None))
+    by_id: dict[Any, ImageRecord] = {}
+    by_name: dict[str, ImageRecord] = {}
+    for i, entry in enumerate(data["images"]):
+        if not isinstance(entry, dict) or not _is_id(entry.get("id")) or not isinstance(entry.get("file_name"), str) \
+                or not entry["file_name"]:
+            problem(BAD_IMAGE, f"image entry {i} has no id or no file_name; skipped")
+            continue
+        name = entry["file_name"]
+        if entry["id"] in by_id:
+            problem(BAD_IMAGE, f"image id {entry['id']!r} is listed twice; the second entry is ignored", name)
+            continue
+        if name in by_name:
+            first = by_name[name]
+            problem(v.DUPLICATE_IMAGE, f"the image is listed twice (ids {first.extra[IMAGE]['id']!r} and "
+                                       f"{entry['id']!r}); its annotations are merged into the first", name)
+            by_id[entry["id"]] = first
+            continue
+        size = -1
+        if images:
+            try:
+                size = (Path(images) / name).stat().st_size
+            except OSError:
+                problem(v.MISSING_IMAGE, f"image file not found in {images}", name)
+        record = ImageRecord(name, size, _size(entry.get("width")), _size(entry.get("height")), extra={IMAGE: entry})
+        by_id[entry["id"]] = by_name[name] = record
+        project.images.append(record)
+
+    seen_per_image: dict[int, int] = defaultdict(int)
+    for i, ann in enumerate(data["annotations"]):
+        label = f"annotation {ann.get('id')!r} (entry {i})" if isinstance(ann, dict) else f"annotation entry {i}"
+        if not isinstance(ann, dict):
+            problem(v.BAD_REGION, f"{label} is not an object; skipped")
+            continue
+        record = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
+        if record is None:
+            problem(v.BAD_REGION, f"{label} refers to image id {ann.get('image_id')!r}, "
+                                  f"which is not in 'images'; skipped")
+            continue
+        index = seen_per_image[id(record)]
+        seen_per_image[id(record)] += 1
+        cat = ann.get("category_id")
+        if not _is_id(cat) or cat not in class_by_id:
+            problem(v.BAD_REGION, f"{label} has category id {cat!r}, which is not in 'categories'; skipped",
+                    record.filename, index)
+            continue
+        try:
+            shape, others, read_as = _shape_of(ann)
+        except ValueError as exc:
+            problem(v.BAD_REGION, f"{label}: {exc}; skipped", record.filename, index)
+            continue
+        extra = {ANNOTATION: ann, OTHER_PARTS: others}
+        if read_as is not None:
+            extra[READ_AS] = read_as
+        record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra=extra))
+
+    project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(
+        CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})}
+    project.class_attribute = CLASS_ATTRIBUTE
+    project.polymask["coco"] = {"header": {k: val for k, val in data.items() if k not in _LISTS},
+                                "categories": categories}
+    return ReadResult(project, FORMAT, problems)
+
+
+# ---- writing ------------------------------------------------------------------------------------
+class _Skip(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _unchanged(region: Region) -> bool:
+    read_as = region.extra.get(READ_AS)
+    return (ANNOTATION in region.extra and read_as is not None and isinstance(region.shape, Polygon)
+            and _flat_xy(region.shape) == read_as)
+
+
+def _new_ids(existing: list) -> list:
+    """Keep each existing id that is unique and usable; hand out fresh ints for the rest."""
+    counts: dict[Any, int] = defaultdict(int)
+    for e in existing:
+        if _is_id(e):
+            counts[e] += 1
+    next_id = max([e for e in counts if isinstance(e, int)] + [0]) + 1
+    out = []
+    for e in existing:
+        if _is_id(e) and counts[e] == 1:
+            out.append(e)
+        else:
+            out.append(next_id)
+            next_id += 1
+    return out
+
+
+def _segmentation(region: Region) -> dict:
+    """segmentation/area/bbox of an edited (or non-COCO) region; raises _Skip."""
+    shape = region.shape
+    outline = shape.outline()
+    if not outline:
+        raise _Skip(NO_AREA, f"a {shape.name} has no area, so it has no COCO mask; not exported")
+    main = _flat(outline)
+    if not all_finite_numbers(main):
+        raise _Skip(v.NOT_FINITE, f"the {shape.name} has coordinates that are not finite numbers; not exported")
+    parts = [main] + [list(p) for p in region.extra.get(OTHER_PARTS, [])]
+    area = sum(polygon_area(p) for p in parts)
+    if area <= 0:
+        raise _Skip(v.ZERO_AREA, f"the {shape.name} has zero area; not exported")
+    xs = [c for p in parts for c in p[0::2]]
+    ys = [c for p in parts for c in p[1::2]]
+    return {"segmentation": parts, "area": area,
+            "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]}
+
+
+def _categories(project: Project) -> tuple[list[dict], dict[str, Any]]:
+    stored = project.polymask.get("coco", {}).get("categories", [])
+    by_name: dict[str, dict] = {}
+    for cat in stored:
+        by_name.setdefault(str(cat.get("name", cat.get("id"))), cat)
+    # New classes get ids after every stored one, so a deleted class's id is not reused.
+    next_id = max([c["id"] for c in stored if isinstance(c.get("id"), int)] + [0]) + 1
+    out, ids = [], {}
+    for name in project.class_names():
+        if name in by_name:
+            cat = copy.deepcopy(by_name[name])
+        else:
+            cat = {"id": next_id, "name": name, "supercategory": ""}
+            next_id += 1
+        cat["name"] = name
+        out.append(cat)
+        ids[name] = cat["id"]
+    return out, ids
+
+
+def _image_size(project: Project, image: ImageRecord) -> tuple[int, int]:
+    if image.width and image.height:
+        return image.width, image.height
+    if project.image_root is None and project.path is None:
+        raise _Skip(v.MISSING_IMAGE, "the image size is unknown and the project has no image folder; not exported")
+    try:
+        return displayed_size(project.image_path(image))
+    except ImageReadError as exc:
+        raise _Skip(v.UNREADABLE_IMAGE, f"the image size is unknown and the file cannot be read "
+                                        f"({exc}); not exported") from None
+
+
+def export_coco(project: Project) -> tuple[dict, list[Problem]]:
+    """The COCO dict of `project` and the regions/images left out of it (and why)."""
+    problems: list[Problem] = []
+    coco_state = project.polymask.get("coco", {})
+    if "header" in coco_state:  # info, licenses and unknown keys of the file this came from
+        out = copy.deepcopy(coco_state["header"])
+    else:
+        out = {"info": {"description": "Exported by Polymask"}, "licenses": []}
+    categories, category_ids = _categories(project)
+    image_ids = _new_ids([im.extra.get(IMAGE, {}).get("id") for im in project.images])
+    regions = [(im, r) for im in project.images for r in im.regions]
+    ann_ids = iter(_new_ids([r.extra.get(ANNOTATION, {}).get("id") for _, r in regions]))
+    images, annotations = [], []
+    for image, image_id in zip(project.images, image_ids):
+        try:
+            width, height = _image_size(project, image)
+        except _Skip as exc:
+            problems.append(Problem(exc.kind, str(exc), image.filename))
+            for _ in image.regions:
+                next(ann_ids)
+            continue
+        entry = copy.deepcopy(image.extra.get(IMAGE, {}))
+        entry.update(id=image_id, file_name=image.filename, width=width, height=height)
+        images.append(entry)
+        for index, region in enumerate(image.regions):
+            ann_id = next(ann_ids)
+            try:
+                name = project.class_of(region)
+            except AmbiguousClass as exc:
+                problems.append(Problem(v.AMBIGUOUS_CLASS, f"the class is ambiguous ({exc}); not exported",
+                                        image.filename, index))
+                continue
+            if name is None:
+                problems.append(Problem(v.NO_CLASS, "the region has no class; not exported", image.filename, index))
+                continue
+            original = region.extra.get(ANNOTATION, {})
+            if _unchanged(region):
+                # RLE stays RLE, area and bbox as they were. Shallow: only top-level ids change below.
+                ann = dict(original)
+            else:
+                try:
+                    geometry = _segmentation(region)
+                except _Skip as exc:
+                    problems.append(Problem(exc.kind, str(exc), image.filename, index))
+                    continue
+                ann = {"id": None, "image_id": None, "category_id": None, **geometry,
+                       "iscrowd": original.get("iscrowd", 0)}
+                ann.update({k: copy.deepcopy(val) for k, val in original.items() if k not in ann})
+            ann.update(id=ann_id, image_id=image_id, category_id=category_ids[name])
+            annotations.append(ann)
+    out.update(images=images, annotations=annotations, categories=categories)
+    return out, problems
+
+
+def project_to_coco(project: Project) -> dict:
+    """The COCO instance-segmentation dict of `project` (what the trainer reads)."""
+    return export_coco(project)[0]
+
+
+def coco_export_problems(project: Project) -> list[Problem]:
+    """The regions and images `project_to_coco` leaves out, and why."""
+    return export_coco(project)[1]
+
+
+def write_coco(project: Project, path) -> list[Problem]:
+    """Write `project` as a COCO file (atomically); returns what was left out."""
+    coco, problems = export_coco(project)
+    write_json(path, coco)
+    return problems
+

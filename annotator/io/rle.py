@@ -1,0 +1,116 @@
+"""COCO masks <-> polygons: run-length encodings checked and decoded, masks traced.
+
+pycocotools trusts its input (a corrupt counts string decodes to garbage
+pixels, not an error), so RLEs are checked and decoded here, with numpy.
+Masks are traced with OpenCV along pixel *edges*, so that pycocotools rasterises
+the traced polygon back to the same pixels.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import cv2
+import numpy as np
+import shapely
+from pycocotools import mask as mask_utils
+from shapely.geometry import Polygon as ShapelyPolygon
+
+Point2 = tuple[float, float]
+
+
+def _string_counts(s: str) -> list[int]:
+    """COCO's compressed counts string as run lengths (maskApi.c rleFrString)."""
+    counts: list[int] = []
+    p = 0
+    while p < len(s):
+        x, k, more = 0, 0, True
+        while more:
+            if p >= len(s):
+                raise ValueError("the RLE counts string ends in the middle of a number")
+            c = ord(s[p]) - 48
+            if not 0 <= c < 64:
+                raise ValueError(f"the RLE counts string has an invalid character {s[p]!r}")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)  # sign extension
+        if len(counts) > 2:
+            x += counts[-2]  # runs after the first two are stored as differences
+        counts.append(x)
+    return counts
+
+
+def rle_runs(seg) -> tuple[int, int, list[int]]:
+    """(height, width, run lengths) of a COCO RLE segmentation, compressed (counts
+    a string) or not (counts a list). Raises ValueError when it is invalid."""
+    if not isinstance(seg, dict):
+        raise ValueError("the RLE is not an object")
+    size = seg.get("size")
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise ValueError(f"the RLE size {size!r} is not [height, width]")
+    h, w = size
+    counts = seg.get("counts")
+    if isinstance(counts, list):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+            raise ValueError("the RLE counts are not all integers")
+        runs = counts
+    elif isinstance(counts, str):
+        runs = _string_counts(counts)
+    else:
+        raise ValueError("the RLE has no counts")
+    if any(v < 0 for v in runs) or sum(runs) != h * w:
+        raise ValueError(f"the RLE counts do not cover a {h}x{w} mask (they sum to {sum(runs)})")
+    return h, w, runs
+
+
+def mask_from_segmentation(seg) -> np.ndarray:
+    """The (height, width) uint8 mask of a COCO RLE segmentation; raises ValueError."""
+    h, w, runs = rle_runs(seg)
+    # Runs alternate 0, 1, 0, ... over the pixels in column-major order.
+    values = np.arange(len(runs), dtype=np.uint8) % 2
+    return np.repeat(values, runs).reshape(w, h).T.copy()
+
+
+def polygons_to_mask(parts: list[list[float]], height: int, width: int) -> np.ndarray:
+    """Flat COCO polygons rasterised exactly as pycocotools' annToMask does."""
+    return mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(parts, height, width)))
+
+
+def mask_to_polygons(mask: np.ndarray) -> list[list[Point2]]:
+    """Outer outlines of a mask's blobs, largest first (holes are not traced).
+
+    OpenCV's contour runs through pixel centres; shifting it by half a pixel and
+    growing it by half a pixel with square corners puts it on the pixel edges,
+    which pycocotools rasterises back to the same pixels.
+    """
+    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8),
+                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    polygons: list[tuple[float, list[Point2]]] = []
+    for contour in contours:
+        pts = contour.reshape(-1, 2).astype(float) + 0.5
+        geom = (ShapelyPolygon(pts) if len(pts) >= 3 else shapely.geometry.LineString(pts) if len(pts) == 2
+                else shapely.geometry.Point(pts[0]))
+        grown = geom.buffer(0.5, join_style="mitre", cap_style="square", mitre_limit=2.0)
+        for part in getattr(grown, "geoms", [grown]):
+            if part.geom_type == "Polygon" and part.area > 0:
+                polygons.append((part.area, [(float(x), float(y)) for x, y in part.exterior.coords[:-1]]))
+    polygons.sort(key=lambda item: -item[0])
+    return [pts for _, pts in polygons]
+
+
+def polygon_area(flat: list[float]) -> float:
+    """Shoelace area of a flat [x0, y0, x1, y1, ...] polygon."""
+    if len(flat) < 6:
+        return 0.0
+    # Plain shoelace: building a shapely polygon per annotation dominated 100k-polygon reads.
+    xs, ys = flat[0::2], flat[1::2]
+    twice = sum(map(operator.mul, xs, ys[1:] + ys[:1])) - sum(map(operator.mul, ys, xs[1:] + xs[:1]))
+    return abs(twice) / 2.0
+
+
+def is_finite_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
