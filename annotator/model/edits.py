@@ -195,35 +195,42 @@ class SetFileAttribute(Edit):
 
 # ---- classes: whole-project edits, undone from a snapshot -------------------------
 class _ProjectSnapshotEdit(Edit):
-    """Class edits touch many regions; they snapshot what they change."""
+    """Class edits touch many regions; they snapshot the project, change it, then
+    keep only what changed, so an undo restores exactly that and leaves later
+    edits elsewhere (other images' histories) alone."""
 
-    def _snapshot(self, project: Project) -> None:
+    def apply(self, project):
         self._defs = copy.deepcopy(project.region_attributes)
         self._class_attribute = project.class_attribute
         self._colours = dict(project.class_colours())
-        self._attrs = {r.id: copy.deepcopy(r.attributes) for _, r in project.iter_regions()}
-        self._regions = {im.key: list(im.regions) for im in project.images}
-
-    def apply(self, project):
-        self._snapshot(project)
+        attrs = {r.id: copy.deepcopy(r.attributes) for _, r in project.iter_regions()}
+        lists = {im.key: list(im.regions) for im in project.images}
         self._change(project)
+        self._regions = {im.key: lists[im.key] for im in project.images
+                         if im.key in lists and not _same_items(lists[im.key], im.regions)}
+        self._attrs = {r.id: attrs[r.id] for _, r in project.iter_regions()
+                       if r.id in attrs and r.attributes != attrs[r.id]}
 
     def revert(self, project):
         project.region_attributes = self._defs
         project.class_attribute = self._class_attribute
         project.polymask["class_colours"] = self._colours
         for im in project.images:
-            im.regions = self._regions.get(im.key, im.regions)
+            if im.key in self._regions:
+                im.regions = self._regions[im.key]
             for r in im.regions:
                 if r.id in self._attrs:
                     r.attributes = self._attrs[r.id]
-        self._snapshot(project)  # a redo must start from the restored state
 
     def _change(self, project: Project) -> None:
         raise NotImplementedError
 
     def images(self):
         return set(self._regions) if hasattr(self, "_regions") else set()
+
+
+def _same_items(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _class_def(project: Project) -> AttributeDef:
@@ -289,7 +296,7 @@ class RenameClass(_ProjectSnapshotEdit):
 
     def _change(self, project):
         attr = _class_def(project)
-        if attr.options or self.old in attr.options:
+        if attr.options:
             options = {}
             for k, v in attr.options.items():
                 key = self.new if k == self.old else k

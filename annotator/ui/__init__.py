@@ -1,1 +1,4 @@
-"""The Qt window: thin views and controllers over annotator.model."""
+"""Polymask's Qt views and controllers (thin: the model lives in annotator.model).
+
+Entry point: `annotator.ui.app.run(path=None)`.
+"""

@@ -1,0 +1,199 @@
+"""Every command of the window as a QAction: menus, toolbar, shortcuts and the
+shortcut cheat sheet (F1), which is generated from the actions themselves so it
+can never disagree with them."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout)
+
+TOOLS = [  # name, label, key
+    ("select", "Select / edit", "S"),
+    ("polygon", "Polygon", "P"),
+    ("rect", "Rectangle", "R"),
+    ("circle", "Circle", "C"),
+    ("ellipse", "Ellipse", "E"),
+    ("point", "Point", "O"),
+    ("polyline", "Polyline", "L"),
+]
+
+# menu -> [(name, text, shortcuts, icon, tip)]; "-" is a separator
+MENUS: dict[str, list] = {
+    "&File": [
+        ("open", "&Open…", ["Ctrl+O"], "open", "Open a project, or a VIA / COCO / labelme file"),
+        ("open_folder", "Open &Folder…", ["Ctrl+Shift+O"], "open", "Open a folder of images"),
+        ("@recent", "Open &Recent"),
+        "-",
+        ("save", "&Save", ["Ctrl+S"], "save", "Save now (Polymask also saves by itself)"),
+        ("@export", "&Export"),
+        "-",
+        ("quit", "&Quit", ["Ctrl+Q"], None, "Save and quit"),
+    ],
+    "&Edit": [
+        ("undo", "&Undo", ["Ctrl+Z"], "undo", "Undo the last change"),
+        ("redo", "&Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], "redo", "Redo"),
+        "-",
+        ("copy", "&Copy shapes", ["Ctrl+C"], "copy", "Copy the selected shapes"),
+        ("paste", "&Paste shapes", ["Ctrl+V"], "paste", "Paste shapes onto this image"),
+        ("delete", "&Delete shapes\tDel", [], "delete", "Delete the selected shapes (Delete key on the canvas)"),
+        "-",
+        ("done", "Image &done", ["Ctrl+D"], "done", "Mark this image done / to do"),
+    ],
+    "&View": [
+        ("zoom_in", "Zoom &in", ["+", "=", "Ctrl++"], "zoom_in", "Zoom in"),
+        ("zoom_out", "Zoom &out", ["-", "Ctrl+-"], "zoom_out", "Zoom out"),
+        ("fit", "&Fit image", ["F"], "fit", "Fit the image in the window"),
+        ("actual", "&Actual size", ["Ctrl+0"], "actual", "One image pixel per screen pixel"),
+        "-",
+        ("@docks", "&Panels"),
+    ],
+    "&Image": [
+        ("next", "&Next image", ["D", "PgDown"], "next", "Next image in the list"),
+        ("prev", "&Previous image", ["A", "PgUp"], "prev", "Previous image in the list"),
+    ],
+    "&Tools": [(name, label, [key], name, f"{label} tool ({key})") for name, label, key in TOOLS],
+    "&Classes": [
+        ("add_class", "&Add class…", ["Ctrl+Shift+N"], "add", "Add a class"),
+        ("rename_class", "&Rename class…", ["F2"], "rename", "Rename the selected class everywhere"),
+        ("merge_classes", "&Merge classes…", [], "merge", "Merge the selected classes"),
+        ("delete_class", "&Delete class…", [], "delete", "Delete the selected class"),
+        "-",
+        *[(f"class_{i}", f"Class {i}", [str(i)], None, f"Give the selection (and the next shape) class {i}")
+          for i in range(1, 10)],
+    ],
+    "&Help": [
+        ("shortcuts", "&Keyboard shortcuts", ["F1"], "keyboard", "All shortcuts"),
+        ("about", "&About Polymask", [], "help", None),
+    ],
+}
+
+EXPORTS = [("export_via_project", "VIA &project…", "via-project"),
+           ("export_via", "VIA &annotations…", "via"),
+           ("export_coco", "&COCO…", "coco")]
+
+TOOLBAR = ["open", "save", "-", "undo", "redo", "-", *[t[0] for t in TOOLS], "-",
+           "zoom_in", "zoom_out", "fit", "-", "prev", "next", "done"]
+
+# keys the canvas handles itself while it has focus (listed in the cheat sheet)
+CANVAS_KEYS = [
+    ("Close the polygon / polyline", "Enter"),
+    ("Remove the last vertex while drawing", "Backspace"),
+    ("Cancel drawing, else clear the selection", "Esc"),
+    ("Delete the selection / hovered vertex", "Del"),
+    ("Nudge the selection 1 px (Shift: 10 px)", "Arrows"),
+    ("Pan", "Space+drag"),
+    ("Zoom", "Ctrl+wheel"),
+]
+
+
+class Actions(QObject):
+    """Builds the actions (`self[name]`), the menus and the toolbar."""
+
+    def __init__(self, window, icon):
+        super().__init__(window)
+        self.window = window
+        self.actions: dict[str, QAction] = {}
+        self.menus: dict[str, QMenu] = {}
+        self.tool_group = QActionGroup(self)
+        self.tool_group.setExclusive(True)
+        tool_names = {t[0] for t in TOOLS}
+        for menu, entries in MENUS.items():
+            for entry in entries:
+                if entry == "-" or entry[0].startswith("@"):
+                    continue
+                name, text, keys, icon_name, tip = entry
+                a = QAction(text, window)
+                if keys:
+                    a.setShortcuts([QKeySequence(k) for k in keys])
+                if icon_name:
+                    a.setIcon(icon(icon_name))
+                if tip:
+                    shortcut = f" ({keys[0]})" if keys else ""
+                    a.setToolTip(tip + shortcut)
+                    a.setStatusTip(tip)
+                a.setShortcutVisibleInContextMenu(True)
+                if name in tool_names:
+                    a.setCheckable(True)
+                    self.tool_group.addAction(a)
+                if name == "done":
+                    a.setCheckable(True)
+                window.addAction(a)  # shortcuts work even when the menu bar is hidden
+                self.actions[name] = a
+        for name, text, _fmt in EXPORTS:
+            a = QAction(text, window)
+            a.setIcon(icon("export"))
+            self.actions[name] = a
+        self.actions["select"].setChecked(True)
+
+    def __getitem__(self, name: str) -> QAction:
+        return self.actions[name]
+
+    def build_menus(self, menubar, docks=()) -> None:
+        for title, entries in MENUS.items():
+            menu = menubar.addMenu(title)
+            self.menus[title] = menu
+            for entry in entries:
+                if entry == "-":
+                    menu.addSeparator()
+                elif entry[0] == "@recent":
+                    self.menus["recent"] = menu.addMenu(entry[1])
+                elif entry[0] == "@export":
+                    sub = menu.addMenu(self.actions["export_coco"].icon(), entry[1])
+                    for name, _t, _f in EXPORTS:
+                        sub.addAction(self.actions[name])
+                    self.menus["export"] = sub
+                elif entry[0] == "@docks":
+                    sub = menu.addMenu(entry[1])
+                    for dock in docks:
+                        sub.addAction(dock.toggleViewAction())
+                else:
+                    menu.addAction(self.actions[entry[0]])
+
+    def build_toolbar(self, toolbar) -> None:
+        for name in TOOLBAR:
+            if name == "-":
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions[name])
+
+    def cheat_sheet(self, parent=None) -> QDialog:
+        dlg = QDialog(parent)
+        dlg.setWindowTitle("Keyboard shortcuts")
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["Command", "Shortcut"])
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for title, entries in MENUS.items():
+            rows = [e for e in entries if e != "-" and not e[0].startswith("@")]
+            rows = [e for e in rows if self.actions[e[0]].shortcuts() or "\t" in e[1]]
+            if not rows:
+                continue
+            head = QTreeWidgetItem([title.replace("&", ""), ""])
+            f = head.font(0)
+            f.setBold(True)
+            head.setFont(0, f)
+            head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            tree.addTopLevelItem(head)
+            for e in rows:
+                a = self.actions[e[0]]
+                text, _, tab_key = a.text().replace("&", "").partition("\t")
+                keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts()) or tab_key
+                tree.addTopLevelItem(QTreeWidgetItem([text.rstrip("…"), keys]))
+        head = QTreeWidgetItem(["On the canvas", ""])
+        f = head.font(0)
+        f.setBold(True)
+        head.setFont(0, f)
+        tree.addTopLevelItem(head)
+        for text, keys in CANVAS_KEYS:
+            tree.addTopLevelItem(QTreeWidgetItem([text, keys]))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(tree)
+        lay.addWidget(buttons)
+        dlg.resize(460, 640)
+        dlg.tree = tree
+        return dlg

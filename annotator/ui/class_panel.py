@@ -1,0 +1,192 @@
+"""The class panel: the options of the class attribute, with colours, hotkeys
+and per-class counts; add, rename, merge and delete classes.
+
+The panel never changes the project itself: it emits model edits
+(`edit_requested`) that the window pushes on the undo stack.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QMessageBox,
+                               QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from ..model import AddClass, DeleteClass, EditGroup, RenameClass, merge_classes
+from . import theme
+
+
+class ClassPanel(QWidget):
+    edit_requested = Signal(object)
+    current_class_changed = Signal(str)
+    class_activated = Signal(str)  # double-click: give the selected regions this class
+
+    def __init__(self, parent=None, icons=None):
+        super().__init__(parent)
+        self.project = None
+        self.colours: dict[str, str] = {}
+        self.current_class: str | None = None
+        icon = icons or theme.icon
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Key", "Class", "Regions"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setAllColumnsShowFocus(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemClicked.connect(lambda item, _c: self.set_current_class(item.data(1, Qt.ItemDataRole.UserRole)))
+        self.tree.itemDoubleClicked.connect(
+            lambda item, _c: self.class_activated.emit(item.data(1, Qt.ItemDataRole.UserRole)))
+        self.buttons = {}
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        for name, tip, slot in (("add", "Add a class", self.add_class),
+                                ("rename", "Rename the selected class (renames it in every region)", self.rename_class),
+                                ("merge", "Merge the selected classes into one", self.merge_classes),
+                                ("delete", "Delete the selected class", self.delete_class)):
+            b = QToolButton(toolTip=tip, autoRaise=True)
+            b.setIcon(icon(name))
+            b.clicked.connect(lambda _=False, s=slot: s())
+            row.addWidget(b)
+            self.buttons[name] = b
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(4)
+        lay.addLayout(row)
+        lay.addWidget(self.tree, 1)
+
+    # ---- view ----------------------------------------------------------------------
+    def set_project(self, project) -> None:
+        self.project = project
+        self.current_class = None
+        self.refresh()
+
+    def names(self) -> list[str]:
+        return self.project.class_names() if self.project else []
+
+    def refresh(self) -> None:
+        names = self.names()
+        self.colours = theme.class_colours(self.project, names) if self.project else {}
+        counts = self.project.class_counts() if self.project else {}
+        selected = set(self.selected_classes())
+        if self.current_class not in names:
+            self.current_class = names[0] if names else None
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for i, name in enumerate(names):
+            item = QTreeWidgetItem([str(i + 1) if i < 9 else "", name, f"{counts.get(name, 0):,}"])
+            item.setData(1, Qt.ItemDataRole.UserRole, name)
+            item.setIcon(1, theme.swatch(self.colours[name]))
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setTextAlignment(0, Qt.AlignmentFlag.AlignCenter)
+            item.setToolTip(1, f"{name}: {counts.get(name, 0)} regions" + (f" — key {i + 1}" if i < 9 else ""))
+            if name == self.current_class:
+                for c in range(3):
+                    item.setFont(c, bold)
+            self.tree.addTopLevelItem(item)
+            item.setSelected(name in selected)
+        self.tree.blockSignals(False)
+        has = bool(names)
+        for key in ("rename", "merge", "delete"):
+            self.buttons[key].setEnabled(has)
+
+    def selected_classes(self) -> list[str]:
+        return [it.data(1, Qt.ItemDataRole.UserRole) for it in self.tree.selectedItems()]
+
+    def set_current_class(self, name: str | None) -> None:
+        if name == self.current_class:
+            return
+        self.current_class = name
+        self.refresh()
+        if name is not None:
+            self.current_class_changed.emit(name)
+
+    def class_for_key(self, number: int) -> str | None:
+        names = self.names()
+        return names[number - 1] if 1 <= number <= len(names) else None
+
+    # ---- editing (dialogs when arguments are not given) -----------------------------------
+    def _pick(self) -> str | None:
+        sel = self.selected_classes()
+        return sel[0] if sel else self.current_class
+
+    def add_class(self, name: str | None = None) -> bool:
+        if self.project is None:
+            return False
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Add class", "Name of the new class:")
+            if not ok:
+                return False
+        name = name.strip()
+        if not name:
+            return False
+        if name in self.names():
+            QMessageBox.information(self, "Add class", f"There is already a class named “{name}”.")
+            return False
+        self.edit_requested.emit(AddClass(name, theme.next_free_colour(self.project)))
+        self.set_current_class(name)
+        return True
+
+    def rename_class(self, old: str | None = None, new: str | None = None) -> bool:
+        old = old or self._pick()
+        if old is None:
+            return False
+        if new is None:
+            new, ok = QInputDialog.getText(self, "Rename class", f"New name for “{old}”\n"
+                                           "(an existing name merges the two classes):", text=old)
+            if not ok:
+                return False
+        new = new.strip()
+        if not new or new == old:
+            return False
+        self.edit_requested.emit(RenameClass(old, new))
+        if self.current_class == old:
+            self.set_current_class(new)
+        return True
+
+    def merge_classes(self, sources: list[str] | None = None, target: str | None = None) -> bool:
+        sources = sources if sources is not None else self.selected_classes()
+        if len(sources) < 2 and target is None:
+            QMessageBox.information(self, "Merge classes", "Select two or more classes to merge "
+                                    "(Ctrl+click), then press Merge.")
+            return False
+        if target is None:
+            target, ok = QInputDialog.getItem(self, "Merge classes", "Merge into:", sources, 0, False)
+            if not ok:
+                return False
+        edits = merge_classes(sources, target)
+        if not edits:
+            return False
+        self.edit_requested.emit(EditGroup(edits, f"Merge {', '.join(s for s in sources if s != target)} "
+                                                  f"into {target}"))
+        self.set_current_class(target)
+        return True
+
+    def delete_class(self, name: str | None = None, delete_regions: bool | None = None) -> bool:
+        name = name or self._pick()
+        if name is None or self.project is None:
+            return False
+        if delete_regions is None:
+            count = self.project.class_counts().get(name, 0)
+            if count:
+                box = QMessageBox(QMessageBox.Icon.Question, "Delete class",
+                                  f"Delete the class “{name}”? {count} regions have it.", parent=self)
+                keep = box.addButton("Delete class, keep regions", QMessageBox.ButtonRole.AcceptRole)
+                drop = box.addButton(f"Delete class and its {count} regions", QMessageBox.ButtonRole.DestructiveRole)
+                box.addButton(QMessageBox.StandardButton.Cancel)
+                box.exec()
+                if box.clickedButton() not in (keep, drop):
+                    return False
+                delete_regions = box.clickedButton() is drop
+            else:
+                delete_regions = False
+        self.edit_requested.emit(DeleteClass(name, delete_regions))
+        return True

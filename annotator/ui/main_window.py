@@ -1,0 +1,451 @@
+"""The annotation window: wiring only.
+
+Canvas in the middle, image list on the left, classes and attributes on the
+right. The window owns the project and its history (document.py); the canvas
+and the panels emit model edits, which go through `push` onto the undo stacks;
+every do / undo / redo comes back through `_on_change`, which refreshes the
+views and schedules the autosave.
+"""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+
+from .. import io as pio
+from ..io.errors import FormatError
+from ..model import Edit, SetClass, SetShape
+from .actions import EXPORTS, MENUS, TOOLS, Actions
+from .attribute_panel import AttributePanel
+from .autosave import Autosaver
+from .canvas import Canvas
+from .class_panel import ClassPanel
+from .document import Document, SetDone, image_key_of, is_project_edit
+from .image_cache import ImageCache
+from .image_list import ImageListModel, ImageListPanel
+from .recent import RecentProjects, settings
+from .status_bar import StatusBar
+from .theme import Theme, class_colours
+from .thumbnails import ThumbnailLoader
+
+NATIVE_FORMATS = ("polymask", "folder")
+EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, theme: Theme | None = None, recent: RecentProjects | None = None,
+                 autosave_delay_ms: int = 1200):
+        super().__init__()
+        self.theme = theme or Theme()
+        self.recent = recent or RecentProjects()
+        self.doc: Document | None = None
+        self.project = None
+        self.current_key: str | None = None
+        self.last_error: QMessageBox | None = None
+        self.problems_dialog: QDialog | None = None
+        self.setWindowTitle("Polymask[*]")
+        self.setWindowIcon(self.theme.icon("app"))
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+
+        self.canvas = Canvas(self)
+        self.setCentralWidget(self.canvas)
+        self.image_cache = ImageCache(self)
+        self.thumbnails = ThumbnailLoader(self)
+        self.list_model = ImageListModel(self.thumbnails, self)
+        self.image_list = ImageListPanel(self.list_model)
+        self.class_panel = ClassPanel(icons=self.theme.icon)
+        self.attribute_panel = AttributePanel()
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self.autosave = Autosaver(autosave_delay_ms, self)
+        self.docks = [self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
+                      self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+                      self._dock("Attributes", self.attribute_panel, Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.resizeDocks(self.docks[:2], [300, 280], Qt.Orientation.Horizontal)
+
+        self.actions = Actions(self, self.theme.icon)
+        self.actions.build_menus(self.menuBar(), self.docks)
+        self.toolbar = self.addToolBar("Tools")
+        self.toolbar.setObjectName("toolbar")
+        self.toolbar.setMovable(False)
+        self.actions.build_toolbar(self.toolbar)
+        self._panel_timer = QTimer(self, singleShot=True, interval=0)
+        self._panel_timer.timeout.connect(self._refresh_panels)
+        self._connect()
+        self._update_history()
+        self._restore_layout()
+
+    def _dock(self, title, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        a, c = self.actions, self.canvas
+        a["open"].triggered.connect(lambda: self.open_dialog(folder=False))
+        a["open_folder"].triggered.connect(lambda: self.open_dialog(folder=True))
+        a["save"].triggered.connect(self.save)
+        a["quit"].triggered.connect(self.close)
+        a["undo"].triggered.connect(lambda: self.doc and self.doc.undo())
+        a["redo"].triggered.connect(lambda: self.doc and self.doc.redo())
+        a["copy"].triggered.connect(c.copy_selection)
+        a["paste"].triggered.connect(c.paste)
+        a["delete"].triggered.connect(c.delete_selection)
+        a["done"].triggered.connect(self.toggle_done)
+        a["zoom_in"].triggered.connect(c.zoom_in)
+        a["zoom_out"].triggered.connect(c.zoom_out)
+        a["fit"].triggered.connect(c.fit)
+        a["actual"].triggered.connect(c.actual_size)
+        a["next"].triggered.connect(lambda: self.step(1))
+        a["prev"].triggered.connect(lambda: self.step(-1))
+        for name, _label, _key in TOOLS:
+            a[name].triggered.connect(lambda _=False, n=name: c.set_tool(n))
+        for i in range(1, 10):
+            a[f"class_{i}"].triggered.connect(lambda _=False, n=i: self.class_hotkey(n))
+        a["add_class"].triggered.connect(lambda: self.class_panel.add_class())
+        a["rename_class"].triggered.connect(lambda: self.class_panel.rename_class())
+        a["merge_classes"].triggered.connect(lambda: self.class_panel.merge_classes())
+        a["delete_class"].triggered.connect(lambda: self.class_panel.delete_class())
+        a["shortcuts"].triggered.connect(self.show_shortcuts)
+        a["about"].triggered.connect(self._about)
+        for name, _text, fmt in EXPORTS:
+            a[name].triggered.connect(lambda _=False, f=fmt: self.export(f))
+        a.menus["recent"].aboutToShow.connect(self._fill_recent)
+
+        c.edit_requested.connect(self.push)
+        c.selection_changed.connect(self._selection_changed)
+        c.cursor_moved.connect(self.status.set_cursor)
+        c.zoom_changed.connect(self.status.set_zoom)
+        c.tool_changed.connect(lambda n: a[n].setChecked(True) if n in a.actions else None)
+        if hasattr(c, "hint_changed"):
+            c.hint_changed.connect(lambda h: self.status.showMessage(h, 4000) if h else None)
+        self.class_panel.edit_requested.connect(self.push)
+        self.class_panel.current_class_changed.connect(c.set_current_class)
+        self.class_panel.class_activated.connect(self.set_selection_class)
+        self.attribute_panel.edit_requested.connect(self.push)
+        self.image_list.current_changed.connect(self.show_image)
+        self.image_cache.loaded.connect(self._image_loaded)
+        self.image_cache.failed.connect(self._image_failed)
+        self.list_model.size_learnt.connect(lambda k: self.autosave.touch([k]))
+        self.autosave.modified_changed.connect(self.setWindowModified)
+        self.autosave.saved.connect(lambda p: self.status.set_saved("Saved"))
+        self.autosave.modified_changed.connect(lambda m: m and self.status.set_saved("Unsaved changes"))
+        self.autosave.failed.connect(lambda msg: self.status.showMessage(f"Could not save: {msg}", 10000))
+        self.theme.changed.connect(self._retint)
+
+    # ---- opening --------------------------------------------------------------------------
+    def open_dialog(self, folder: bool = False) -> None:
+        start = str(self.project.path.parent) if self.project and self.project.path else str(Path.home())
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Open a project or annotation file", start,
+                                                  "Projects and annotations (*.json);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path) -> bool:
+        """Open a folder, a project file or a VIA / COCO / labelme file. Errors go to a dialog."""
+        path = Path(path)
+        try:
+            result = pio.open_path(path)
+        except FormatError as exc:
+            self.show_error("Cannot open", f"Cannot open {exc.path or path}", exc.reason)
+            return False
+        except Exception as exc:  # a bug in a reader must not reach the user as a traceback
+            self.show_error("Cannot open", f"Cannot open {path}", f"{type(exc).__name__}: {exc}")
+            return False
+        project = result.project
+        imported = result.format not in NATIVE_FORMATS
+        if imported or project.path is None:
+            root = Path(project.image_root or (path if path.is_dir() else path.parent))
+            target = root / pio.PROJECT_FILENAME
+            if target.exists() and target.resolve() != path.resolve():
+                target = root / f"{path.stem}.polymask.json"
+            project.path = target
+            project.image_root = root
+        new_file = not project.path.exists()
+        self.set_project(project, modified=imported or new_file)
+        if new_file or imported:
+            self.autosave.save()  # the project file exists from the start
+        self.recent.add(project.path)
+        if imported:
+            self.status.showMessage(f"Imported {path.name} ({result.format}); saving to {project.path}", 10000)
+        if result.problems:
+            self.show_problems(path, result.problems)
+        return True
+
+    def set_project(self, project, modified: bool = False) -> None:
+        self.autosave.flush()
+        self.image_cache.clear()
+        self.thumbnails.clear()
+        self.project = project
+        if self.doc is not None:
+            self.doc.changed.disconnect(self._on_change)
+            self.doc.history_changed.disconnect(self._update_history)
+            self.doc.deleteLater()
+        self.doc = Document(project, self)
+        self.doc.changed.connect(self._on_change)
+        self.doc.history_changed.connect(self._update_history)
+        self.autosave.set_project(project, modified)
+        self.current_key = None
+        self.list_model.set_project(project)
+        self.class_panel.set_project(project)
+        self.canvas.set_class_colours(self.class_panel.colours)
+        self.canvas.set_current_class(self.class_panel.current_class)
+        name = project.path.parent.name if project.path else "Untitled"
+        self.setWindowTitle(f"{name} — {project.path.name if project.path else ''}[*] — Polymask")
+        self._update_history()
+        # The project's objects live as long as it is open: keep the cyclic GC from walking
+        # them (a full collection over a 10,000-image project holds the GIL for ~300 ms).
+        gc.freeze()
+        if project.images:
+            self.show_image(project.images[0].key)
+        else:
+            self.canvas.set_image(project, None, None)
+            self._refresh_panels()
+
+    def show_error(self, title: str, text: str, detail: str = "") -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setInformativeText(detail)
+        box.open()  # window-modal, does not block the caller
+        self.last_error = box
+        return box
+
+    def show_problems(self, path, problems) -> QDialog:
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Import problems")
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["Problem", "Image", "Details"])
+        tree.setRootIsDecorated(False)
+        for p in problems:
+            tree.addTopLevelItem(QTreeWidgetItem([str(p.kind), str(p.image or p.file or ""), str(p.message)]))
+        tree.resizeColumnToContents(0)
+        tree.resizeColumnToContents(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(QLabel(f"{Path(path).name} was imported; {len(problems)} items were left out or "
+                             "repaired:", wordWrap=True))
+        lay.addWidget(tree)
+        lay.addWidget(buttons)
+        dlg.resize(720, 420)
+        dlg.tree = tree
+        dlg.show()
+        self.problems_dialog = dlg
+        return dlg
+
+    def _fill_recent(self) -> None:
+        menu = self.actions.menus["recent"]
+        menu.clear()
+        paths = self.recent.paths()
+        for p in paths:
+            menu.addAction(p).triggered.connect(lambda _=False, p=p: self.open_path(p))
+        if not paths:
+            menu.addAction("No recent projects").setEnabled(False)
+
+    # ---- images -----------------------------------------------------------------------------
+    def show_image(self, key: str) -> None:
+        if self.project is None or key == self.current_key:
+            return
+        if self.current_key is not None:
+            self.autosave.save()  # on image switch
+        self.current_key = key
+        self.doc.set_current_image(key)
+        im = self.project.image(key)
+        cached = self.image_cache.get(key)
+        self.canvas.set_image(self.project, key, cached)
+        if self.image_list.current_key() != key:
+            self.image_list.select_key(key, emit=False)
+        for nkey in self.image_list.neighbours():  # prefetch: next two and the previous one
+            self.image_cache.request(nkey, str(self.project.image_path(self.project.image(nkey))))
+        if cached is None:
+            self.image_cache.request(key, str(self.project.image_path(im)))  # last in = first decoded
+        self.actions["done"].setChecked(im.done)
+        self._refresh_panels()
+
+    def step(self, delta: int) -> None:
+        if self.project is None:
+            return
+        key = self.image_list.step(delta)
+        if key is not None:
+            self.image_list.select_key(key, emit=False)
+            self.show_image(key)
+
+    def _image_loaded(self, key, image, w, h) -> None:
+        if self.project is None:
+            return
+        try:
+            im = self.project.image(key)
+        except KeyError:
+            return
+        if im.width is None or im.height is None:
+            im.width, im.height = w, h
+            self.autosave.touch([key])
+        if key == self.current_key:
+            self.canvas.set_image(self.project, key, image)
+            self._update_status()
+
+    def _image_failed(self, key, message) -> None:
+        if key == self.current_key:
+            self.status.showMessage(f"Cannot show {self.project.image(key).filename}: {message}", 10000)
+
+    # ---- editing -------------------------------------------------------------------------------
+    def push(self, edit: Edit) -> None:
+        if self.doc is None:
+            return
+        try:
+            self.doc.push(edit)
+        except (ValueError, KeyError) as exc:  # e.g. a class that already exists
+            self.status.showMessage(str(exc), 8000)
+
+    def _on_change(self, edit: Edit) -> None:
+        project_wide = is_project_edit(edit)
+        keys = None if project_wide else ({image_key_of(edit)} | set(edit.images())) - {None}
+        self.autosave.mark_dirty(keys)
+        if project_wide or self.current_key in keys:
+            if isinstance(edit, SetShape):  # drags: only the dragged region, nothing else
+                self.canvas.refresh([edit.region_id])
+            else:
+                self.canvas.refresh()
+        if isinstance(edit, SetShape):
+            return
+        self.list_model.images_changed(keys)
+        if isinstance(edit, SetDone) and edit.image_key == self.current_key:
+            self.actions["done"].setChecked(self.project.image(edit.image_key).done)
+        self._panel_timer.start()
+
+    def _refresh_panels(self) -> None:
+        if self.project is None:
+            return
+        self.class_panel.refresh()
+        self.canvas.set_class_colours(self.class_panel.colours)
+        if self.class_panel.current_class != self.canvas.current_class():
+            self.canvas.set_current_class(self.class_panel.current_class)
+        self.attribute_panel.set_context(self.project, self.current_key, self.canvas.selected_region_ids())
+        self.image_list.refilter()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.project is None or self.current_key is None:
+            self.status.set_image(None, None, 0, len(self.project.images) if self.project else 0, 0)
+            return
+        im = self.project.image(self.current_key)
+        row = self.list_model.row_of(self.current_key)
+        self.status.set_image(im.width, im.height, row, len(self.project.images), len(im.regions))
+        self.status.set_zoom(self.canvas.zoom())
+
+    def _selection_changed(self, ids) -> None:
+        self.attribute_panel.set_context(self.project, self.current_key, ids)
+
+    def _update_history(self) -> None:
+        undo, redo = self.actions["undo"], self.actions["redo"]
+        undo.setEnabled(bool(self.doc and self.doc.can_undo()))
+        redo.setEnabled(bool(self.doc and self.doc.can_redo()))
+        undo.setText(f"&Undo {self.doc.undo_text()}" if self.doc and self.doc.can_undo() else "&Undo")
+        redo.setText(f"&Redo {self.doc.redo_text()}" if self.doc and self.doc.can_redo() else "&Redo")
+
+    def class_hotkey(self, number: int) -> None:
+        name = self.class_panel.class_for_key(number)
+        if name is None:
+            self.status.showMessage(f"No class {number}: add classes in the Classes panel", 5000)
+            return
+        self.class_panel.set_current_class(name)
+        self.canvas.set_current_class(name)
+        self.set_selection_class(name)
+
+    def set_selection_class(self, name: str) -> None:
+        ids = self.canvas.selected_region_ids()
+        if ids and self.current_key is not None:
+            self.push(SetClass(self.current_key, ids, name))
+
+    def toggle_done(self) -> None:
+        if self.current_key is not None:
+            self.push(SetDone(self.current_key, not self.project.image(self.current_key).done))
+
+    # ---- saving / export ---------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.project is not None:
+            self.autosave.mark_dirty([], schedule=False)
+            self.autosave.flush()
+            self.status.showMessage(f"Saved {self.project.path}", 4000)
+
+    def export(self, fmt: str, path=None) -> bool:
+        if self.project is None:
+            return False
+        if path is None:
+            base = self.project.path.with_suffix("") if self.project.path else Path.home() / "annotations"
+            path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt],
+                                                  "JSON (*.json)")
+            if not path:
+                return False
+        try:
+            pio.export(self.project, path, fmt)
+        except Exception as exc:
+            self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
+            return False
+        self.status.showMessage(f"Exported {fmt} to {path}", 6000)
+        return True
+
+    # ---- window -----------------------------------------------------------------------------
+    def show_shortcuts(self) -> QDialog:
+        dlg = self.actions.cheat_sheet(self)
+        dlg.show()
+        self.cheat_sheet = dlg
+        return dlg
+
+    def _about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(self, "About Polymask", f"<b>Polymask {__version__}</b><p>Label images with polygons, "
+                          "export VIA and COCO, train Mask R-CNN in the same window.</p>")
+
+    def _retint(self) -> None:
+        for entries in MENUS.values():
+            for e in entries:
+                if e != "-" and not e[0].startswith("@") and e[3]:
+                    self.actions[e[0]].setIcon(self.theme.icon(e[3]))
+
+    def _restore_layout(self) -> None:
+        s = settings()
+        geo, state = s.value("window/geometry"), s.value("window/state")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def dragEnterEvent(self, event) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                event.acceptProposedAction()
+                self.open_path(url.toLocalFile())
+                return
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save and stop every background thread (also called by tests)."""
+        self.autosave.close()
+        self.image_cache.close()
+        self.thumbnails.close()
+
+
+__all__ = ["MainWindow", "QKeySequence"]
