@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -101,9 +102,11 @@ def cmd_convert(args) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             return _fail("COCO needs every image's width and height; give the image folder with --images")
     try:
-        export(project, dst, args.to)
+        left_out = export(project, dst, args.to)
     except (FormatError, OSError) as exc:
         return _fail(f"{dst}: cannot write ({exc})")
+    for problem in left_out:
+        print(f"warning: {problem}", file=sys.stderr)
     n_regions = sum(len(im.regions) for im in project.images)
     print(f"wrote {dst} ({args.to}): {len(project.images)} images, {n_regions} regions, "
           f"{len(project.class_names())} classes")
@@ -175,6 +178,9 @@ def cmd_train(args) -> int:
         except FormatError as exc:
             return _fail(str(exc))
         project = training_subset(result.project)
+        if not getattr(args, "out", None) and not getattr(args, "resume", None) and project.path:
+            # Runs live beside the project, where the window lists them too.
+            args.out = str(Path(project.path).parent / "runs" / time.strftime("train-%Y%m%d-%H%M%S"))
         problems = fill_image_sizes(project)
         for problem in problems:
             print(f"warning: {problem}", file=sys.stderr)

@@ -21,13 +21,14 @@ __all__ = ["fill_image_sizes", "FormatError", "ReadResult", "open_path", "read_f
            "project_from_folder", "load_project", "PROJECT_FILENAME"]
 
 
-def _write_coco(project: Project, path) -> None:
+def _write_coco(project: Project, path) -> list:
     from .coco import write_coco  # imported lazily: pycocotools is slow to import
 
-    write_coco(project, path)
+    return write_coco(project, path)
 
 
-WRITERS: dict[str, Callable[[Project, Path], None]] = {
+# Each writer returns the regions it had to leave out (as Problems), or None.
+WRITERS: dict[str, Callable[[Project, Path], list | None]] = {
     "via-project": write_via_project,
     "via": write_via_annotations,
     "coco": _write_coco,
@@ -35,13 +36,13 @@ WRITERS: dict[str, Callable[[Project, Path], None]] = {
 
 
 @without_gc
-def export(project: Project, path, fmt: str) -> None:
-    """Write `project` to `path` as `fmt` (one of WRITERS)."""
+def export(project: Project, path, fmt: str) -> list:
+    """Write `project` to `path` as `fmt` (one of WRITERS); returns what was left out."""
     try:
         writer = WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(WRITERS)}") from None
-    writer(project, Path(path))
+    return writer(project, Path(path)) or []
 
 
 def detect_format(data) -> str:

@@ -221,9 +221,9 @@ class MainWindow(QMainWindow):
         self.last_error = box
         return box
 
-    def show_problems(self, path, problems) -> QDialog:
+    def show_problems(self, path, problems, title="Import problems", intro=None) -> QDialog:
         dlg = QDialog(self)
-        dlg.setWindowTitle("Import problems")
+        dlg.setWindowTitle(title)
         tree = QTreeWidget()
         tree.setHeaderLabels(["Problem", "Image", "Details"])
         tree.setRootIsDecorated(False)
@@ -234,8 +234,8 @@ class MainWindow(QMainWindow):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dlg.reject)
         lay = QVBoxLayout(dlg)
-        lay.addWidget(QLabel(f"{Path(path).name} was imported; {len(problems)} items were left out or "
-                             "repaired:", wordWrap=True))
+        intro = intro or f"{Path(path).name} was imported; {len(problems)} items were left out or repaired:"
+        lay.addWidget(QLabel(intro, wordWrap=True))
         lay.addWidget(tree)
         lay.addWidget(buttons)
         dlg.resize(720, 420)
@@ -389,10 +389,13 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            pio.export(self.project, path, fmt)
+            left_out = pio.export(self.project, path, fmt)
         except Exception as exc:
             self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
             return False
+        if left_out:  # e.g. points and unclassified regions have no COCO mask
+            self.show_problems(path, left_out, "Export problems",
+                               f"{Path(path).name} was written; {len(left_out)} items were left out:")
         self.status.showMessage(f"Exported {fmt} to {path}", 6000)
         return True
 

@@ -332,6 +332,22 @@ def test_export_menu_writes_files(win, tmp_path, monkeypatch):
     assert sum(len(v["regions"]) for v in via.values()) == 1
 
 
+def test_export_lists_what_coco_cannot_hold(win, tmp_path, monkeypatch):
+    win.class_panel.add_class("cat")
+    draw_rect(win)
+    win.canvas.set_tool("point")
+    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=vp(win.canvas, 100, 40))
+    assert len(win.project.image(win.current_key).regions) == 2
+    target = tmp_path / "c.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "JSON (*.json)"))
+    win.actions["export_coco"].trigger()
+    assert len(json.loads(target.read_text())["annotations"]) == 1
+    dialog = win.problems_dialog
+    assert dialog.isVisible() and dialog.windowTitle() == "Export problems"
+    assert dialog.tree.topLevelItemCount() == 1 and "no area" in dialog.tree.topLevelItem(0).text(2)
+    dialog.close()
+
+
 # ---- errors, import, drag and drop ----------------------------------------------------------
 def test_bad_file_shows_an_error_not_a_traceback(make_window, tmp_path):
     w = make_window()
