@@ -1,0 +1,68 @@
+"""``python -m trainer train|predict|evaluate|run-json`` without the app.
+
+``run-json CONFIG`` runs ``fit`` and writes each event as one JSON line on stdout; a line
+``stop`` on stdin (or stdin closing) stops it cleanly. The GUI uses it for subprocess training."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+
+from .cli import add_evaluate_parser, add_predict_parser, add_train_parser, run_evaluate, run_predict, run_train
+
+
+def run_json(config_path: str) -> int:
+    from .config import TrainConfig
+    from .engine import fit
+    from .errors import TrainerError
+    from .events import Failed
+
+    # Events own stdout: anything else printed (libraries) goes to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    sys.stdout = sys.stderr
+    stop = threading.Event()
+
+    def watch_stdin() -> None:
+        for line in sys.stdin:
+            if line.strip().lower() == "stop":
+                break
+        stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True, name="stdin-stop").start()
+    try:
+        events = fit(TrainConfig.from_file(config_path), stop)
+    except TrainerError as e:
+        events = iter([Failed(reason=str(e))])
+    code = 1
+    for ev in events:
+        out.write(json.dumps(ev.to_dict()) + "\n")
+        out.flush()
+        if ev.kind == "finished":
+            code = 0
+    out.close()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainer", description="Polymask trainer (Mask R-CNN, COCO).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train_parser(sub)
+    add_predict_parser(sub)
+    add_evaluate_parser(sub)
+    rj = sub.add_parser("run-json", help="train from a config file, streaming events as JSON lines")
+    rj.add_argument("config", metavar="CONFIG.json")
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        return run_train(args)
+    if args.command == "predict":
+        return run_predict(args)
+    if args.command == "evaluate":
+        return run_evaluate(args)
+    return run_json(args.config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,443 @@
+"""COCO instance segmentation → torch datasets: masks, boxes, labels 1..K, a stable split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from pycocotools import mask as mask_utils
+from torch.utils.data import Dataset, Sampler
+from torchvision import tv_tensors
+
+from .errors import DatasetError
+
+EXIF_ORIENTATION = 0x0112
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+# --------------------------------------------------------------------------- loading
+def load_coco(coco: str | os.PathLike | dict) -> tuple[dict, str]:
+    """Return (coco dict, a name for messages). Checks the structure a trainer needs."""
+    if isinstance(coco, dict):
+        data, name = coco, "the COCO dataset"
+    else:
+        name = str(coco)
+        try:
+            with open(coco, encoding="utf-8") as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            raise DatasetError(f"The COCO file {name} does not exist.") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise DatasetError(f"Cannot read the COCO file {name}: {e}.") from None
+        except json.JSONDecodeError as e:
+            raise DatasetError(f"The COCO file {name} is not valid JSON: {e}.") from None
+    if not isinstance(data, dict):
+        raise DatasetError(f"{name} is not a COCO dataset: expected a JSON object with images, annotations, categories.")
+    missing = [k for k in ("images", "categories") if not isinstance(data.get(k), list)]
+    if missing:
+        raise DatasetError(f"{name} is not a COCO instance-segmentation file: it has no {' or '.join(missing)} list.")
+    if not isinstance(data.get("annotations", []), list):
+        raise DatasetError(f"{name}: 'annotations' must be a list.")
+    return data, name
+
+
+def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = None) -> tuple[Image.Image, float]:
+    """Open as RGB in display orientation (EXIF applied).
+
+    With ``max_scale_for=(min_size, max_size)``, images much larger than the model's
+    input are decoded at reduced size (JPEG draft mode); returns (image, scale)."""
+    with Image.open(path) as im:
+        scale = 1.0
+        if max_scale_for is not None:
+            w, h = im.size
+            if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+                w, h = h, w
+            mn, mx = max_scale_for
+            # 1.5× headroom over the model's own resize so scale jitter still has detail.
+            scale = min(1.0, 1.5 * min(mn / min(w, h), mx / max(w, h)))
+            if scale < 0.9:
+                raw_w, raw_h = im.size
+                im.draft("RGB", (int(raw_w * scale), int(raw_h * scale)))
+            else:
+                scale = 1.0
+        img = ImageOps.exif_transpose(im)
+        img = img.convert("RGB")
+        if scale < 1.0:
+            w, h = img.size
+            tw, th = max(1, round(w * scale)), max(1, round(h * scale))
+            # draft() may already have shrunk it; compute the scale from the original size.
+            img = img.resize((tw, th), Image.BILINEAR)
+    return img, scale
+
+
+def oriented_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) after EXIF orientation, reading only the header; raises on a bad file."""
+    with Image.open(path) as im:
+        im.verify()  # must come first; catches truncated/corrupt files cheaply
+    with Image.open(path) as im:
+        w, h = im.size
+        if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
+            w, h = h, w
+    return w, h
+
+
+def decode_segmentation(seg: Any, height: int, width: int) -> np.ndarray:
+    """Polygons, uncompressed RLE or compressed RLE → HxW uint8 mask (pycocotools)."""
+    if isinstance(seg, list):
+        polys = [p for p in seg if isinstance(p, (list, tuple)) and len(p) >= 6]
+        if not polys:
+            return np.zeros((height, width), np.uint8)
+        rle = mask_utils.merge(mask_utils.frPyObjects(polys, height, width))
+    elif isinstance(seg, dict) and "counts" in seg:
+        if isinstance(seg["counts"], list):
+            rle = mask_utils.frPyObjects(seg, *seg.get("size", (height, width)))
+        else:
+            rle = dict(seg)
+            if isinstance(rle["counts"], str):
+                rle["counts"] = rle["counts"].encode("ascii")
+        m = mask_utils.decode(rle)
+        if m.shape != (height, width):
+            import cv2
+
+            m = cv2.resize(m, (width, height), interpolation=cv2.INTER_NEAREST)
+        return m
+    else:
+        return np.zeros((height, width), np.uint8)
+    return mask_utils.decode(rle)
+
+
+def _scale_segmentation(seg: Any, s: float) -> Any:
+    if s == 1.0 or not isinstance(seg, list):
+        return seg
+    return [[c * s for c in p] for p in seg if isinstance(p, (list, tuple))]
+
+
+def stable_val_score(file_name: str) -> float:
+    """A value in [0, 1) that depends only on the file name (same split on every machine)."""
+    digest = hashlib.sha1(Path(file_name).as_posix().encode("utf-8")).hexdigest()
+    return int(digest[:12], 16) / float(16**12)
+
+
+# --------------------------------------------------------------------------- preparation
+@dataclass
+class PreparedData:
+    coco: dict
+    source: str
+    image_root: Path
+    class_names: list[str]
+    category_ids: list[int]  # user's category id for label i+1
+    train_ids: list[int]
+    val_ids: list[int]
+    paths: dict[int, Path]
+    sizes: dict[int, tuple[int, int]]  # oriented (w, h)
+    anns_by_image: dict[int, list[dict]]
+    images_by_id: dict[int, dict]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def label_of(self) -> dict[int, int]:
+        return {cid: i + 1 for i, cid in enumerate(self.category_ids)}
+
+    def val_ground_truth(self) -> dict:
+        """COCO dict of the val subset with the user's ids, for pycocotools COCOeval."""
+        return self.ground_truth(self.val_ids)
+
+    def ground_truth(self, image_ids: list[int]) -> dict:
+        images, anns = [], []
+        cats = set(self.category_ids)
+        for iid in image_ids:
+            w, h = self.sizes[iid]
+            images.append({"id": iid, "file_name": self.images_by_id[iid].get("file_name", ""), "width": w, "height": h})
+            for a in self.anns_by_image.get(iid, []):
+                if a["category_id"] not in cats:
+                    continue
+                a2 = {k: a[k] for k in ("category_id", "segmentation", "bbox", "iscrowd", "area") if k in a}
+                a2["image_id"] = iid
+                a2.setdefault("iscrowd", 0)
+                if "segmentation" not in a2 or "bbox" not in a2 or "area" not in a2:
+                    m = decode_segmentation(a.get("segmentation"), h, w)
+                    rle = mask_utils.encode(np.asfortranarray(m))
+                    a2.setdefault("area", float(mask_utils.area(rle)))
+                    a2.setdefault("bbox", [float(x) for x in mask_utils.toBbox(rle)])
+                    a2.setdefault("segmentation", {"size": [h, w], "counts": rle["counts"].decode("ascii")})
+                # COCOeval treats a matched gt id of 0 as "unmatched": renumber from 1.
+                a2["id"] = len(anns) + 1
+                anns.append(a2)
+        categories = [{"id": cid, "name": n} for cid, n in zip(self.category_ids, self.class_names)]
+        return {"images": images, "annotations": anns, "categories": categories}
+
+
+def resolve_image_path(file_name: str, root: Path) -> Path:
+    p = Path(file_name)
+    if p.is_absolute():
+        return p
+    cand = root / p
+    if cand.exists():
+        return cand
+    # Exports from other tools sometimes keep a folder prefix the user flattened away.
+    flat = root / p.name
+    return flat if flat.exists() else cand
+
+
+def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
+            split: dict[str, str] | None = None, check_images: bool = True,
+            strict_classes: bool = True) -> PreparedData:
+    """Read and check a COCO dataset. ``strict_classes=False`` (evaluation) tolerates classes with
+    no annotations instead of refusing to train on them."""
+    data, source = load_coco(coco)
+    root = Path(images) if images else (Path(coco).resolve().parent if isinstance(coco, (str, os.PathLike)) else Path.cwd())
+    warnings: list[str] = []
+
+    if not data["images"]:
+        raise DatasetError(f"{source} has no images: nothing to train on.")
+    cats = [c for c in data["categories"] if isinstance(c, dict) and "id" in c]
+    if not cats:
+        raise DatasetError(f"{source} defines no categories (classes): add at least one class and label some objects.")
+    anns_all = [a for a in data.get("annotations", []) if isinstance(a, dict)]
+    if not anns_all and strict_classes:
+        raise DatasetError(f"{source} has no annotations: label at least one object before training.")
+
+    # Images: resolve, check they open, keep objectless ones as negatives.
+    images_by_id: dict[int, dict] = {}
+    paths: dict[int, Path] = {}
+    sizes: dict[int, tuple[int, int]] = {}
+    missing, unreadable = [], []
+    for im in data["images"]:
+        if not isinstance(im, dict) or "id" not in im or not im.get("file_name"):
+            continue
+        iid = im["id"]
+        path = resolve_image_path(str(im["file_name"]), root)
+        if check_images:
+            if not path.is_file():
+                missing.append(str(path))
+                continue
+            try:
+                sizes[iid] = oriented_size(path)
+            except Exception as e:  # noqa: BLE001 - PIL raises many types
+                unreadable.append(f"{path} ({type(e).__name__}: {e})")
+                continue
+        else:
+            sizes[iid] = (int(im.get("width") or 0), int(im.get("height") or 0))
+        images_by_id[iid] = im
+        paths[iid] = path
+    if missing:
+        warnings.append(_list_message(f"Skipped {len(missing)} image(s) listed in {source} that are not in {root}", missing))
+    if unreadable:
+        warnings.append(_list_message(f"Skipped {len(unreadable)} unreadable image(s)", unreadable))
+    if not images_by_id:
+        raise DatasetError(f"None of the {len(data['images'])} images listed in {source} could be read from {root}: "
+                           "check the image folder (--images). " + " ".join(warnings))
+    mismatched = [str(paths[i].name) for i, im in images_by_id.items()
+                  if im.get("width") and im.get("height") and check_images
+                  and (int(im["width"]), int(im["height"])) != sizes[i]]
+    if mismatched:
+        warnings.append(_list_message(f"{len(mismatched)} image(s) differ in size from {source} (EXIF rotation?); "
+                                      "annotations are used in the orientation shown", mismatched))
+
+    # Categories: sorted by the user's id, remapped to labels 1..K (0 is background).
+    cats = sorted(cats, key=lambda c: c["id"])
+    count = defaultdict(int)
+    anns_by_image: dict[int, list[dict]] = defaultdict(list)
+    cat_ids = {c["id"] for c in cats}
+    orphans = 0
+    for a in anns_all:
+        if a.get("image_id") not in images_by_id:
+            continue
+        if a.get("category_id") not in cat_ids:
+            orphans += 1
+            continue
+        anns_by_image[a["image_id"]].append(a)
+        count[a["category_id"]] += 1
+    if orphans:
+        warnings.append(f"Ignored {orphans} annotation(s) in {source} whose category_id is not in its categories.")
+    supercats = {c.get("supercategory") for c in cats}
+    kept = []
+    for c in cats:
+        if count[c["id"]]:
+            kept.append(c)
+        elif c.get("name") in supercats:
+            # Roboflow-style parent category with no objects of its own.
+            warnings.append(f"Category '{c.get('name')}' (id {c['id']}) has no annotations and is a parent "
+                            "category of others; it is not trained as a class.")
+        elif not strict_classes:
+            kept.append(c)
+        else:
+            raise DatasetError(f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has no "
+                               "annotations: label at least one example of it or remove the class.")
+    if strict_classes and not sum(count.values()):
+        raise DatasetError(f"{source}: no annotation belongs to a readable image; nothing to learn from.")
+    class_names = [str(c.get("name", c["id"])) for c in kept]
+    category_ids = [c["id"] for c in kept]
+
+    # Split: the user's, else a stable hash of the file name.
+    ids = list(images_by_id)
+    val_ids, train_ids = [], []
+    for iid in ids:
+        fn = str(images_by_id[iid]["file_name"])
+        chosen = None
+        if split:
+            chosen = split.get(fn) or split.get(Path(fn).name)
+        if chosen is None:
+            chosen = "val" if stable_val_score(fn) < val_fraction else "train"
+        (val_ids if chosen == "val" else train_ids).append(iid)
+    if val_fraction > 0 and not val_ids and len(train_ids) >= 2 and not split:
+        # Tiny datasets: make sure there is something to validate on.
+        pick = min(train_ids, key=lambda i: stable_val_score(str(images_by_id[i]["file_name"])))
+        train_ids.remove(pick)
+        val_ids.append(pick)
+    if not train_ids:
+        raise DatasetError(f"{source}: no images are left for training after the train/val split.")
+    train_counts = defaultdict(int)
+    for iid in train_ids:
+        for a in anns_by_image.get(iid, []):
+            if not a.get("iscrowd"):
+                train_counts[a["category_id"]] += 1
+    lacking = [] if not strict_classes else [n for n, cid in zip(class_names, category_ids) if not train_counts[cid]]
+    if lacking:
+        warnings.append(f"Class(es) {', '.join(map(repr, lacking))} have no examples in the training split "
+                        "(all are in validation); the model cannot learn them.")
+    return PreparedData(coco=data, source=source, image_root=root, class_names=class_names,
+                        category_ids=category_ids, train_ids=train_ids, val_ids=val_ids, paths=paths,
+                        sizes=sizes, anns_by_image=dict(anns_by_image), images_by_id=images_by_id,
+                        warnings=warnings)
+
+
+def _list_message(head: str, items: list[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{head}: {shown}{more}."
+
+
+# --------------------------------------------------------------------------- dataset
+class CocoInstances(Dataset):
+    """(image, target) pairs in the format torchvision detection models take."""
+
+    def __init__(self, prepared: PreparedData, image_ids: list[int], transforms=None,
+                 max_scale_for: tuple[int, int] | None = None):
+        self.p = prepared
+        self.ids = list(image_ids)
+        self.transforms = transforms
+        self.max_scale_for = max_scale_for
+        self.label_of = prepared.label_of
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def aspect_groups(self) -> list[int]:
+        """0 for landscape/square, 1 for portrait (batches mix only similar shapes)."""
+        return [0 if self.p.sizes[i][0] >= self.p.sizes[i][1] else 1 for i in self.ids]
+
+    def file_name(self, idx: int) -> str:
+        return str(self.p.images_by_id[self.ids[idx]]["file_name"])
+
+    def load(self, idx: int) -> tuple[Image.Image, dict]:
+        iid = self.ids[idx]
+        path = self.p.paths[iid]
+        try:
+            img, s = open_image(path, self.max_scale_for)
+        except Exception as e:  # noqa: BLE001
+            raise DatasetError(f"Cannot read the image {path}: {e}") from None
+        w, h = img.size
+        boxes, labels, masks = [], [], []
+        for a in self.p.anns_by_image.get(iid, []):
+            if a.get("iscrowd"):
+                continue  # crowd regions are only used to ignore detections in evaluation
+            m = decode_segmentation(_scale_segmentation(a.get("segmentation"), s), h, w)
+            if not m.any():
+                continue
+            ys, xs = np.nonzero(m)
+            box = [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]
+            bb = a.get("bbox")
+            if isinstance(bb, (list, tuple)) and len(bb) == 4 and bb[2] > 0 and bb[3] > 0:
+                x, y, bw, bh = (float(v) * s for v in bb)
+                box = [max(0.0, x), max(0.0, y), min(float(w), x + bw), min(float(h), y + bh)]
+            if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+                continue
+            boxes.append(box)
+            labels.append(self.label_of[a["category_id"]])
+            masks.append(m)
+        target = {
+            "boxes": tv_tensors.BoundingBoxes(torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+                                              format="XYXY", canvas_size=(h, w)),
+            "labels": torch.tensor(labels, dtype=torch.int64),
+            "masks": tv_tensors.Mask(torch.from_numpy(np.stack(masks)) if masks else torch.zeros((0, h, w), dtype=torch.uint8)),
+            "image_id": iid,
+        }
+        return img, target
+
+    def __getitem__(self, idx: int):
+        img, target = self.load(idx)
+        if self.transforms is not None:
+            img, target = self.transforms(img, target)
+        return img, target
+
+
+def collate(batch):
+    return tuple(zip(*batch))
+
+
+# --------------------------------------------------------------------------- sampling
+class EpochRandomSampler(Sampler[int]):
+    """A seeded shuffle that changes with ``set_epoch`` (same API as DistributedSampler)."""
+
+    def __init__(self, n: int, seed: int = 0):
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        return iter(torch.randperm(self.n, generator=g).tolist())
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class GroupedBatchSampler(Sampler[list[int]]):
+    """Batches of images with similar aspect ratio (less padding).
+
+    Always yields ceil(len(sampler) / batch_size) batches, so every DDP rank takes the
+    same number of steps."""
+
+    def __init__(self, sampler: Sampler[int], group_ids: list[int], batch_size: int):
+        self.sampler, self.group_ids, self.batch_size = sampler, group_ids, batch_size
+
+    def set_epoch(self, epoch: int) -> None:
+        if hasattr(self.sampler, "set_epoch"):
+            self.sampler.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for idx in self.sampler:
+            b = buckets[self.group_ids[idx]]
+            b.append(idx)
+            if len(b) == self.batch_size:
+                yield list(b)
+                b.clear()
+        rest = [i for b in buckets.values() for i in b]
+        for i in range(0, len(rest), self.batch_size):
+            yield rest[i:i + self.batch_size]
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.sampler) / self.batch_size)
+
+
+def list_images(paths: list[str | os.PathLike]) -> list[Path]:
+    """Expand folders into their image files (sorted); keep files as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*") if q.suffix.lower() in IMAGE_EXTENSIONS and q.is_file())
+        else:
+            out.append(p)
+    return out

@@ -1,0 +1,345 @@
+"""``fit(config, stop) -> Iterator[Event]``: the training loop as a generator of events.
+
+Shape follows torchvision's detection references (train_one_epoch / evaluate, linear warm-up,
+a checkpoint dict); control flow does not: problems become ``failed`` events, never prints or
+``sys.exit``. Stop is a ``threading.Event`` checked between iterations."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import resource
+import shutil
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, DistributedSampler
+
+from . import distributed
+from .checkpoint import load_checkpoint, save_checkpoint
+from .config import LOSS_NAMES, TrainConfig
+from .data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate, prepare
+from .errors import CheckpointError, ConfigError, TrainerError
+from .evaluate import coco_from_dict, coco_metrics, predict_dataset, validation_losses
+from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview, Started, Step, WarningEvent
+from .models import build_model, resolve_arch, resolve_device
+from .runlog import RunLog
+from .transforms import build_transforms
+from .weights import load_initial_weights
+
+MAX_NONFINITE = 5  # consecutive non-finite losses before the run is declared diverged
+
+
+def fit(config: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event]:
+    """Train; yield events. Never raises for user-facing problems: yields ``failed`` and returns."""
+    stop = stop or threading.Event()
+    try:
+        yield from _fit(config, stop)
+    except TrainerError as e:
+        yield Failed(reason=_clean(str(e)))
+    except torch.cuda.OutOfMemoryError:
+        yield Failed(reason="The GPU ran out of memory: lower the batch size or the input size (min_size/max_size).",
+                     detail=traceback.format_exc())
+    except MemoryError:
+        yield Failed(reason="The computer ran out of memory: lower the batch size, the input size or the workers.",
+                     detail=traceback.format_exc())
+    except Exception as e:  # noqa: BLE001 - anything else still ends as an event
+        yield Failed(reason=f"Training stopped on an unexpected error: {type(e).__name__}: {_clean(str(e))}",
+                     detail=traceback.format_exc())
+
+
+def _clean(msg: str) -> str:
+    # Errors raised in DataLoader workers arrive wrapped with the worker's traceback.
+    if "Original Traceback" in msg:
+        last = [ln for ln in msg.strip().splitlines() if ln.strip()][-1]
+        return last.split(": ", 1)[1] if ": " in last else last
+    return msg
+
+
+def default_lr(config: TrainConfig, world_size: int) -> float:
+    if config.lr is not None:
+        return config.lr
+    images = config.batch_size * world_size
+    # torchvision's fine-tuning tutorial: SGD 0.005 for 2 images, scaled linearly (capped).
+    return min(0.02, 0.0025 * images) if config.optimizer == "sgd" else 1e-4 * max(1.0, images / 8)
+
+
+def lr_factor(it: int, warmup: int, total: int, schedule: str) -> float:
+    f = 1.0
+    if it < warmup:
+        f = 0.001 + (1 - 0.001) * it / warmup
+    progress = min(1.0, it / max(1, total))
+    if schedule == "cosine":
+        f *= 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
+    elif schedule == "step":
+        f *= 0.1 ** sum(progress >= m for m in (2 / 3, 8 / 9))
+    return f
+
+
+def memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    if device.type == "mps":
+        return torch.mps.current_allocated_memory() / 2**20
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _fit(config: TrainConfig, stop: threading.Event) -> Iterator[Event]:
+    config.validate()
+    device = resolve_device(config.device)
+    info = distributed.setup(device.type)
+    if info.enabled and device.type == "cuda":
+        device = torch.device("cuda", info.local_rank)
+    try:
+        yield from _Run(config, stop, device, info).events()
+    finally:
+        distributed.teardown(info)
+
+
+class _Run:
+    def __init__(self, config: TrainConfig, stop: threading.Event, device: torch.device, info: distributed.DistInfo):
+        self.cfg, self.stop, self.device, self.info = config, stop, device, info
+        self.run_dir = Path(config.out)
+        self.main = info.is_main
+        self.log: RunLog | None = None
+
+    # ------------------------------------------------------------------ setup
+    def _emit(self, ev: Event) -> Event:
+        if self.log is not None:
+            self.log.write(ev)
+        return ev
+
+    def events(self) -> Iterator[Event]:
+        cfg, info, device = self.cfg, self.info, self.device
+        _seed(cfg.seed + info.rank)
+        ckpt = self._resume_checkpoint()
+        prepared = prepare(cfg.coco, cfg.images, cfg.val_fraction, cfg.split)
+        warnings = list(prepared.warnings)
+        names = prepared.class_names
+        if ckpt is not None and list(ckpt["class_names"]) != names:
+            raise CheckpointError(f"Cannot resume from {self.resume_path}: it was trained on classes "
+                                  f"{ckpt['class_names']} but the dataset now has {names}. Start a new run instead.")
+        arch = ckpt["arch"] if ckpt is not None else resolve_arch(cfg)
+        model = build_model(arch, len(names) + 1)
+        if ckpt is None:
+            warnings += load_initial_weights(model, arch, cfg.weights)
+        else:
+            model.load_state_dict({k.removeprefix("module."): v for k, v in ckpt["model"].items()})
+        model.to(device)
+        core = model
+        if info.enabled:
+            model = torch.nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None)
+
+        # data
+        train_ds = CocoInstances(prepared, prepared.train_ids, build_transforms(cfg.augment, True, arch["max_size"]),
+                                 max_scale_for=(arch["min_size"], arch["max_size"]))
+        val_ds = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
+        if info.enabled:
+            sampler = DistributedSampler(train_ds, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed)
+        else:
+            sampler = EpochRandomSampler(len(train_ds), cfg.seed)
+        groups = train_ds.aspect_groups() if cfg.aspect_ratio_grouping else [0] * len(train_ds)
+        batches = GroupedBatchSampler(sampler, groups, cfg.batch_size)
+        loader_kw = dict(num_workers=cfg.workers, collate_fn=collate, pin_memory=device.type == "cuda",
+                         persistent_workers=cfg.workers > 0)
+        loader = DataLoader(train_ds, batch_sampler=batches, **loader_kw)
+        val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False, **loader_kw) if len(val_ds) else None
+        iters = len(batches)
+
+        # optimisation
+        params = [p for p in model.parameters() if p.requires_grad]
+        lr = default_lr(cfg, info.world_size)
+        if cfg.optimizer == "sgd":
+            opt = torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+        else:
+            opt = torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
+        total = cfg.epochs * iters
+        warmup = min(cfg.warmup_iters, iters)  # as the references: at most one epoch
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, warmup, total, cfg.schedule))
+        amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp and device.type == "cuda")
+        scaler = torch.amp.GradScaler(device.type, enabled=amp)
+        start_epoch, best = 1, None
+        if ckpt is not None:
+            try:
+                opt.load_state_dict(ckpt["optimizer"])
+                sched.load_state_dict(ckpt["scheduler"])
+                if ckpt.get("scaler"):
+                    scaler.load_state_dict(ckpt["scaler"])
+            except (KeyError, ValueError) as e:
+                raise CheckpointError(f"Cannot resume from {self.resume_path}: its optimizer state does not fit "
+                                      f"this configuration ({e}).") from None
+            start_epoch, best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
+            if start_epoch > cfg.epochs:
+                raise ConfigError(f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
+                                  f"of {cfg.epochs}; ask for more epochs to train longer.")
+
+        if self.main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            cfg.save(self.run_dir)
+            self.log = RunLog(self.run_dir, cfg.tensorboard)
+            if self.log.warning:
+                warnings.append(self.log.warning)
+        try:
+            for w in warnings if self.main else []:
+                yield self._emit(WarningEvent(w))
+            yield self._emit(Started(run_dir=str(self.run_dir.resolve()), device=str(device), model=arch["model"],
+                                     num_train_images=len(train_ds), num_val_images=len(val_ds), class_names=names,
+                                     iters_per_epoch=iters, epochs=cfg.epochs, start_epoch=start_epoch,
+                                     world_size=info.world_size))
+            self.state = dict(core=core, arch=arch, names=names, prepared=prepared, opt=opt, sched=sched,
+                              scaler=scaler, best=best)
+            gt = coco_from_dict(prepared.val_ground_truth()) if (self.main and len(val_ds)) else None
+            step = (start_epoch - 1) * iters
+            metrics: dict[str, Any] = dict(ckpt.get("metrics") or {}) if ckpt is not None else {}
+            for epoch in range(start_epoch, cfg.epochs + 1):
+                t0 = time.perf_counter()
+                batches.set_epoch(epoch)
+                stopped, done = yield from self._train_epoch(model, loader, opt, sched, scaler, amp, epoch, iters, step)
+                step += done
+                if stopped:
+                    # A partial epoch is not counted: resuming repeats it with the updated weights.
+                    yield from self._finish(epoch - 1, done, metrics, stopped=True)
+                    return
+                val_losses: dict[str, float] = {}
+                evaluate = (epoch % cfg.eval_interval == 0 or epoch == cfg.epochs)
+                if self.main and evaluate and len(val_ds):
+                    val_losses = validation_losses(model, val_loader, device, cfg.loss_weights, self.stop, amp)
+                    results, previews = predict_dataset(model, val_ds, device, prepared.category_ids, names,
+                                                        cfg.preview_images, self.stop, amp)
+                    if not self.stop.is_set():
+                        metrics = coco_metrics(gt, results)
+                        yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
+                        if previews:
+                            yield self._emit(Preview(epoch, previews))
+                elif self.main:
+                    yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
+                stopped = distributed.broadcast_flag(self.stop.is_set(), info, device)
+                if self.main:
+                    yield from self._save(epoch, 0, metrics)
+                if stopped:
+                    yield from self._finish(epoch, 0, metrics, stopped=True, saved=True)
+                    return
+            yield from self._finish(cfg.epochs, 0, metrics, stopped=False, saved=True)
+        finally:
+            if self.log is not None:
+                self.log.close()
+
+    def _resume_checkpoint(self) -> dict | None:
+        cfg = self.cfg
+        if not (cfg.resume or cfg.weights == "last"):
+            return None
+        self.resume_path = Path(cfg.resume) if isinstance(cfg.resume, str) else self.run_dir / "last.pth"
+        if not self.resume_path.is_file():
+            raise CheckpointError(f"Cannot resume: {self.resume_path} does not exist (train once without resume first, "
+                                  "or point --resume at a checkpoint).")
+        return load_checkpoint(self.resume_path)
+
+    # ---------------------------------------------------------------- one epoch
+    def _train_epoch(self, model, loader, opt, sched, scaler, amp, epoch, iters, step0):
+        cfg, device, info = self.cfg, self.device, self.info
+        weights = cfg.loss_weights or {}
+        params = [p for g in opt.param_groups for p in g["params"]]
+        model.train()
+        nonfinite, done, ips = 0, 0, None
+        t_last = time.perf_counter()
+        for it, (images, targets) in enumerate(loader, 1):
+            if not info.enabled and self.stop.is_set():
+                return True, done
+            images = [i.to(device, non_blocking=True) for i in images]
+            targets = [{k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in t.items()}
+                       for t in targets]
+            with torch.autocast(device.type, enabled=amp):
+                loss_dict = model(images, targets)
+            total = sum(weights.get(k, 1.0) * v for k, v in loss_dict.items())
+            stats = torch.stack([loss_dict[k].detach().float() for k in LOSS_NAMES] + [total.detach().float()])
+            if info.enabled:  # one collective: mean losses for logging + everyone's stop request
+                flag = torch.tensor([1.0 if self.stop.is_set() else 0.0], device=stats.device)
+                stats = torch.cat([stats, flag])
+                torch.distributed.all_reduce(stats)
+                if stats[-1].item() > 0:
+                    return True, done
+                stats = stats[:-1] / info.world_size
+            values = stats.tolist()
+            opt.zero_grad(set_to_none=True)
+            if not all(math.isfinite(v) for v in values):
+                nonfinite += 1
+                bad = ", ".join(f"{k}={v}" for k, v in zip(LOSS_NAMES, values) if not math.isfinite(v))
+                if self.main:
+                    yield self._emit(WarningEvent(f"Non-finite loss at epoch {epoch}, iteration {it} ({bad}); "
+                                                  "skipped that batch."))
+                if nonfinite >= MAX_NONFINITE:
+                    raise TrainerError(f"Training diverged: the loss was not finite for {nonfinite} iterations in a "
+                                       f"row. Lower the learning rate (now {opt.param_groups[0]['lr']:.2g}) or check "
+                                       "the annotations.")
+                continue
+            nonfinite = 0
+            scaler.scale(total).backward()
+            if cfg.grad_clip:
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            scaler.step(opt)
+            scaler.update()
+            lr = opt.param_groups[0]["lr"]
+            sched.step()
+            done += 1
+            now = time.perf_counter()
+            rate = len(images) * info.world_size / max(now - t_last, 1e-9)
+            ips = rate if ips is None else 0.8 * ips + 0.2 * rate
+            t_last = now
+            yield self._emit(Step(epoch=epoch, iteration=it, global_step=step0 + done, iters_per_epoch=iters,
+                                  losses=dict(zip(LOSS_NAMES, values[:5])), total=values[5], lr=lr,
+                                  images_per_s=ips, memory_mb=memory_mb(device)))
+        return self.stop.is_set() and not info.enabled and done < iters, done
+
+    # ---------------------------------------------------------------- saving
+    def _checkpoint(self, epoch: int, iteration: int, metrics: dict) -> dict[str, Any]:
+        s = self.state
+        return {"model": s["core"].state_dict(), "optimizer": s["opt"].state_dict(), "scheduler": s["sched"].state_dict(),
+                "scaler": s["scaler"].state_dict(), "epoch": epoch, "iteration": iteration,
+                "config": self.cfg.portable_dict(self.run_dir), "arch": s["arch"], "class_names": s["names"],
+                "category_ids": s["prepared"].category_ids, "metrics": metrics, "best_metric": s["best"]}
+
+    def _save(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
+        score = metrics.get("segm_AP")
+        score = metrics.get("bbox_AP") if score is None else score
+        improved = score is not None and (self.state["best"] is None or score > self.state["best"])
+        if improved:
+            self.state["best"] = score  # recorded in the checkpoint below
+        last = save_checkpoint(self._checkpoint(epoch, iteration, metrics), self.run_dir / "last.pth")
+        yield self._emit(CheckpointSaved(str(last), epoch, best=False))
+        if improved:
+            tmp = self.run_dir / ".best.pth.tmp"
+            shutil.copyfile(last, tmp)
+            os.replace(tmp, self.run_dir / "best.pth")
+            yield self._emit(CheckpointSaved(str(self.run_dir / "best.pth"), epoch, best=True))
+
+    def _finish(self, epoch: int, iteration: int, metrics: dict, stopped: bool, saved: bool = False) -> Iterator[Event]:
+        if self.main and not saved:
+            yield from self._save_last_only(epoch, iteration, metrics)
+        best = self.run_dir / "best.pth"
+        last = self.run_dir / "last.pth"
+        yield self._emit(Finished(run_dir=str(self.run_dir.resolve()),
+                                  best_checkpoint=str(best if best.exists() else last) if last.exists() else None,
+                                  last_checkpoint=str(last) if last.exists() else None, stopped=stopped,
+                                  metrics=dict(metrics)))
+
+    def _save_last_only(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
+        last = save_checkpoint(self._checkpoint(epoch, iteration, metrics), self.run_dir / "last.pth")
+        yield self._emit(CheckpointSaved(str(last), epoch, best=False))

@@ -1,0 +1,197 @@
+"""Checkpoint + images → instances (mask, box, score, class) and their polygons; COCO results."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from pycocotools import mask as mask_utils
+from torchvision.transforms.v2 import functional as TF
+
+from .checkpoint import load_checkpoint
+from .errors import CheckpointError, TrainerError
+from .models import build_model, resolve_device
+
+
+@dataclass
+class Instance:
+    mask: np.ndarray  # HxW bool
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+    score: float
+    label: int  # 1..K
+    class_name: str
+    polygons: list[list[float]] = field(default_factory=list)  # flat [x0, y0, x1, y1, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe, without the mask."""
+        return {"label": self.label, "class_name": self.class_name, "score": round(float(self.score), 4),
+                "box": [round(float(v), 2) for v in self.box], "polygons": self.polygons}
+
+
+def mask_to_polygons(mask: np.ndarray, tolerance: float = 1.0, min_area: float = 8.0) -> list[list[float]]:
+    """Outer contours (OpenCV), simplified with approxPolyDP; specks below ``min_area`` px² dropped.
+
+    Coordinates are continuous (pixel centre + 0.5), as COCO and VIA polygons are."""
+    m = np.ascontiguousarray(mask.astype(np.uint8))
+    if not m.any():
+        return []
+    contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    polys = []
+    for c in contours:
+        if cv2.contourArea(c) < min_area:
+            continue
+        eps = max(tolerance, 0.002 * cv2.arcLength(c, True))
+        c = cv2.approxPolyDP(c, eps, True)
+        if len(c) < 3:
+            continue
+        polys.append([round(float(v) + 0.5, 1) for v in c.reshape(-1)])
+    return polys
+
+
+def to_rgb_array(image: Any) -> np.ndarray:
+    """Path, PIL image or array → HxWx3 uint8 RGB, EXIF orientation applied for files/PIL."""
+    if isinstance(image, (str, os.PathLike)):
+        try:
+            with Image.open(image) as im:
+                return np.array(ImageOps.exif_transpose(im).convert("RGB"))
+        except FileNotFoundError:
+            raise TrainerError(f"The image {image} does not exist.") from None
+        except Exception as e:  # noqa: BLE001
+            raise TrainerError(f"Cannot read the image {image}: {e}") from None
+    if isinstance(image, Image.Image):
+        return np.array(ImageOps.exif_transpose(image).convert("RGB"))
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4):
+        raise TrainerError(f"Expected an HxWx3 image array, got shape {arr.shape}.")
+    if arr.dtype != np.uint8:
+        raise TrainerError(f"Expected a uint8 image array, got {arr.dtype}.")
+    return np.ascontiguousarray(arr[:, :, :3])
+
+
+def output_to_instances(output: dict[str, torch.Tensor], class_names: Sequence[str], score_threshold: float = 0.5,
+                        mask_threshold: float = 0.5, polygons: bool = True) -> list[Instance]:
+    """One torchvision Mask R-CNN output dict → instances above ``score_threshold``."""
+    keep = output["scores"] >= score_threshold
+    scores = output["scores"][keep].cpu().numpy()
+    labels = output["labels"][keep].cpu().numpy()
+    boxes = output["boxes"][keep].cpu().numpy()
+    masks = (output["masks"][keep, 0] >= mask_threshold).cpu().numpy()
+    out = []
+    for s, lab, b, m in zip(scores, labels, boxes, masks):
+        name = class_names[lab - 1] if 1 <= lab <= len(class_names) else str(int(lab))
+        out.append(Instance(mask=m, box=tuple(float(v) for v in b), score=float(s), label=int(lab), class_name=name,
+                            polygons=mask_to_polygons(m) if polygons else []))
+    return out
+
+
+class Predictor:
+    """A trained model ready for inference. ``predict(image)`` → list of Instance."""
+
+    def __init__(self, model: torch.nn.Module, class_names: list[str], category_ids: list[int] | None = None,
+                 device: torch.device | str = "cpu", metrics: dict | None = None):
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.class_names = list(class_names)
+        self.category_ids = list(category_ids) if category_ids else list(range(1, len(class_names) + 1))
+        self.metrics = metrics or {}
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto") -> "Predictor":
+        ckpt = load_checkpoint(path)
+        arch = ckpt["arch"]
+        names = list(ckpt["class_names"])
+        model = build_model(arch, len(names) + 1)
+        state = {k.removeprefix("module."): v for k, v in ckpt["model"].items()}
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as e:
+            raise CheckpointError(f"The weights in {path} do not fit its own architecture: {str(e)[:300]}") from None
+        return cls(model, names, ckpt.get("category_ids"), resolve_device(device), ckpt.get("metrics"))
+
+    @torch.inference_mode()
+    def predict(self, image: Any, score_threshold: float = 0.5, mask_threshold: float = 0.5) -> list[Instance]:
+        arr = to_rgb_array(image)
+        heads = self.model.roi_heads
+        old = heads.score_thresh
+        heads.score_thresh = min(old, score_threshold)  # never hide what the user asked to see
+        try:
+            x = TF.to_dtype(TF.to_image(arr), torch.float32, scale=True).to(self.device)
+            output = self.model([x])[0]
+        finally:
+            heads.score_thresh = old
+        return output_to_instances(output, self.class_names, score_threshold, mask_threshold)
+
+    def predict_many(self, images: Iterable[Any], score_threshold: float = 0.5,
+                     progress: Callable[[int, int], None] | None = None) -> list[tuple[Any, list[Instance]]]:
+        images = list(images)
+        results = []
+        for i, img in enumerate(images):
+            results.append((img, self.predict(img, score_threshold)))
+            if progress:
+                progress(i + 1, len(images))
+        return results
+
+
+def instances_to_coco(image_id: int, instances: Iterable[Instance], category_ids: Sequence[int],
+                      file_name: str | None = None) -> list[dict]:
+    """COCO results entries (bbox xywh, RLE segmentation) with the user's category ids."""
+    out = []
+    for inst in instances:
+        rle = mask_utils.encode(np.asfortranarray(inst.mask.astype(np.uint8)))
+        x0, y0, x1, y1 = inst.box
+        r = {"image_id": image_id, "category_id": category_ids[inst.label - 1],
+             "bbox": [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)],
+             "score": round(float(inst.score), 5),
+             "segmentation": {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}}
+        if file_name is not None:
+            r["file_name"] = file_name
+        out.append(r)
+    return out
+
+
+def write_coco_results(path: str | os.PathLike, items: Iterable[tuple[int, Iterable[Instance]]],
+                       category_ids: Sequence[int], file_names: dict[int, str] | None = None) -> Path:
+    """Write a COCO results JSON (a list; loads with ``COCO.loadRes``). ``items``: (image_id, instances)."""
+    results = []
+    for image_id, instances in items:
+        results += instances_to_coco(image_id, instances, category_ids, (file_names or {}).get(image_id))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(results), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _colour(label: int) -> tuple[int, int, int]:
+    rng = np.random.default_rng(label * 7919)
+    return tuple(int(c) for c in rng.integers(60, 255, 3))
+
+
+def draw_overlay(image: Any, instances: Sequence[Instance], alpha: float = 0.45) -> np.ndarray:
+    """RGB uint8 picture: filled masks, outlines, class names and scores."""
+    arr = to_rgb_array(image).copy()
+    for inst in instances:
+        col = np.array(_colour(inst.label), np.float32)
+        arr[inst.mask] = (arr[inst.mask] * (1 - alpha) + col * alpha).astype(np.uint8)
+    for inst in instances:
+        col = _colour(inst.label)
+        for p in inst.polygons:
+            pts = np.array(p, np.float32).reshape(-1, 1, 2).round().astype(np.int32)
+            cv2.polylines(arr, [pts], True, col, 2, cv2.LINE_AA)
+        x0, y0 = int(inst.box[0]), int(inst.box[1])
+        text = f"{inst.class_name} {inst.score:.2f}"
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+        y = max(th + 4, y0)
+        cv2.rectangle(arr, (x0, y - th - 4), (x0 + tw + 4, y), col, -1)
+        cv2.putText(arr, text, (x0 + 2, y - 3), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    return arr

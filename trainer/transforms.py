@@ -1,0 +1,34 @@
+"""Augmentations by name, built from torchvision.transforms.v2 (boxes and masks follow the image)."""
+
+from __future__ import annotations
+
+import torch
+from torchvision.transforms import v2
+
+from .config import AUGMENTATIONS
+
+
+def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v2.Compose:
+    """``size`` is the model's max input side: scale jitter crops/pads to a size×size canvas."""
+    steps: list = [v2.ToImage()]
+    if train:
+        for name in names or []:
+            if name == "hflip":
+                steps.append(v2.RandomHorizontalFlip(0.5))
+            elif name == "vflip":
+                steps.append(v2.RandomVerticalFlip(0.5))
+            elif name == "color":
+                steps.append(v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02))
+            elif name == "scale_jitter":
+                # The model resizes every image to min_size, so plain resizing is undone;
+                # jitter the scale, then crop/pad to a fixed canvas so object size really varies.
+                steps += [
+                    v2.ScaleJitter(target_size=(size, size), scale_range=(0.5, 1.5), antialias=True),
+                    v2.RandomCrop((size, size), pad_if_needed=True, fill=0),
+                ]
+            else:
+                raise ValueError(f"unknown augmentation {name!r}; choose from {', '.join(AUGMENTATIONS)}")
+        # Crops can cut objects away entirely: drop their boxes, labels and masks.
+        steps.append(v2.SanitizeBoundingBoxes(min_size=1))
+    steps.append(v2.ToDtype(torch.float32, scale=True))
+    return v2.Compose(steps)
