@@ -31,6 +31,7 @@ from .recent import RecentProjects, settings
 from .status_bar import StatusBar
 from .theme import Theme, class_colours
 from .thumbnails import ThumbnailLoader
+from .training import install_training
 
 NATIVE_FORMATS = ("polymask", "folder")
 EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
@@ -38,7 +39,7 @@ EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.js
 
 class MainWindow(QMainWindow):
     def __init__(self, theme: Theme | None = None, recent: RecentProjects | None = None,
-                 autosave_delay_ms: int = 1200):
+                 autosave_delay_ms: int = 1200, training_design: str | None = None):
         super().__init__()
         self.theme = theme or Theme()
         self.recent = recent or RecentProjects()
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self._panel_timer.timeout.connect(self._refresh_panels)
         self._connect()
         self._update_history()
+        self.training = install_training(self, training_design)  # before the layout restore: it adds docks
         self._restore_layout()
 
     def _dock(self, title, widget, area) -> QDockWidget:
@@ -446,6 +448,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Save and stop every background thread (also called by tests)."""
+        self.training.shutdown()  # first, so the run's final record is in the last save
         self.autosave.close()
         self.image_cache.close()
         self.thumbnails.close()
