@@ -15,7 +15,10 @@ from PIL import Image, ImageDraw, ImageFilter
 from .io.native import PROJECT_FILENAME, save_project
 from .model import AttributeDef, ImageRecord, Polygon, Project, Region
 
-CLASSES = {"ball": "#e6194b", "box": "#3cb44b", "cone": "#4363d8"}
+# What the objects are painted with, and (deliberately different) the colours the
+# window outlines each class in, so labels stand out against the objects.
+OBJECT_COLOURS = {"ball": "#e6194b", "box": "#3cb44b", "cone": "#4363d8"}
+CLASSES = {"ball": "#ffe119", "box": "#f032e6", "cone": "#42d4f4"}
 WIDTH, HEIGHT = 320, 240
 
 
@@ -44,7 +47,7 @@ def _outline(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tu
 
 
 def _colour(kind: str, rng: np.random.Generator) -> tuple[int, int, int]:
-    hexcode = CLASSES[kind].lstrip("#")
+    hexcode = OBJECT_COLOURS[kind].lstrip("#")
     rgb = np.array([int(hexcode[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
     return tuple(int(v) for v in np.clip(rgb + rng.normal(0, 18, 3), 0, 255))
 
