@@ -42,7 +42,7 @@ def from_native(data: dict, source=None) -> ReadResult:
 
 
 def to_native(project: Project) -> dict[str, Any]:
-    data = to_via_project(project)
+    data = to_via_project(project, foreign=True)  # our file keeps every format's extras
     ours = {k: v for k, v in project.polymask.items() if k != "via_data_format_version"}
     ours["app_version"] = __version__
     ours["class_attribute"] = project.class_attribute

@@ -237,21 +237,34 @@ def _attribute_to_via(attr: AttributeDef) -> dict[str, Any]:
     return out
 
 
-def image_metadata(project: Project) -> dict[str, Any]:
-    """`_via_img_metadata`: the part shared by projects and annotations-only files."""
+# Data other readers keep for their own round trips (coco_annotation, labelme, ...):
+# it belongs in our project file, not in a file exported for VIA.
+_FOREIGN_KEY_PREFIXES = ("coco_", "labelme")
+
+
+def _kept(extra: dict[str, Any], foreign: bool) -> dict[str, Any]:
+    if foreign:
+        return extra
+    return {k: v for k, v in extra.items() if not k.startswith(_FOREIGN_KEY_PREFIXES)}
+
+
+def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
+    """`_via_img_metadata`: the part shared by projects and annotations-only files.
+
+    Unknown VIA keys always survive; other formats' data only with `foreign`."""
     out: dict[str, Any] = {}
     for im in project.images:
         entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": [
-            {"shape_attributes": shape_to_via(r.shape), "region_attributes": r.attributes, **r.extra}
+            {"shape_attributes": shape_to_via(r.shape), "region_attributes": r.attributes, **_kept(r.extra, foreign)}
             for r in im.regions
         ], "file_attributes": im.file_attributes}
-        entry.update(im.extra)
+        entry.update(_kept(im.extra, foreign))
         out[im.key] = entry
     return out
 
 
-def to_via_project(project: Project) -> dict[str, Any]:
-    metadata = image_metadata(project)
+def to_via_project(project: Project, foreign: bool = False) -> dict[str, Any]:
+    metadata = image_metadata(project, foreign)
     data: dict[str, Any] = {
         "_via_settings": project.settings or default_settings(),
         "_via_img_metadata": metadata,

@@ -104,3 +104,20 @@ def test_exif_rotated_size(tmp_path):
     exif[0x0112] = 6  # rotate 90: displayed 10 x 40
     im.save(tmp_path / "r.jpg", exif=exif)
     assert displayed_size(tmp_path / "r.jpg") == (10, 40)
+
+
+def test_other_formats_extras_stay_in_our_file_but_not_in_via_exports(tmp_path):
+    from annotator.io import export
+    from annotator.model import ImageRecord, Polygon, Project, Region
+
+    region = Region(Polygon.from_points([(0, 0), (4, 0), (4, 4)]), {},
+                    extra={"coco_annotation": {"id": 5}, "labelme": {"flags": {}}, "my_via_key": 1})
+    project = Project(images=[ImageRecord("a.jpg", 3, regions=[region], extra={"coco_image": {"id": 0}})])
+    again = load_project(save_project(project, tmp_path / "p.json")).project
+    assert again.images[0].regions[0].extra == region.extra
+    assert again.images[0].extra == {"coco_image": {"id": 0}}
+    export(project, tmp_path / "via.json", "via")
+    exported = json.loads((tmp_path / "via.json").read_text(encoding="utf-8"))["a.jpg3"]
+    assert "coco_image" not in exported
+    assert exported["regions"][0]["my_via_key"] == 1  # VIA's own unknown keys survive
+    assert "coco_annotation" not in exported["regions"][0] and "labelme" not in exported["regions"][0]
