@@ -6,6 +6,8 @@ download ever happens here (see ``trainer.weights``)."""
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Callable
 
 import torch
@@ -72,6 +74,8 @@ def resolve_arch(config, frozen_bn: bool | None = None) -> dict[str, Any]:
     d = MODEL_DEFAULTS[name]
     pretrained = config.weights not in ("none",)
     arch: dict[str, Any] = {"model": name, "frozen_bn": pretrained if frozen_bn is None else frozen_bn}
+    # Checkpoints made before this key existed have none, and so keep BatchNorm.
+    arch["norm"] = "group" if not arch["frozen_bn"] and name == FAST else "batch"
     for k in ARCH_KEYS:
         v = getattr(config, k)
         arch[k] = d[k] if v is None else v
@@ -122,11 +126,23 @@ def _build_r50(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     return MaskRCNN(backbone, num_classes=num_classes, rpn_anchor_generator=_anchor_generator(arch), **_kwargs(arch))
 
 
+def _group_norm(channels: int) -> nn.GroupNorm:
+    return nn.GroupNorm(math.gcd(channels, 16), channels)
+
+
+def _mobilenet_norm(arch: dict[str, Any]):
+    """Pretrained: frozen BatchNorm, as torchvision. From scratch: GroupNorm, since BatchNorm
+    statistics over a CPU batch of two images are too noisy to evaluate with (Wu & He, 2018)."""
+    if arch["frozen_bn"]:
+        return misc_nn_ops.FrozenBatchNorm2d
+    return _group_norm if arch.get("norm") == "group" else nn.BatchNorm2d
+
+
 def _build_mobilenet(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     # As fasterrcnn_mobilenet_v3_large_fpn, plus a two-layer mask head (four 256-channel convs
     # per RoI would cost more than the whole backbone at this input size).
-    norm = misc_nn_ops.FrozenBatchNorm2d if arch["frozen_bn"] else nn.BatchNorm2d
-    backbone = _mobilenet_extractor(mobilenet_v3_large(norm_layer=norm), True, arch["trainable_backbone_layers"])
+    backbone = _mobilenet_extractor(mobilenet_v3_large(norm_layer=_mobilenet_norm(arch)), True,
+                                    arch["trainable_backbone_layers"])
     mask_head = MaskRCNNHeads(backbone.out_channels, [256, 256], 1)
     return MaskRCNN(backbone, num_classes=num_classes, rpn_anchor_generator=_anchor_generator(arch),
                     mask_head=mask_head, **_kwargs(arch))

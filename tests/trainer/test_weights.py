@@ -70,3 +70,20 @@ def test_a_pth_without_weights_is_a_clear_error(tmp_path):
     torch.save({"epoch": 3}, path)
     with pytest.raises(CheckpointError, match="holds no model weights"):
         load_initial_weights(build_model(arch, 3), arch, str(path))
+
+
+def test_from_scratch_fast_model_uses_group_norm_and_pretrained_frozen_bn():
+    from torch import nn
+    from torchvision.ops.misc import FrozenBatchNorm2d
+
+    def norms(weights):
+        arch = resolve_arch(TrainConfig(model="fast", weights=weights, min_size=128, max_size=128))
+        return arch, {type(m) for m in build_model(arch, 3).backbone.modules()}
+
+    arch, kinds = norms("none")
+    assert arch["norm"] == "group" and nn.GroupNorm in kinds and nn.BatchNorm2d not in kinds
+    _, kinds = norms("coco")
+    assert FrozenBatchNorm2d in kinds and nn.GroupNorm not in kinds
+    # an architecture saved before the key existed rebuilds as it was trained: BatchNorm
+    del arch["norm"]
+    assert nn.BatchNorm2d in {type(m) for m in build_model(arch, 3).backbone.modules()}
