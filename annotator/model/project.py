@@ -77,10 +77,23 @@ class Project:
 
     # ---- images -------------------------------------------------------------
     def image(self, key: str) -> ImageRecord:
-        for im in self.images:
-            if im.key == key:
-                return im
-        raise KeyError(f"no image {key!r} in the project")
+        """The image with VIA key `key` (the first, if listed twice).
+
+        Every edit and canvas refresh looks images up, so a scan of 10,000 keys
+        (over a millisecond) would sit on the vertex-drag path. An index is kept
+        instead, checked on each hit, since callers change `images` freely."""
+        index = self.__dict__.get("_index")
+        if index is not None:
+            i = index.get(key)
+            if i is not None and i < len(self.images) and self.images[i].key == key:
+                return self.images[i]
+        index = {}
+        for i, im in enumerate(self.images):
+            index.setdefault(im.key, i)
+        self.__dict__["_index"] = index
+        if key not in index:
+            raise KeyError(f"no image {key!r} in the project")
+        return self.images[index[key]]
 
     def find_region(self, region_id: int) -> tuple[ImageRecord, Region]:
         for im in self.images:
