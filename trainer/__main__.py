@@ -1,7 +1,8 @@
 """``python -m trainer train|predict|evaluate|run-json`` without the app.
 
 ``run-json CONFIG`` runs ``fit`` and writes each event as one JSON line on stdout; a line
-``stop`` on stdin (or stdin closing) stops it cleanly. The GUI uses it for subprocess training."""
+``stop`` on stdin (or stdin closing, e.g. when the app dies) stops it cleanly. The GUI uses it
+for subprocess training."""
 
 from __future__ import annotations
 
@@ -14,6 +15,41 @@ import threading
 from .cli import add_evaluate_parser, add_predict_parser, add_train_parser, run_evaluate, run_predict, run_train
 
 
+def take_stdin() -> int | None:
+    """Move the control pipe (stdin) to a private fd and put /dev/null on fd 0.
+
+    Why not ``for line in sys.stdin`` in a thread: that thread holds sys.stdin's buffer lock
+    while it blocks, and a DataLoader worker forked at that moment inherits the held lock;
+    multiprocessing's ``_close_stdin`` then blocks forever on it in the worker, so training
+    never starts. Reading the private fd with ``os.read`` holds no Python lock, and the
+    workers' ``sys.stdin.close()`` only closes /dev/null. (A 'spawn' or 'forkserver' worker
+    context would also avoid it, but costs a torch import per worker on every run.)"""
+    try:
+        control = os.dup(0)
+    except OSError:  # no stdin at all (e.g. pythonw): no control channel
+        return None
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return control
+
+
+def watch_control(fd: int, stop: threading.Event) -> None:
+    """Set ``stop`` on a line ``stop``, or when the pipe closes (the app quit or died)."""
+    pending = b""
+    try:
+        while True:
+            chunk = os.read(fd, 1024)
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            if any(line.strip().lower() == b"stop" for line in lines):
+                break
+    except OSError:
+        pass
+    stop.set()
+
+
 def run_json(config_path: str) -> int:
     from .config import TrainConfig
     from .engine import fit
@@ -24,14 +60,9 @@ def run_json(config_path: str) -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     sys.stdout = sys.stderr
     stop = threading.Event()
-
-    def watch_stdin() -> None:
-        for line in sys.stdin:
-            if line.strip().lower() == "stop":
-                break
-        stop.set()
-
-    threading.Thread(target=watch_stdin, daemon=True, name="stdin-stop").start()
+    control = take_stdin()
+    if control is not None:
+        threading.Thread(target=watch_control, args=(control, stop), daemon=True, name="stdin-stop").start()
     try:
         events = fit(TrainConfig.from_file(config_path), stop)
     except TrainerError as e:

@@ -5,9 +5,13 @@ class_names, category_ids, metrics, best_metric}."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import pickle
+import re
+import shutil
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,23 +25,76 @@ VERSION = 1
 REQUIRED = ("model", "arch", "class_names", "epoch")
 
 
-def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
-    """temp file + fsync + os.replace: a crash never leaves a half-written checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    obj = {"format": FORMAT, "version": VERSION, **obj}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    buf = io.BytesIO()
-    torch.save(obj, buf)
+def temp_path(path: Path) -> Path:
+    """Where a save of ``path`` is written before the rename (our naming, so stale ones can be found)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+_OUR_TEMP = re.compile(r"^\.(?P<name>.+\.pth|config\.json)(?:\.(?P<pid>\d+))?\.tmp$")
+STALE_AFTER_S = 3600.0  # a temp whose writer we cannot check is stale after an hour
+
+
+def _process_alive(pid: int) -> bool | None:
+    """True/False where the OS says so cheaply; None where we cannot tell (Windows)."""
+    if os.name != "posix":
+        return None  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # gone, or no pid at all
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike) -> list[Path]:
+    """Remove temp files of our naming (``.last.pth.<pid>.tmp``) left by saves that were killed.
+
+    A temp whose writer is still running is kept. Returns the files removed."""
+    folder = Path(folder)
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for f in entries:
+        m = _OUR_TEMP.match(f.name)
+        if not m or not f.is_file():
+            continue
+        pid = int(m["pid"]) if m["pid"] else None
+        alive = _process_alive(pid) if pid is not None and pid != os.getpid() else None
+        try:
+            old = time.time() - f.stat().st_mtime > STALE_AFTER_S
+            if alive is False or (pid == os.getpid()) or (alive is None and old):
+                f.unlink()
+                removed.append(f)
+        except OSError:
+            continue
+    return removed
+
+
+def _save_error(path: Path, e: OSError) -> CheckpointError:
+    what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
+    kept = f"The previous {path.name} is intact." if path.exists() else "Nothing was written there."
+    return CheckpointError(f"Could not save the checkpoint {path}: {what}. {kept}")
+
+
+def _write_atomically(path: Path, write) -> None:
+    tmp = temp_path(path)
     try:
         with open(tmp, "wb") as f:
-            f.write(buf.getbuffer())
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        raise _save_error(path, e) from None
     finally:
         if tmp.exists():
-            tmp.unlink()
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
     try:  # make the rename itself durable
         fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -46,7 +103,33 @@ def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
             os.close(fd)
     except OSError:
         pass
+
+
+def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
+    """temp file + fsync + os.replace: a crash or a full disk never leaves a half-written checkpoint.
+
+    A failed write raises CheckpointError naming the path and saying the previous file is intact."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _save_error(path, e) from None
+    obj = {"format": FORMAT, "version": VERSION, **obj}
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    _write_atomically(path, lambda f: f.write(buf.getbuffer()))
     return path
+
+
+def copy_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Atomic copy (best.pth from last.pth), with the same temp naming and error messages."""
+    src, dst = Path(src), Path(dst)
+
+    def write(f):
+        with open(src, "rb") as s:
+            shutil.copyfileobj(s, f, 1 << 20)
+    _write_atomically(dst, write)
+    return dst
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu", require_ours: bool = True) -> dict[str, Any]:

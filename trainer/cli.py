@@ -46,6 +46,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                    help="any other setting, e.g. --set min_size=512 --set anchor_sizes=[16,32,64,128,256]")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of failures")
+    p.add_argument("--preview-data", metavar="DIR", dest="preview_data",
+                   help="do not train: write the first augmented training samples, as the model sees them, "
+                        "to DIR (overlay PNGs + samples.json) and exit")
+    p.add_argument("--preview-count", type=int, default=8, metavar="N", dest="preview_count",
+                   help="how many samples --preview-data writes (default 8)")
     return p
 
 
@@ -124,6 +129,8 @@ def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = N
     except TrainerError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "preview_data", None):
+        return _preview_data(cfg, args.preview_data, getattr(args, "preview_count", 8))
     stop = threading.Event()
     restore = _install_sigint(stop)
     quiet = getattr(args, "quiet", False) or _rank() != 0
@@ -135,6 +142,24 @@ def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = N
         return code
     finally:
         restore()
+
+
+def _preview_data(cfg: TrainConfig, out_dir: str, count: int) -> int:
+    from .preview_data import write_preview
+
+    if count < 1:
+        print(f"error: --preview-count must be at least 1, got {count}.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        samples = write_preview(cfg, out_dir, count)
+    except TrainerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as e:
+        print(f"error: cannot write the preview to {out_dir}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{len(samples)} training sample(s) as the model sees them → {out_dir} (samples.json + overlay PNGs)")
+    return EXIT_OK
 
 
 def _install_sigint(stop: threading.Event):
@@ -269,9 +294,15 @@ def run_predict(args: argparse.Namespace) -> int:
         overlay_dir = Path(args.overlay) if getattr(args, "overlay", None) else None
         if overlay_dir:
             overlay_dir.mkdir(parents=True, exist_ok=True)
-        items, names, n_inst = [], {}, 0
+        items, names, n_inst, skipped = [], {}, 0, []
         for i, path in enumerate(paths, 1):
-            instances = predictor.predict(path, score_threshold=args.score)
+            try:  # one unreadable or oversized image must not cost the results of all the others
+                instances = predictor.predict(path, score_threshold=args.score)
+            except (TrainerError, MemoryError) as e:
+                why = str(e) if isinstance(e, TrainerError) else f"not enough memory to predict on {path}"
+                skipped.append(str(path))
+                print(f"[{i}/{len(paths)}] skipped: {why}", file=sys.stderr)
+                continue
             image_id = ids.get(path.name, i)
             items.append((image_id, instances))
             names[image_id] = str(path)
@@ -279,15 +310,29 @@ def run_predict(args: argparse.Namespace) -> int:
             summary = ", ".join(f"{x.class_name} {x.score:.2f}" for x in instances) or "nothing"
             print(f"[{i}/{len(paths)}] {path}: {summary}")
             if overlay_dir:
-                from PIL import Image
-
-                Image.fromarray(draw_overlay(path, instances)).save(overlay_dir / f"{path.stem}.png")
+                _write_overlay(path, instances, overlay_dir, draw_overlay)
         write_coco_results(args.out, items, predictor.category_ids, names)
     except TrainerError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{n_inst} instances in {len(paths)} images → {args.out}" + (f", overlays in {overlay_dir}" if overlay_dir else ""))
+    done = len(paths) - len(skipped)
+    print(f"{n_inst} instances in {done} images → {args.out}" + (f", overlays in {overlay_dir}" if overlay_dir else ""))
+    if skipped:
+        print(f"error: skipped {len(skipped)} of {len(paths)} image(s) that could not be read: "
+              + ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+              + f"; the results of the other {done} are in {args.out}.", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def _write_overlay(path: Path, instances, overlay_dir: Path, draw_overlay) -> None:
+    from PIL import Image
+
+    out = overlay_dir / f"{path.stem}.png"
+    try:
+        Image.fromarray(draw_overlay(path, instances)).save(out)
+    except (OSError, TrainerError) as e:
+        raise TrainerError(f"Cannot write the overlay {out}: {e}") from None
 
 
 def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: str = "auto") -> dict[str, Any]:
@@ -308,7 +353,10 @@ def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: 
     results, _ = predict_dataset(predictor.model, ds, predictor.device, [c if c is not None else -1 for c in cat_ids],
                                  predictor.class_names)
     results = [r for r in results if r["category_id"] != -1]
-    return coco_metrics(coco_from_dict(prepared.ground_truth(ids)), results)
+    for why in ds.unreadable.values():
+        print(f"warning: left out of the evaluation: {why}", file=sys.stderr)
+    scored = [i for i in ids if i not in ds.unreadable]  # an image that failed to decode has no predictions
+    return coco_metrics(coco_from_dict(prepared.ground_truth(scored)), results)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from pycocotools import mask as mask_utils
 from torch.utils.data import Dataset, Sampler
 from torchvision import tv_tensors
 
+from .empty_objects import segmentation_area
 from .errors import DatasetError
 
 EXIF_ORIENTATION = 0x0112
@@ -53,30 +54,40 @@ def load_coco(coco: str | os.PathLike | dict) -> tuple[dict, str]:
 def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = None) -> tuple[Image.Image, float]:
     """Open as RGB in display orientation (EXIF applied).
 
-    With ``max_scale_for=(min_size, max_size)``, images much larger than the model's
-    input are decoded at reduced size (JPEG draft mode); returns (image, scale)."""
+    With ``max_scale_for=(min_size, max_size)``, images much larger than the model's input
+    are returned at ``scale`` times their displayed size (JPEGs decoded at reduced size by
+    draft mode); returns (image, scale). Annotations scale by ``scale``."""
     with Image.open(path) as im:
-        scale = 1.0
+        scale, target = 1.0, None
         if max_scale_for is not None:
-            w, h = im.size
-            if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):
-                w, h = h, w
-            mn, mx = max_scale_for
-            # 1.5× headroom over the model's own resize so scale jitter still has detail.
-            scale = min(1.0, 1.5 * min(mn / min(w, h), mx / max(w, h)))
+            shown, swapped = _oriented(im)
+            scale = input_scale(shown, max_scale_for)
             if scale < 0.9:
-                raw_w, raw_h = im.size
-                im.draft("RGB", (int(raw_w * scale), int(raw_h * scale)))
+                target = (max(1, round(shown[0] * scale)), max(1, round(shown[1] * scale)))
+                im.draft("RGB", target[::-1] if swapped else target)  # 1/2, 1/4 or 1/8 size, never below
             else:
                 scale = 1.0
         img = ImageOps.exif_transpose(im)
         img = img.convert("RGB")
-        if scale < 1.0:
-            w, h = img.size
-            tw, th = max(1, round(w * scale)), max(1, round(h * scale))
-            # draft() may already have shrunk it; compute the scale from the original size.
-            img = img.resize((tw, th), Image.BILINEAR)
+        # The target comes from the original size: draft() may already have shrunk img.
+        if target is not None and img.size != target:
+            img = img.resize(target, Image.BILINEAR)
     return img, scale
+
+
+def input_scale(size: tuple[int, int], max_scale_for: tuple[int, int]) -> float:
+    """The scale (≤ 1) at which an image of displayed ``size`` is loaded for a model with
+    (min_size, max_size): 1.5× headroom over the model's own resize, so scale jitter keeps detail."""
+    w, h = size
+    mn, mx = max_scale_for
+    return min(1.0, 1.5 * min(mn / min(w, h), mx / max(w, h)))
+
+
+def _oriented(im: Image.Image) -> tuple[tuple[int, int], bool]:
+    """((width, height) as displayed, whether EXIF orientation swaps the stored axes)."""
+    w, h = im.size
+    swapped = im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8)
+    return ((h, w) if swapped else (w, h)), swapped
 
 
 def oriented_size(path: str | os.PathLike) -> tuple[int, int]:
@@ -249,16 +260,28 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
     anns_by_image: dict[int, list[dict]] = defaultdict(list)
     cat_ids = {c["id"] for c in cats}
     orphans = 0
+    empty: list[dict] = []  # shapes that cover no pixel: training would drop them without a word
+    empty_count = defaultdict(int)
     for a in anns_all:
         if a.get("image_id") not in images_by_id:
             continue
         if a.get("category_id") not in cat_ids:
             orphans += 1
             continue
+        w, h = sizes.get(a["image_id"], (0, 0))
+        if w > 0 and h > 0 and not a.get("iscrowd") and segmentation_area(a.get("segmentation"), h, w) == 0:
+            empty.append(a)
+            empty_count[a["category_id"]] += 1
+            continue
         anns_by_image[a["image_id"]].append(a)
         count[a["category_id"]] += 1
     if orphans:
         warnings.append(f"Ignored {orphans} annotation(s) in {source} whose category_id is not in its categories.")
+    if empty:
+        warnings.append(_list_message(
+            f"Ignored {len(empty)} object(s) in {source} whose shape is empty or has zero area (no segmentation, "
+            "fewer than three points, all points on a line, or outside the image); the model cannot learn from them",
+            [f"{images_by_id[a['image_id']].get('file_name')} (annotation id {a.get('id')})" for a in empty]))
     supercats = {c.get("supercategory") for c in cats}
     kept = []
     for c in cats:
@@ -270,6 +293,10 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
                             "category of others; it is not trained as a class.")
         elif not strict_classes:
             kept.append(c)
+        elif empty_count[c["id"]]:
+            raise DatasetError(f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has only empty "
+                               f"or zero-area shapes ({empty_count[c['id']]}): draw polygons around its objects "
+                               "or remove the class.")
         else:
             raise DatasetError(f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has no "
                                "annotations: label at least one example of it or remove the class.")
@@ -328,6 +355,7 @@ class CocoInstances(Dataset):
         self.transforms = transforms
         self.max_scale_for = max_scale_for
         self.label_of = prepared.label_of
+        self.unreadable: dict[int, str] = {}  # image id → why (per process: each worker has its own)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -375,10 +403,30 @@ class CocoInstances(Dataset):
         return img, target
 
     def __getitem__(self, idx: int):
-        img, target = self.load(idx)
+        """An image that verified but fails to decode (truncated, corrupt) does not end the run:
+        the next readable image stands in, and ``target["unreadable"]`` says which file failed and
+        why, so the training loop (in the main process, whatever the workers) can warn once."""
+        try:
+            img, target = self.load(idx)
+        except DatasetError as e:
+            self.unreadable[self.ids[idx]] = str(e)
+            img, target = self._stand_in(idx)
+            target["unreadable"] = str(e)
         if self.transforms is not None:
             img, target = self.transforms(img, target)
         return img, target
+
+    def _stand_in(self, idx: int) -> tuple[Image.Image, dict]:
+        for step in range(1, len(self.ids)):
+            j = (idx + step) % len(self.ids)
+            if self.ids[j] in self.unreadable:
+                continue
+            try:
+                return self.load(j)
+            except DatasetError as e:
+                self.unreadable[self.ids[j]] = str(e)
+        raise DatasetError(f"None of the {len(self.ids)} images could be read: "
+                           + "; ".join(list(self.unreadable.values())[:3]))
 
 
 def collate(batch):

@@ -10,7 +10,6 @@ import math
 import os
 import random
 import resource
-import shutil
 import threading
 import time
 import traceback
@@ -22,18 +21,18 @@ import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
 from . import distributed
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import clean_stale_temps, copy_checkpoint, load_checkpoint, save_checkpoint
 from .config import LOSS_NAMES, TrainConfig
 from .data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate, prepare
-from .errors import CheckpointError, ConfigError, TrainerError
+from .errors import CheckpointError, ConfigError, DatasetError, TrainerError
 from .evaluate import coco_from_dict, coco_metrics, predict_dataset, validation_losses
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview, Started, Step, WarningEvent
 from .models import build_model, resolve_arch, resolve_device
 from .runlog import RunLog
-from .transforms import build_transforms
+from .transforms import build_transforms, training_dataset
 from .weights import load_initial_weights
 
-MAX_NONFINITE = 5  # consecutive non-finite losses before the run is declared diverged
+MAX_NONFINITE = 5  # non-finite losses in a row (across epochs) before the run is declared diverged
 
 
 def fit(config: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event]:
@@ -94,6 +93,11 @@ def memory_mb(device: torch.device) -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _all_finite(tensors) -> bool:
+    floats = [t for t in tensors if t.is_floating_point()]
+    return not floats or bool(torch.stack([torch.isfinite(t).all() for t in floats]).all())
+
+
 def _seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -118,6 +122,9 @@ class _Run:
         self.run_dir = Path(config.out)
         self.main = info.is_main
         self.log: RunLog | None = None
+        self.nonfinite = 0  # losses in a row that were NaN/Inf; not reset by a new epoch
+        self.unreadable_reported: set[str] = set()
+        self.saved_epoch: int | None = None  # the epoch last.pth holds
 
     # ------------------------------------------------------------------ setup
     def _emit(self, ev: Event) -> Event:
@@ -148,8 +155,7 @@ class _Run:
                 model, device_ids=[device.index] if device.type == "cuda" else None)
 
         # data
-        train_ds = CocoInstances(prepared, prepared.train_ids, build_transforms(cfg.augment, True, arch["max_size"]),
-                                 max_scale_for=(arch["min_size"], arch["max_size"]))
+        train_ds = training_dataset(prepared, cfg.augment, arch)
         val_ds = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
         if info.enabled:
             sampler = DistributedSampler(train_ds, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed)
@@ -186,12 +192,17 @@ class _Run:
                 raise CheckpointError(f"Cannot resume from {self.resume_path}: its optimizer state does not fit "
                                       f"this configuration ({e}).") from None
             start_epoch, best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
+            self.saved_epoch = int(ckpt["epoch"])
             if start_epoch > cfg.epochs:
                 raise ConfigError(f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
                                   f"of {cfg.epochs}; ask for more epochs to train longer.")
 
         if self.main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
+            removed = clean_stale_temps(self.run_dir)
+            if removed:
+                warnings.append(f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
+                                f"a save that was interrupted: {', '.join(f.name for f in removed)}.")
             cfg.save(self.run_dir)
             self.log = RunLog(self.run_dir, cfg.tensorboard)
             if self.log.warning:
@@ -220,14 +231,24 @@ class _Run:
                 val_losses: dict[str, float] = {}
                 evaluate = (epoch % cfg.eval_interval == 0 or epoch == cfg.epochs)
                 if self.main and evaluate and len(val_ds):
-                    val_losses = validation_losses(model, val_loader, device, cfg.loss_weights, self.stop, amp)
-                    results, previews = predict_dataset(model, val_ds, device, prepared.category_ids, names,
-                                                        cfg.preview_images, self.stop, amp)
-                    if not self.stop.is_set():
-                        metrics = coco_metrics(gt, results)
-                        yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
-                        if previews:
-                            yield self._emit(Preview(epoch, previews))
+                    try:
+                        val_losses = validation_losses(model, val_loader, device, cfg.loss_weights, self.stop, amp)
+                        results, previews = predict_dataset(model, val_ds, device, prepared.category_ids, names,
+                                                            cfg.preview_images, self.stop, amp)
+                    except DatasetError as e:  # every validation image failed to decode
+                        yield self._emit(WarningEvent(f"No validation this epoch: {_clean(str(e))}"))
+                        yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
+                    else:
+                        for why in val_ds.unreadable.values():
+                            yield from self._warn_unreadable(why, "left it out of validation")
+                        if val_ds.unreadable:  # score only the images the model was shown
+                            gt = coco_from_dict(prepared.ground_truth(
+                                [i for i in prepared.val_ids if i not in val_ds.unreadable]))
+                        if not self.stop.is_set():
+                            metrics = coco_metrics(gt, results)
+                            yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
+                            if previews:
+                                yield self._emit(Preview(epoch, previews))
                 elif self.main:
                     yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
                 stopped = distributed.broadcast_flag(self.stop.is_set(), info, device)
@@ -257,11 +278,13 @@ class _Run:
         weights = cfg.loss_weights or {}
         params = [p for g in opt.param_groups for p in g["params"]]
         model.train()
-        nonfinite, done, ips = 0, 0, None
+        done, ips = 0, None
         t_last = time.perf_counter()
         for it, (images, targets) in enumerate(loader, 1):
             if not info.enabled and self.stop.is_set():
                 return True, done
+            for t in targets:
+                yield from self._warn_unreadable(t.pop("unreadable", None), "another image took its place in the batch")
             images = [i.to(device, non_blocking=True) for i in images]
             targets = [{k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in t.items()}
                        for t in targets]
@@ -279,23 +302,25 @@ class _Run:
             values = stats.tolist()
             opt.zero_grad(set_to_none=True)
             if not all(math.isfinite(v) for v in values):
-                nonfinite += 1
+                self.nonfinite += 1
                 bad = ", ".join(f"{k}={v}" for k, v in zip(LOSS_NAMES, values) if not math.isfinite(v))
+                if self.nonfinite >= MAX_NONFINITE:
+                    raise self._diverged(f"at epoch {epoch}, iteration {it}",
+                                         f"the loss was not finite for {self.nonfinite} iterations in a row ({bad})")
                 if self.main:
                     yield self._emit(WarningEvent(f"Non-finite loss at epoch {epoch}, iteration {it} ({bad}); "
                                                   "skipped that batch."))
-                if nonfinite >= MAX_NONFINITE:
-                    raise TrainerError(f"Training diverged: the loss was not finite for {nonfinite} iterations in a "
-                                       f"row. Lower the learning rate (now {opt.param_groups[0]['lr']:.2g}) or check "
-                                       "the annotations.")
                 continue
-            nonfinite = 0
+            self.nonfinite = 0
             scaler.scale(total).backward()
             if cfg.grad_clip:
                 scaler.unscale_(opt)
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             scaler.step(opt)
             scaler.update()
+            if not _all_finite(params):  # one huge step: every later loss would be NaN
+                raise self._diverged(f"at epoch {epoch}, iteration {it}",
+                                     "this step made some weights NaN or infinite")
             lr = opt.param_groups[0]["lr"]
             sched.step()
             done += 1
@@ -308,9 +333,28 @@ class _Run:
                                   images_per_s=ips, memory_mb=memory_mb(device)))
         return self.stop.is_set() and not info.enabled and done < iters, done
 
+    def _warn_unreadable(self, why: str | None, what_instead: str) -> Iterator[Event]:
+        """Once per file: an image that failed to decode (the dataset marks it, in whichever process loaded it)."""
+        if why and self.main and why not in self.unreadable_reported:
+            self.unreadable_reported.add(why)
+            yield self._emit(WarningEvent(f"Skipped an image that cannot be decoded ({what_instead}): {why}"))
+
+    def _diverged(self, where: str, what: str) -> TrainerError:
+        cfg, ws = self.cfg, self.info.world_size
+        lr, usual = default_lr(cfg, ws), default_lr(cfg.replace(lr=None), ws)
+        lower = f"--lr {usual:g}, the default here" if lr > usual else f"--lr {lr / 10:g}"
+        last = self.run_dir / "last.pth"
+        kept = (f"{last} from epoch {self.saved_epoch} is intact" if self.saved_epoch is not None and last.exists()
+                else "no checkpoint was written")
+        return TrainerError(f"Training diverged {where}: {what}. The learning rate {lr:g} is the likely cause: lower "
+                            f"it (e.g. {lower}) and train again, or check the annotations. Non-finite weights are "
+                            f"never saved; {kept}.")
+
     # ---------------------------------------------------------------- saving
     def _checkpoint(self, epoch: int, iteration: int, metrics: dict) -> dict[str, Any]:
         s = self.state
+        if not _all_finite(s["core"].state_dict().values()):
+            raise self._diverged(f"by the end of epoch {epoch}", "some weights are NaN or infinite")
         return {"model": s["core"].state_dict(), "optimizer": s["opt"].state_dict(), "scheduler": s["sched"].state_dict(),
                 "scaler": s["scaler"].state_dict(), "epoch": epoch, "iteration": iteration,
                 "config": self.cfg.portable_dict(self.run_dir), "arch": s["arch"], "class_names": s["names"],
@@ -322,13 +366,15 @@ class _Run:
         improved = score is not None and (self.state["best"] is None or score > self.state["best"])
         if improved:
             self.state["best"] = score  # recorded in the checkpoint below
-        last = save_checkpoint(self._checkpoint(epoch, iteration, metrics), self.run_dir / "last.pth")
+        last = self._write(self._checkpoint(epoch, iteration, metrics), epoch)
         yield self._emit(CheckpointSaved(str(last), epoch, best=False))
         if improved:
-            tmp = self.run_dir / ".best.pth.tmp"
-            shutil.copyfile(last, tmp)
-            os.replace(tmp, self.run_dir / "best.pth")
-            yield self._emit(CheckpointSaved(str(self.run_dir / "best.pth"), epoch, best=True))
+            try:
+                best = copy_checkpoint(last, self.run_dir / "best.pth")
+            except CheckpointError as e:
+                raise CheckpointError(f"{e} {last} (epoch {epoch}) was saved; resume the run once there is "
+                                      "space.") from None
+            yield self._emit(CheckpointSaved(str(best), epoch, best=True))
 
     def _finish(self, epoch: int, iteration: int, metrics: dict, stopped: bool, saved: bool = False) -> Iterator[Event]:
         if self.main and not saved:
@@ -341,5 +387,16 @@ class _Run:
                                   metrics=dict(metrics)))
 
     def _save_last_only(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
-        last = save_checkpoint(self._checkpoint(epoch, iteration, metrics), self.run_dir / "last.pth")
+        last = self._write(self._checkpoint(epoch, iteration, metrics), epoch)
         yield self._emit(CheckpointSaved(str(last), epoch, best=False))
+
+    def _write(self, checkpoint: dict[str, Any], epoch: int) -> Path:
+        try:
+            path = save_checkpoint(checkpoint, self.run_dir / "last.pth")
+        except CheckpointError as e:
+            then = (f"last.pth still holds epoch {self.saved_epoch}: resume the run" if self.saved_epoch is not None
+                    else "train again")
+            raise CheckpointError(f"{e} Epoch {epoch} was not saved; {then} once that is fixed (e.g. disk space "
+                                  "freed).") from None
+        self.saved_epoch = epoch
+        return path

@@ -69,6 +69,8 @@ def predict_dataset(model: nn.Module, dataset, device: torch.device, category_id
         if stop is not None and stop.is_set():
             break
         img, target = dataset[idx]
+        if "unreadable" in target:  # a stand-in for an image that failed to decode: not this image's result
+            continue
         with torch.autocast(device.type, enabled=amp):
             out = model([img.to(device)])[0]
         out = {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
@@ -102,7 +104,8 @@ def validation_losses(model: nn.Module, loader, device: torch.device, loss_weigh
             if stop is not None and stop.is_set():
                 break
             images = [i.to(device) for i in images]
-            targets = [{k: (v.to(device) if torch.is_tensor(v) else v) for k, v in t.items()} for t in targets]
+            targets = [{k: (v.to(device) if torch.is_tensor(v) else v) for k, v in t.items() if k != "unreadable"}
+                       for t in targets]
             with torch.autocast(device.type, enabled=amp):
                 losses = model(images, targets)
             for k, v in losses.items():

@@ -167,8 +167,14 @@ def write_coco_results(path: str | os.PathLike, items: Iterable[tuple[int, Itera
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(results), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(results), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise TrainerError(f"Cannot write the results {path}: {e.strerror or e}.") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return path
 
 

@@ -6,6 +6,7 @@ import torch
 from torchvision.transforms import v2
 
 from .config import AUGMENTATIONS
+from .data import CocoInstances, PreparedData
 
 
 def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v2.Compose:
@@ -32,3 +33,10 @@ def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v
         steps.append(v2.SanitizeBoundingBoxes(min_size=1))
     steps.append(v2.ToDtype(torch.float32, scale=True))
     return v2.Compose(steps)
+
+
+def training_dataset(prepared: PreparedData, augment: list[str] | None, arch: dict) -> CocoInstances:
+    """The training images as the model receives them: loaded at the model's input scale
+    (large photos decoded small), then augmented. Shared by training and ``--preview-data``."""
+    return CocoInstances(prepared, prepared.train_ids, build_transforms(augment, True, arch["max_size"]),
+                         max_scale_for=(arch["min_size"], arch["max_size"]))

@@ -59,6 +59,56 @@ def test_exif_orientation_is_applied(tmp_path):
     assert np.asarray(img)[:5].mean() > 200  # the stripe is now at the top
 
 
+# (displayed size, EXIF orientation): landscape photos stored sideways (6, 8), a 12 MP one, a portrait one
+REAL_PHOTOS = dict(sizes=((2048, 1536), (2048, 1536), (4000, 3000), (1536, 2048)), orientations=(6, 8, 1, 6), n=4)
+
+
+def test_large_photos_are_scaled_once_and_masks_stay_on_their_objects(tmp_path):
+    """A 2048x1536 photo is loaded at 640x480 for the fast model (not 320x240: the scale is taken from
+    the original size, not from the JPEG draft), and after loading, EXIF rotation, resizing and the
+    real training transforms (horizontal flip) every mask covers its rasterised polygon (IoU >= 0.95)."""
+    import torch
+    from torchvision.transforms.v2 import functional as TF
+
+    from tests.real_photos import write_tutorial_layout
+    from trainer.data import input_scale
+    from trainer.transforms import training_dataset
+
+    from .photo_coco import iou, photos_to_coco, raster
+
+    photos = write_tutorial_layout(tmp_path, **REAL_PHOTOS)
+    prepared = prepare(photos_to_coco(photos), str(photos.image_dir), val_fraction=0.0)
+    arch = {"min_size": 320, "max_size": 640}  # the fast model's input
+    ds = training_dataset(prepared, ["hflip"], arch)
+    seen_flips = set()
+    for idx in range(len(ds)):
+        photo = photos.photo(ds.file_name(idx))
+        s = input_scale((photo.width, photo.height), (320, 640))
+        expected = (round(photo.width * s), round(photo.height * s))
+        raw, _ = ds.load(idx)
+        assert raw.size == expected, (photo, raw.size)
+        if photo.width == 2048:
+            assert raw.size == (640, 480)
+        plain = TF.to_dtype(TF.to_image(raw), torch.float32, scale=True)
+        for seed in range(6):  # the flip is random: check flipped and unflipped samples
+            torch.manual_seed(seed)
+            image, target = ds[idx]
+            flipped = not torch.equal(image, plain)
+            assert torch.equal(image, plain.flip(-1)) if flipped else True
+            seen_flips.add(flipped)
+            masks = target["masks"].numpy().astype(bool)
+            assert len(masks) == len(photo.objects)
+            sx, sy = expected[0] / photo.width, expected[1] / photo.height
+            for (cls, pts), mask, box, label in zip(photo.objects, masks, target["boxes"].tolist(),
+                                                    target["labels"].tolist()):
+                truth = raster(pts, expected, sx, sy, flipped)
+                assert iou(mask, truth) >= 0.95, (photo.filename, photo.orientation, flipped, iou(mask, truth))
+                ys, xs = np.nonzero(truth)
+                assert box == pytest.approx([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], abs=2.5)
+                assert prepared.class_names[label - 1] == cls
+    assert seen_flips == {True, False}
+
+
 def test_missing_image_is_skipped_with_a_warning(tmp_path):
     coco = make_dataset(tmp_path, n=6)
     (tmp_path / "images/img_002.png").unlink()

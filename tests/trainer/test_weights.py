@@ -1,10 +1,13 @@
 """Pretrained weights as users expect them: torchvision's weights API and its hub
 cache, a clear message when offline, a local .pth. No test downloads anything."""
+import hashlib
 import urllib.error
+from types import SimpleNamespace
 
 import pytest
 import torch
 
+from trainer import weights
 from trainer.config import TrainConfig
 from trainer.errors import CheckpointError, WeightsUnavailableError
 from trainer.models import build_model, resolve_arch
@@ -39,17 +42,99 @@ def test_offline_and_not_cached_says_what_to_download_and_where(hub_dir):
     assert "weights 'none'" in message
 
 
-def test_cached_coco_weights_are_loaded_without_a_download(hub_dir):
+class CreatesMarker:
+    """Unpickled in full, this object creates ``path``: proof that a file ran code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def hashed_file(folder, stem, obj):
+    """``obj`` saved as torchvision names its files: ``stem-<first 8 hex digits of its sha256>.pth``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "unnamed.pth"
+    torch.save(obj, tmp)
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    return tmp.rename(folder / f"{stem}-{digest[:8]}.pth")
+
+
+def pretend_published(monkeypatch, which, path):
+    """Make ``_coco_enum`` / ``_imagenet_enum`` point at a file name we could produce ourselves."""
+    fake = SimpleNamespace(url=f"https://download.pytorch.org/models/{path.name}")
+    monkeypatch.setattr(weights, which, lambda arch: fake)
+
+
+@pytest.mark.parametrize("which", ["coco", "imagenet"])
+def test_a_planted_pickle_in_the_hub_cache_is_refused_and_runs_nothing(hub_dir, tmp_path, which):
+    arch = fast_arch()
+    target = cache_path(_coco_enum(arch) if which == "coco" else weights._imagenet_enum(arch))
+    target.parent.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    torch.save({"backbone.body.0.0.weight": CreatesMarker(marker)}, target)
+    with pytest.raises(WeightsUnavailableError) as info:
+        load_initial_weights(build_model(arch, 3), arch, which)
+    assert not marker.exists()
+    assert str(target) in str(info.value) and "not the file torchvision publishes" in str(info.value)
+
+
+def test_a_planted_pickle_whose_name_matches_its_hash_still_runs_nothing(hub_dir, tmp_path, monkeypatch):
+    # As if someone found a file whose sha256 starts with the published prefix (8 hex digits: feasible).
+    arch = fast_arch()
+    marker = tmp_path / "code-ran"
+    planted = hashed_file(hub_dir / "checkpoints", "fasterrcnn_mobilenet_v3_large_320_fpn",
+                          {"backbone.body.0.0.weight": CreatesMarker(marker)})
+    pretend_published(monkeypatch, "_coco_enum", planted)
+    with pytest.raises(WeightsUnavailableError, match="cannot be loaded safely") as info:
+        load_initial_weights(build_model(arch, 3), arch, "coco")
+    assert not marker.exists() and str(planted) in str(info.value)
+
+
+def test_a_cache_file_matching_its_hash_is_loaded_and_the_count_reported(hub_dir, monkeypatch):
     arch = fast_arch()
     donor = build_model(arch, 3)
-    target = cache_path(_coco_enum(arch))
-    target.parent.mkdir(parents=True)
-    torch.save(donor.state_dict(), target)
+    cached = hashed_file(hub_dir / "checkpoints", "fasterrcnn_mobilenet_v3_large_320_fpn", donor.state_dict())
+    pretend_published(monkeypatch, "_coco_enum", cached)
     model = build_model(arch, 3)
     messages = load_initial_weights(model, arch, "coco")
     name = "backbone.body.0.0.weight"
     assert torch.equal(model.state_dict()[name], donor.state_dict()[name])
+    total = len(model.state_dict())
+    assert f"loaded {total} of this model's {total} tensors; 0 start freshly initialised" in messages[0]
+    assert cached.name in messages[0]
     assert any("mask head starts untrained" in m for m in messages)
+
+
+def test_imagenet_backbone_reports_how_much_starts_fresh(hub_dir, monkeypatch):
+    arch = resolve_arch(TrainConfig(model="fast", weights="imagenet", min_size=128, max_size=128))
+    donor = build_model(arch, 3).state_dict()
+    backbone = {"features." + k.removeprefix("backbone.body."): v for k, v in donor.items()
+                if k.startswith("backbone.body.")}
+    cached = hashed_file(hub_dir / "checkpoints", "mobilenet_v3_large", backbone)
+    pretend_published(monkeypatch, "_imagenet_enum", cached)
+    model = build_model(arch, 3)
+    [message] = load_initial_weights(model, arch, "imagenet")
+    total = len(model.state_dict())
+    assert f"loaded {len(backbone)} of this model's {total} tensors; {total - len(backbone)} start fresh" in message
+    name = "backbone.body.0.0.weight"
+    assert torch.equal(model.state_dict()[name], donor[name])
+
+
+def test_train_with_a_planted_cache_file_fails_without_starting(hub_dir, tmp_path, dataset):
+    from trainer.engine import fit
+
+    from .conftest import tiny_config
+
+    cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", weights="coco")
+    target = cache_path(_coco_enum(resolve_arch(cfg)))
+    target.parent.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    torch.save({"x": CreatesMarker(marker)}, target)
+    events = list(fit(cfg))
+    assert [e.kind for e in events] == ["failed"] and str(target) in events[0].reason
+    assert not marker.exists()
 
 
 def test_local_torchvision_state_dict(tmp_path):

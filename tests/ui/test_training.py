@@ -291,3 +291,120 @@ def test_closing_the_window_mid_training_stops_and_waits(qtbot, tmp_path, design
 
     saved = pio.open_path(tmp_path / "proj" / "polymask.json").project
     assert saved.polymask["runs"][-1]["status"] == "stopped"  # recorded before the final save
+
+
+# ---- the tutorial's photos, the panel's defaults ----------------------------------------------
+def test_real_photos_train_with_panel_defaults_stop_and_close_leave_no_process(qtbot, tmp_path):
+    """2048x1536 JPEGs (some EXIF-rotated) in data/ beside a VIA project: Train with the panel's
+    defaults (process runner, 2 DataLoader workers, fast model) but weights none and 1 epoch. A step
+    arrives, Stop ends the run within seconds, and closing the window mid-run ends the run and its
+    workers within 10 s, leaving no process behind."""
+    import json
+    import time
+
+    from tests.process_tree import HAS_PROC, descendants, in_group
+    from tests.real_photos import write_tutorial_layout
+
+    if not HAS_PROC:
+        pytest.skip("counts processes through /proc")
+    photos = write_tutorial_layout(tmp_path / "weapons", layout="weapons", sizes=((2048, 1536),),
+                                   orientations=(1, 6, 8), n=12)
+    before = descendants()
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=100)  # the default runner design
+    qtbot.addWidget(w)
+    w.show()
+    ctl = w.training
+    try:
+        assert w.open_path(photos.json_path)
+        qtbot.waitUntil(lambda: w.current_key is not None)
+        project = w.project
+        assert all(project.image_path(im).is_file() for im in project.images), "images in data/ not found"
+        assert ctl.design == "process"
+        ctl.actions["train"].trigger()  # shows the panel with its defaults
+        assert ctl.panel.values()["model"] == "fast" and ctl.panel.workers.value() == 2
+        ctl.panel.set_values(weights="none", epochs=1)
+        steps = []
+        ctl.event_received.connect(lambda ev: ev.kind == "step" and steps.append(ev))
+
+        def train_until_a_step():
+            steps.clear()
+            with qtbot.waitSignal(ctl.run_started, timeout=10000):
+                ctl.panel.train_button.click()
+            qtbot.waitUntil(lambda: bool(steps) or not ctl.is_running(), timeout=RUN_TIMEOUT)
+            assert steps, ctl.errors
+            assert steps[0].iters_per_epoch > 2  # Stop comes mid-epoch
+            used = json.loads(ctl.runner._thread.config_path.read_text())
+            assert used["workers"] == 2 and used["weights"] == "none" and used["epochs"] == 1
+            return ctl.runner._thread.proc.pid
+
+        pid = train_until_a_step()
+        assert len(in_group(pid)) >= 3  # the run and its 2 workers, in their own process group
+        t0 = time.monotonic()
+        with qtbot.waitSignal(ctl.run_ended, timeout=20000):
+            ctl.actions["stop"].trigger()
+        stop_s = time.monotonic() - t0
+        assert ctl.terminal.kind == "finished" and ctl.terminal.stopped, ctl.errors
+        assert project.polymask["runs"][-1]["status"] == "stopped"
+        assert not in_group(pid)
+
+        pid = train_until_a_step()  # again, then close the window mid-run
+        t0 = time.monotonic()
+        w.close()
+        close_s = time.monotonic() - t0
+        assert not ctl.is_running() and close_s < 10
+        assert not in_group(pid) and descendants() <= before
+        print(f"stop latency {stop_s:.1f} s, close {close_s:.1f} s")  # shown with -s
+    finally:
+        w.training.shutdown()
+        w.shutdown()
+
+
+# A run process that never answers stop (one endless iteration) and has a worker of its own.
+UNRESPONSIVE_CHILD = """
+import json, subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print(json.dumps({"kind": "warning", "message": "worker " + str(worker.pid)}), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("how", ["stop", "shutdown"])
+def test_a_run_that_ignores_stop_is_killed_with_its_workers(qtbot, tmp_path, monkeypatch, how):
+    import sys
+    import time
+
+    from annotator.ui.training import worker as worker_module
+    from tests.process_tree import HAS_PROC, in_group
+
+    if not HAS_PROC:
+        pytest.skip("counts processes through /proc")
+    script = tmp_path / "child.py"
+    script.write_text(UNRESPONSIVE_CHILD)
+    monkeypatch.setattr(worker_module._ProcessThread, "command", lambda self: [sys.executable, str(script)])
+
+    class Config:
+        out = str(tmp_path / "run")
+
+        def save(self, out):
+            Path(out).mkdir(parents=True, exist_ok=True)
+            return Path(out) / "config.json"
+
+    runner = worker_module.TrainRunner("process")
+    events = []
+    runner.event.connect(events.append)
+    runner.start(Config())
+    qtbot.waitUntil(lambda: bool(events), timeout=30000)
+    pid = runner._thread.proc.pid
+    assert len(in_group(pid)) == 2  # the child and its worker
+    t0 = time.monotonic()
+    if how == "stop":
+        with qtbot.waitSignal(runner.ended, timeout=10000):
+            runner.stop(grace_ms=1000)
+    else:
+        assert runner.shutdown(ms=3000)
+    assert time.monotonic() - t0 < (6 if how == "stop" else 4)
+    qtbot.waitUntil(lambda: not runner.is_running(), timeout=5000)
+    assert not in_group(pid)
+    assert [e.kind for e in events][-2:] == ["warning", "finished"] and events[-1].stopped
+    assert "did not stop" in events[-2].message
