@@ -93,11 +93,13 @@ def read_file(path, images=None, class_attribute: str | None = None) -> ReadResu
 
 def _fill_file_sizes(project: Project) -> None:
     """VIA keys images by name + byte size; learn sizes we don't have from the files."""
+    from .paths import UnsafeImagePath, image_file
+
     for im in project.images:
         if im.size < 0 and project.image_root is not None:
             try:
-                im.size = os.stat(Path(project.image_root) / im.filename).st_size
-            except OSError:
+                im.size = os.stat(image_file(project.image_root, im.filename)).st_size
+            except (OSError, UnsafeImagePath):  # unsafe names are reported by validate
                 pass
 
 
@@ -150,12 +152,17 @@ def fill_image_sizes(project: Project, only_missing: bool = True) -> list:
     from ..model import Problem
     from ..model.validation import MISSING_IMAGE, UNREADABLE_IMAGE
     from .images import ImageReadError, displayed_size
+    from .paths import UnsafeImagePath, project_image_file
 
     problems = []
     for im in project.images:
         if only_missing and im.width is not None and im.height is not None:
             continue
-        path = project.image_path(im)
+        try:
+            path = project_image_file(project, im)
+        except UnsafeImagePath as exc:  # never read: ../../etc/passwd, a NUL in the name
+            problems.append(Problem(exc.kind, str(exc), im.filename))
+            continue
         if not path.exists():
             problems.append(Problem(MISSING_IMAGE, f"image file not found at {path}", im.filename))
             continue

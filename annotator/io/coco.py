@@ -5,9 +5,9 @@ Round trip design (COCO -> project -> COCO is lossless):
 * One region per annotation. Its shape is one editable Polygon: the largest
   polygon part, or for an RLE mask the largest blob traced along pixel edges.
   The annotation as read (segmentation, area, bbox, iscrowd, id, unknown keys)
-  is kept in ``region.extra["coco_annotation"]`` and the flat coordinates of the
-  polygon shown in ``region.extra["coco_read_as"]``; the parts not shown are in
-  ``region.extra["coco_other_parts"]`` (flat polygons). Everything is plain
+  is kept in our round-trip data (``own_data(region)["coco_annotation"]``, under
+  ``region.extra["_polymask"]``) and the flat coordinates of the polygon shown in
+  ``coco_read_as``; the parts not shown are in ``coco_other_parts`` (flat polygons). Everything is plain
   JSON, so it survives the native project file.
 * On export, a region whose shape still equals ``coco_read_as`` is written as
   read (RLE stays RLE, every part kept), only its class/image ids refreshed. An
@@ -16,7 +16,7 @@ Round trip design (COCO -> project -> COCO is lossless):
   (holes of an RLE are lost once it is edited).
 * Category, image and annotation ids, ``info``, ``licenses``, category
   ``supercategory`` and unknown keys are kept (``project.polymask["coco"]``,
-  ``image.extra["coco_image"]``, the annotation above) and written back.
+  ``own_data(image)["coco_image"]``, the annotation above) and written back.
   Annotations are written grouped by image, in region order.
 * Areas of written polygons are shoelace areas (shapely), as the COCO dataset
   itself has them (fractional areas): exact for the polygon, independent of
@@ -27,18 +27,19 @@ order; the user's category ids and names are kept (the trainer remaps them).
 """
 from __future__ import annotations
 
-import copy
 import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..model import (AmbiguousClass, AttributeDef, ImageRecord, Polygon, Problem, Project, Rect,
-                     Region)
+from ..model import (OWN_KEY, AmbiguousClass, AttributeDef, ImageRecord, Polygon, Problem, Project, Rect,
+                     Region, own_data)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .images import ImageReadError, displayed_size
-from .jsonfile import read_json, write_json
+from .jsonfile import copy_json, read_json, write_json
+from .limits import usable_side
+from .paths import UnsafeImagePath, image_file, project_image_file
 from .numbers import all_finite_numbers
 from .rle import is_finite_number, mask_from_segmentation, mask_to_polygons, polygon_area
 
@@ -65,7 +66,7 @@ def _is_id(value) -> bool:
 
 
 def _size(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return usable_side(value)
 
 
 def _flat(points) -> list[float]:
@@ -93,11 +94,13 @@ def _polygon_part(part, n: int) -> list:
     return part
 
 
-def _shape_of(ann: dict):
-    """(shape, other parts, read_as) of an annotation; raises ValueError naming what is wrong."""
+def _shape_of(ann: dict, image_size: tuple[int | None, int | None] = (None, None)):
+    """(shape, other parts, read_as) of an annotation; raises ValueError naming what is wrong.
+
+    `image_size` is the image's (height, width) when known: an RLE must match it."""
     seg = ann.get("segmentation")
     if isinstance(seg, dict):
-        parts = [_flat(p) for p in mask_to_polygons(mask_from_segmentation(seg))]
+        parts = [_flat(p) for p in mask_to_polygons(mask_from_segmentation(seg, image_size))]
         if not parts:
             raise ValueError("the RLE mask is empty")
     elif isinstance(seg, list) and seg:
@@ -131,7 +134,7 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
     else:
         path = None
         # The project must not share lists with the caller, unless the caller hands them over.
-        data = path_or_dict if owned else copy.deepcopy(path_or_dict)
+        data = path_or_dict if owned else copy_json(path_or_dict)
         where = source if source is not None else "COCO data"
     file = str(where)
     if not isinstance(data, dict):
@@ -174,17 +177,24 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             continue
         if name in by_name:
             first = by_name[name]
-            problem(v.DUPLICATE_IMAGE, f"the image is listed twice (ids {first.extra[IMAGE]['id']!r} and "
+            problem(v.DUPLICATE_IMAGE, f"the image is listed twice (ids {own_data(first)[IMAGE]['id']!r} and "
                                        f"{entry['id']!r}); its annotations are merged into the first", name)
             by_id[entry["id"]] = first
             continue
         size = -1
         if images:
             try:
-                size = (Path(images) / name).stat().st_size
+                size = image_file(images, name).stat().st_size
+            except UnsafeImagePath as exc:
+                problem(exc.kind, str(exc), name)
             except OSError:
                 problem(v.MISSING_IMAGE, f"image file not found in {images}", name)
-        record = ImageRecord(name, size, _size(entry.get("width")), _size(entry.get("height")), extra={IMAGE: entry})
+        for side in ("width", "height"):
+            if side in entry and _size(entry[side]) is None:
+                problem(BAD_IMAGE, f"the {side} {_short(entry[side])} is not a usable size; it is read from "
+                                   "the image file instead", name)
+        record = ImageRecord(name, size, _size(entry.get("width")), _size(entry.get("height")),
+                             extra={OWN_KEY: {IMAGE: entry}})
         by_id[entry["id"]] = by_name[name] = record
         project.images.append(record)
 
@@ -207,14 +217,14 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
                     record.filename, index)
             continue
         try:
-            shape, others, read_as = _shape_of(ann)
+            shape, others, read_as = _shape_of(ann, (record.height, record.width))
         except ValueError as exc:
             problem(v.BAD_REGION, f"{label}: {exc}; skipped", record.filename, index)
             continue
-        extra = {ANNOTATION: ann, OTHER_PARTS: others}
+        ours = {ANNOTATION: ann, OTHER_PARTS: others}
         if read_as is not None:
-            extra[READ_AS] = read_as
-        record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra=extra))
+            ours[READ_AS] = read_as
+        record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra={OWN_KEY: ours}))
 
     project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(
         CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})}
@@ -222,6 +232,11 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
     project.polymask["coco"] = {"header": {k: val for k, val in data.items() if k not in _LISTS},
                                 "categories": categories}
     return ReadResult(project, FORMAT, problems)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -232,8 +247,9 @@ class _Skip(Exception):
 
 
 def _unchanged(region: Region) -> bool:
-    read_as = region.extra.get(READ_AS)
-    return (ANNOTATION in region.extra and read_as is not None and isinstance(region.shape, Polygon)
+    ours = own_data(region)
+    read_as = ours.get(READ_AS)
+    return (ANNOTATION in ours and read_as is not None and isinstance(region.shape, Polygon)
             and _flat_xy(region.shape) == read_as)
 
 
@@ -263,7 +279,7 @@ def _segmentation(region: Region) -> dict:
     main = _flat(outline)
     if not all_finite_numbers(main):
         raise _Skip(v.NOT_FINITE, f"the {shape.name} has coordinates that are not finite numbers; not exported")
-    parts = [main] + [list(p) for p in region.extra.get(OTHER_PARTS, [])]
+    parts = [main] + [list(p) for p in own_data(region).get(OTHER_PARTS, [])]
     area = sum(polygon_area(p) for p in parts)
     if area <= 0:
         raise _Skip(v.ZERO_AREA, f"the {shape.name} has zero area; not exported")
@@ -283,7 +299,7 @@ def _categories(project: Project) -> tuple[list[dict], dict[str, Any]]:
     out, ids = [], {}
     for name in project.class_names():
         if name in by_name:
-            cat = copy.deepcopy(by_name[name])
+            cat = copy_json(by_name[name])
         else:
             cat = {"id": next_id, "name": name, "supercategory": ""}
             next_id += 1
@@ -299,7 +315,9 @@ def _image_size(project: Project, image: ImageRecord) -> tuple[int, int]:
     if project.image_root is None and project.path is None:
         raise _Skip(v.MISSING_IMAGE, "the image size is unknown and the project has no image folder; not exported")
     try:
-        return displayed_size(project.image_path(image))
+        return displayed_size(project_image_file(project, image))
+    except UnsafeImagePath as exc:
+        raise _Skip(exc.kind, f"{exc}; not exported") from None
     except ImageReadError as exc:
         raise _Skip(v.UNREADABLE_IMAGE, f"the image size is unknown and the file cannot be read "
                                         f"({exc}); not exported") from None
@@ -310,13 +328,13 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     coco_state = project.polymask.get("coco", {})
     if "header" in coco_state:  # info, licenses and unknown keys of the file this came from
-        out = copy.deepcopy(coco_state["header"])
+        out = copy_json(coco_state["header"])
     else:
         out = {"info": {"description": "Exported by Polymask"}, "licenses": []}
     categories, category_ids = _categories(project)
-    image_ids = _new_ids([im.extra.get(IMAGE, {}).get("id") for im in project.images])
+    image_ids = _new_ids([own_data(im).get(IMAGE, {}).get("id") for im in project.images])
     regions = [(im, r) for im in project.images for r in im.regions]
-    ann_ids = iter(_new_ids([r.extra.get(ANNOTATION, {}).get("id") for _, r in regions]))
+    ann_ids = iter(_new_ids([own_data(r).get(ANNOTATION, {}).get("id") for _, r in regions]))
     images, annotations = [], []
     for image, image_id in zip(project.images, image_ids):
         try:
@@ -326,7 +344,7 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             for _ in image.regions:
                 next(ann_ids)
             continue
-        entry = copy.deepcopy(image.extra.get(IMAGE, {}))
+        entry = copy_json(own_data(image).get(IMAGE, {}))
         entry.update(id=image_id, file_name=image.filename, width=width, height=height)
         images.append(entry)
         for index, region in enumerate(image.regions):
@@ -340,7 +358,7 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             if name is None:
                 problems.append(Problem(v.NO_CLASS, "the region has no class; not exported", image.filename, index))
                 continue
-            original = region.extra.get(ANNOTATION, {})
+            original = own_data(region).get(ANNOTATION, {})
             if _unchanged(region):
                 # RLE stays RLE, area and bbox as they were. Shallow: only top-level ids change below.
                 ann = dict(original)
@@ -352,7 +370,7 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
                     continue
                 ann = {"id": None, "image_id": None, "category_id": None, **geometry,
                        "iscrowd": original.get("iscrowd", 0)}
-                ann.update({k: copy.deepcopy(val) for k, val in original.items() if k not in ann})
+                ann.update({k: copy_json(val) for k, val in original.items() if k not in ann})
             ann.update(id=ann_id, image_id=image_id, category_id=category_ids[name])
             annotations.append(ann)
     out.update(images=images, annotations=annotations, categories=categories)

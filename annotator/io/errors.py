@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Problem, Project
+from ..model.validation import printable
 
 
 class FormatError(Exception):
@@ -13,7 +14,7 @@ class FormatError(Exception):
     def __init__(self, path, message: str):
         self.path = Path(path) if path is not None else None
         self.reason = message
-        super().__init__(f"{path}: {message}" if path is not None else message)
+        super().__init__(printable(f"{path}: {message}" if path is not None else message))
 
 
 @dataclass

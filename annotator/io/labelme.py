@@ -4,8 +4,8 @@ labelme's shapes map onto ours: polygon -> Polygon, rectangle (two corners) ->
 Rect, circle (centre and a point on the circle) -> Circle, line / linestrip ->
 Polyline, point -> Point. The label becomes the class (a dropdown attribute
 "class", options in first-seen order). Everything else of a shape (shape_type,
-group_id, flags, description, unknown keys) is kept in ``region.extra["labelme"]``
-and of a file (version, flags, imagePath, ...) in ``image.extra["labelme"]``;
+group_id, flags, description, unknown keys) is kept in ``own_data(region)["labelme"]``
+and of a file (version, flags, imagePath, ...) in ``own_data(image)["labelme"]``;
 the embedded ``imageData`` is ignored.
 """
 from __future__ import annotations
@@ -14,11 +14,13 @@ import math
 import posixpath
 from pathlib import Path
 
-from ..model import (AttributeDef, Circle, ImageRecord, Point, Polygon, Polyline, Problem, Project, Rect,
-                     Region)
+from ..model import (OWN_KEY, AttributeDef, Circle, ImageRecord, Point, Polygon, Polyline, Problem, Project,
+                     Rect, Region)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .jsonfile import read_json
+from .limits import usable_side
+from .paths import UnsafeImagePath, image_file
 from .rle import is_finite_number
 
 FORMAT = "labelme"
@@ -110,15 +112,16 @@ def read_labelme(path_or_folder) -> ReadResult:
         record = by_name.get(name)
         if record is None:
             width, height = data.get("imageWidth"), data.get("imageHeight")
+            size = -1
             try:
-                size = (folder / name).stat().st_size
+                size = image_file(folder, name).stat().st_size
+            except UnsafeImagePath as exc:
+                problems.append(Problem(exc.kind, f"imagePath: {exc}", name, file=str(file)))
             except OSError:
-                size = -1
                 problems.append(Problem(v.MISSING_IMAGE, "image file not found", name, file=str(file)))
-            record = ImageRecord(name, size,
-                                 width if isinstance(width, int) and width > 0 else None,
-                                 height if isinstance(height, int) and height > 0 else None,
-                                 extra={EXTRA: {k: val for k, val in data.items() if k not in _IMAGE_KEYS}})
+            record = ImageRecord(name, size, usable_side(width), usable_side(height),
+                                 extra={OWN_KEY: {EXTRA: {k: val for k, val in data.items()
+                                                          if k not in _IMAGE_KEYS}}})
             by_name[name] = record
             project.images.append(record)
         else:
@@ -135,7 +138,7 @@ def read_labelme(path_or_folder) -> ReadResult:
             if label:
                 labels[label] = None
             extra = {k: val for k, val in item.items() if k not in ("label", "points")}
-            record.regions.append(Region(shape, {CLASS_ATTRIBUTE: label}, extra={EXTRA: extra}))
+            record.regions.append(Region(shape, {CLASS_ATTRIBUTE: label}, extra={OWN_KEY: {EXTRA: extra}}))
     if given.is_dir() and not project.images:
         raise FormatError(given, f"contains no labelme JSON files ({len(files)} .json files checked)")
     project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown",

@@ -8,14 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import Project
+from ..model import OWN_KEY, Problem, Project
+from ..model.validation import BAD_PROJECT_DATA
 from .bulk import without_gc
 from .errors import FormatError, ReadResult
-from .jsonfile import atomic_write_bytes, dumps_json, read_json
+from .jsonfile import atomic_write_bytes, clean_stale_temps, dumps_json, read_json
+from .limits import usable_side
 from .via import is_via_project, read_via, to_via_project
 
 POLYMASK_KEY = "_polymask"
 PROJECT_FILENAME = "polymask.json"
+# Files before format 2 kept other formats' round-trip data in keys of these exact
+# names beside the image's / region's own keys; format 2 keeps it under OWN_KEY.
+FORMAT = 2
+_OLD_IMAGE_KEYS = ("coco_image", "labelme")
+_OLD_REGION_KEYS = ("coco_annotation", "coco_read_as", "coco_other_parts", "labelme")
 
 
 def is_native(data: Any) -> bool:
@@ -27,24 +34,63 @@ def from_native(data: dict, source=None) -> ReadResult:
     result = read_via({k: v for k, v in data.items() if k != POLYMASK_KEY}, source,
                       class_attribute=None)
     project = result.project
+    file = str(source) if source is not None else None
+
+    def problem(message: str) -> None:
+        result.problems.append(Problem(BAD_PROJECT_DATA, message, file=file))
+
+    if ours.pop("format", 1) != FORMAT:
+        _move_old_round_trip_keys(project)
     images = ours.pop("images", {}) or {}
+    if not isinstance(images, dict):
+        problem(f"{POLYMASK_KEY}.images is not an object; image sizes are read from the files again "
+                "and no image is marked done")
+        images = {}
+    bad_sizes = 0
     for im in project.images:
         meta = images.get(im.key) or {}
-        im.width, im.height = meta.get("width"), meta.get("height")
-        im.done = bool(meta.get("done", False))
+        if not isinstance(meta, dict):
+            meta = {}
+        im.width, im.height = usable_side(meta.get("width")), usable_side(meta.get("height"))
+        bad_sizes += (im.width is None and meta.get("width") is not None) or \
+                     (im.height is None and meta.get("height") is not None)
+        im.done = meta.get("done") is True
+    if bad_sizes:
+        problem(f"{bad_sizes} image(s) in {POLYMASK_KEY}.images have a width or height that is not a "
+                "usable size; they are read from the image files instead")
     wanted = ours.pop("class_attribute", None)
-    if wanted in project.region_attributes:
+    if isinstance(wanted, str) and wanted in project.region_attributes:
         project.class_attribute = wanted
+    colours = ours.get("class_colours")
+    if colours is not None and not isinstance(colours, dict):
+        problem(f"{POLYMASK_KEY}.class_colours is not an object; default colours are used")
+        del ours["class_colours"]
+    elif colours:
+        kept = {k: c for k, c in colours.items() if isinstance(c, str)}
+        if len(kept) != len(colours):
+            problem(f"{len(colours) - len(kept)} class colour(s) are not colour names; default colours are used")
+            ours["class_colours"] = kept
     ours.pop("app_version", None)
     project.polymask.update(ours)
     result.format = "polymask"
     return result
 
 
+def _move_old_round_trip_keys(project: Project) -> None:
+    for item, keys in [(im, _OLD_IMAGE_KEYS) for im in project.images] + \
+                      [(r, _OLD_REGION_KEYS) for _, r in project.iter_regions()]:
+        old = [k for k in keys if k in item.extra]
+        if old:
+            own = item.extra.setdefault(OWN_KEY, {})
+            for k in old:
+                own[k] = item.extra.pop(k)
+
+
 def to_native(project: Project) -> dict[str, Any]:
     data = to_via_project(project, foreign=True)  # our file keeps every format's extras
     ours = {k: v for k, v in project.polymask.items() if k != "via_data_format_version"}
     ours["app_version"] = __version__
+    ours["format"] = FORMAT
     ours["class_attribute"] = project.class_attribute
     ours["images"] = {
         im.key: {"width": im.width, "height": im.height, "done": im.done}
@@ -57,13 +103,26 @@ def to_native(project: Project) -> dict[str, Any]:
 @without_gc
 def load_project(path) -> ReadResult:
     path = Path(path)
+    clean_stale_temps(path)  # left by saves that were killed
     data = read_json(path)
     if not is_via_project(data):
         raise FormatError(path, "is not a Polymask or VIA 2 project file (no _via_img_metadata)")
+    ours = data.get(POLYMASK_KEY)
+    if ours is not None and not isinstance(ours, dict):
+        raise FormatError(path, f"{POLYMASK_KEY} is not an object (it holds Polymask's own data)")
+    root = (ours or {}).get("image_root")
+    if root is not None and (not isinstance(root, str) or "\x00" in root):
+        raise FormatError(path, f"{POLYMASK_KEY}.image_root is {_what(root)}, not the path of the image folder")
     result = from_native(data, path)
     result.project.path = path
     result.project.image_root = _image_root(result.project, path)
     return result
+
+
+def _what(value) -> str:
+    if isinstance(value, str):
+        return "a text with a NUL character"
+    return f"a JSON {type(value).__name__}".replace("dict", "object").replace("list", "array")
 
 
 def _image_root(project: Project, path: Path) -> Path:

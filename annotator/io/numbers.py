@@ -13,4 +13,7 @@ def all_finite_numbers(values) -> bool:
     """
     if not set(map(type, values)) <= _NUMBER_TYPES:
         return False
-    return math.isfinite(sum(values))
+    try:
+        return math.isfinite(sum(values))
+    except OverflowError:  # an integer too large for a float (10**400)
+        return False

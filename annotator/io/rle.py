@@ -16,6 +16,8 @@ import shapely
 from pycocotools import mask as mask_utils
 from shapely.geometry import Polygon as ShapelyPolygon
 
+from .limits import MAX_IMAGE_PIXELS, too_many_pixels
+
 Point2 = tuple[float, float]
 
 
@@ -28,6 +30,8 @@ def _string_counts(s: str) -> list[int]:
         while more:
             if p >= len(s):
                 raise ValueError("the RLE counts string ends in the middle of a number")
+            if k >= 13:  # over 64 bits: no real mask has such a run (and decoding it would be slow)
+                raise ValueError("the RLE counts string has a run longer than any mask")
             c = ord(s[p]) - 48
             if not 0 <= c < 64:
                 raise ValueError(f"the RLE counts string has an invalid character {s[p]!r}")
@@ -53,6 +57,9 @@ def rle_runs(seg) -> tuple[int, int, list[int]]:
             or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
         raise ValueError(f"the RLE size {size!r} is not [height, width]")
     h, w = size
+    if too_many_pixels(h, w):  # before decoding: a few bytes of counts can declare gigabytes
+        raise ValueError(f"the RLE declares a {h}x{w} mask, more than the {MAX_IMAGE_PIXELS:,} pixels "
+                         "Polymask decodes")
     counts = seg.get("counts")
     if isinstance(counts, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
@@ -67,8 +74,16 @@ def rle_runs(seg) -> tuple[int, int, list[int]]:
     return h, w, runs
 
 
-def mask_from_segmentation(seg) -> np.ndarray:
-    """The (height, width) uint8 mask of a COCO RLE segmentation; raises ValueError."""
+def mask_from_segmentation(seg, image_size: tuple[int | None, int | None] = (None, None)) -> np.ndarray:
+    """The (height, width) uint8 mask of a COCO RLE segmentation; raises ValueError.
+
+    `image_size` is the image's (height, width) when known: a mask larger than its
+    image is refused before anything is decoded."""
+    size = seg.get("size") if isinstance(seg, dict) else None
+    if (None not in image_size and isinstance(size, list) and len(size) == 2
+            and all(isinstance(v, int) for v in size) and size[0] * size[1] > image_size[0] * image_size[1]):
+        raise ValueError(f"the RLE declares a {size[0]}x{size[1]} mask for a {image_size[0]}x{image_size[1]} "
+                         "image; not decoded")
     h, w, runs = rle_runs(seg)
     # Runs alternate 0, 1, 0, ... over the pixels in column-major order.
     values = np.arange(len(runs), dtype=np.uint8) % 2
@@ -113,4 +128,9 @@ def polygon_area(flat: list[float]) -> float:
 
 
 def is_finite_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float (10**400)
+        return False

@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..model import SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region
+from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region, own_data
 from ..model.shapes import Circle, Ellipse, PathShape, Point, Rect, Shape
-from ..model.validation import BAD_REGION
+from ..model.validation import BAD_PROJECT_DATA, BAD_REGION
 from .errors import FormatError, ReadResult
 from .numbers import all_finite_numbers
 
@@ -49,13 +49,27 @@ def looks_like_via(data: Any) -> bool:
     return all(isinstance(v, dict) and "filename" in v and "regions" in v for v in data.values())
 
 
+def _json_type(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
+
+
 # ---- reading ----------------------------------------------------------------------
 def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _BadRegion(f"{what} is not a number ({value!r})")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _BadRegion(f"{what} is too large to be a coordinate ({_short(value)})") from None
+    if not math.isfinite(number):
         raise _BadRegion(f"{what} is not a finite number ({value!r})")
-    return float(value)
+    return number
+
+
+def _short(value) -> str:
+    text = str(value) if isinstance(value, int) and value.bit_length() < 10_000 else repr(value)[:40]
+    return text if len(text) <= 40 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
 
 
 def _numbers(values: list, what: str) -> tuple[float, ...]:
@@ -95,6 +109,36 @@ def _num_out(v: float):
     return int(v) if float(v).is_integer() else v
 
 
+# Floats hold integers exactly up to 2**53; a shape read with larger integers keeps
+# what it was read from (our round-trip data), written back while it is not edited.
+_EXACT = 2 ** 53
+READ_SHAPE = "via_shape"
+READ_AS = "via_read_as"
+
+
+def _has_inexact_int(attrs: dict) -> bool:
+    """Whether a (validated) shape_attributes dict holds an integer a float cannot hold.
+
+    max/min run in C: this is on the path of every region of a 100,000-polygon read."""
+    for value in attrs.values():
+        if type(value) is list:
+            if value and (max(value) > _EXACT or min(value) < -_EXACT) and \
+                    any(type(v) is int and abs(v) > _EXACT for v in value):
+                return True
+        elif type(value) is int and abs(value) > _EXACT:
+            return True
+    return False
+
+
+def region_shape_out(region: Region) -> dict[str, Any]:
+    """The region's shape_attributes: as read while unchanged (exact big integers), else from the shape."""
+    out = shape_to_via(region.shape)
+    ours = own_data(region)
+    if READ_SHAPE in ours and ours.get(READ_AS) == out:
+        return ours[READ_SHAPE]
+    return out
+
+
 def shape_to_via(shape: Shape) -> dict[str, Any]:
     out: dict[str, Any] = {"name": shape.name}
     if isinstance(shape, PathShape):
@@ -113,14 +157,17 @@ def shape_to_via(shape: Shape) -> dict[str, Any]:
 def _attribute_def(name: str, raw: Any) -> AttributeDef:
     if not isinstance(raw, dict):
         raw = {}
-    known = {"type", "description", "options", "default_options", "default_value"}
-    options = raw.get("options") if isinstance(raw.get("options"), dict) else {}
-    defaults = raw.get("default_options") if isinstance(raw.get("default_options"), dict) else {}
+    # Keys of an unexpected type stay in `extra` (written back as read) and get defaults here.
+    known = {k for k in ("type", "description", "default_value") if isinstance(raw.get(k, ""), str)}
+    known |= {k for k in ("options", "default_options") if isinstance(raw.get(k, {}), dict)}
+    options = raw.get("options") if "options" in known else None
+    defaults = raw.get("default_options") if "default_options" in known else None
     return AttributeDef(
-        name=name, type=str(raw.get("type", "text")), description=str(raw.get("description", "")),
-        options={str(k): str(v) for k, v in options.items()},
-        default_options={str(k): bool(v) for k, v in defaults.items()},
-        default_value=str(raw.get("default_value", "")),
+        name=name, type=raw.get("type", "text") if "type" in known else "text",
+        description=raw.get("description", "") if "description" in known else "",
+        options={str(k): v if isinstance(v, str) else "" for k, v in (options or {}).items()},
+        default_options={str(k): bool(v) for k, v in (defaults or {}).items()},
+        default_value=raw.get("default_value", "") if "default_value" in known else "",
         extra={k: v for k, v in raw.items() if k not in known},
     )
 
@@ -138,6 +185,7 @@ def read_via(data: Any, source=None, class_attribute: str | None = None) -> Read
     if not isinstance(data, dict):
         raise FormatError(source, f"a VIA file holds a JSON object, not a {type(data).__name__}")
     project = Project()
+    early_problems: list[Problem] = []
     if is_via_project(data):
         fmt = "via-project"
         metadata = data["_via_img_metadata"]
@@ -147,6 +195,15 @@ def read_via(data: Any, source=None, class_attribute: str | None = None) -> Read
         if not isinstance(attributes, dict):
             raise FormatError(source, "_via_attributes is not an object")
         project.settings = data.get("_via_settings") or {}
+        if not isinstance(project.settings, dict):  # VIA's display preferences: defaults will do
+            early_problems.append(Problem(BAD_PROJECT_DATA, f"_via_settings is a JSON {_json_type(project.settings)}, "
+                                                      "not an object; VIA's default settings are used",
+                                          file=str(source) if source is not None else None))
+            project.settings = {}
+        for kind in ("region", "file"):
+            if not isinstance(attributes.get(kind) or {}, dict):
+                raise FormatError(source, f"_via_attributes.{kind} is a JSON {_json_type(attributes[kind])}, "
+                                          "not an object of attribute definitions")
         project.region_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("region") or {}).items()}
         project.file_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("file") or {}).items()}
         project.extra = {k: v for k, v in data.items() if k not in PROJECT_KEYS
@@ -154,12 +211,12 @@ def read_via(data: Any, source=None, class_attribute: str | None = None) -> Read
         if "_via_data_format_version" in data:
             project.polymask["via_data_format_version"] = data["_via_data_format_version"]
         order = data.get("_via_image_id_list")
-        if isinstance(order, list) and set(order) == set(metadata):
+        if isinstance(order, list) and all(isinstance(k, str) for k in order) and set(order) == set(metadata):
             metadata = {k: metadata[k] for k in order}
     else:
         fmt = "via"
         metadata = data
-    problems: list[Problem] = []
+    problems: list[Problem] = early_problems
     for key, entry in metadata.items():
         image = _read_image(key, entry, source, problems)
         if image is not None:
@@ -180,10 +237,11 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
         return None
     filename = entry["filename"]
     size = entry.get("size", -1)
-    try:
-        size = int(size)
-    except (TypeError, ValueError):
-        size = -1
+    if not (isinstance(size, int) and not isinstance(size, bool)):
+        try:
+            size = int(size)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
+            size = -1
     file_attributes = entry.get("file_attributes") if isinstance(entry.get("file_attributes"), dict) else {}
     image = ImageRecord(filename=filename, size=size, file_attributes=file_attributes, via_key=key,
                         extra={k: v for k, v in entry.items() if k not in _IMAGE_KEYS})
@@ -197,14 +255,19 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
         try:
             if not isinstance(raw, dict):
                 raise _BadRegion("region is not an object")
-            shape = shape_from_via(raw.get("shape_attributes"))
+            raw_shape = raw.get("shape_attributes")
+            shape = shape_from_via(raw_shape)
             attrs = raw.get("region_attributes")
             attrs = attrs if isinstance(attrs, dict) else {}
         except _BadRegion as exc:
             problems.append(Problem(BAD_REGION, f"{exc}; region skipped", filename, index, src))
             continue
         # Geometry (self-intersection, out of image) is the validator's job, not the reader's.
-        image.regions.append(Region(shape, attrs, extra={k: v for k, v in raw.items() if k not in _REGION_KEYS}))
+        region = Region(shape, attrs, extra={k: v for k, v in raw.items() if k not in _REGION_KEYS})
+        if _has_inexact_int(raw_shape):
+            ours = own_data(region, create=True)
+            ours[READ_SHAPE], ours[READ_AS] = raw_shape, shape_to_via(shape)
+        image.regions.append(region)
     return image
 
 
@@ -237,15 +300,13 @@ def _attribute_to_via(attr: AttributeDef) -> dict[str, Any]:
     return out
 
 
-# Data other readers keep for their own round trips (coco_annotation, labelme, ...):
-# it belongs in our project file, not in a file exported for VIA.
-_FOREIGN_KEY_PREFIXES = ("coco_", "labelme")
-
-
 def _kept(extra: dict[str, Any], foreign: bool) -> dict[str, Any]:
-    if foreign:
+    """Unknown keys always survive, whatever their names; our round-trip data (under
+    OWN_KEY: the COCO annotation as read, labelme fields, ...) belongs in our project
+    file, not in a file exported for VIA."""
+    if foreign or OWN_KEY not in extra:
         return extra
-    return {k: v for k, v in extra.items() if not k.startswith(_FOREIGN_KEY_PREFIXES)}
+    return {k: v for k, v in extra.items() if k != OWN_KEY}
 
 
 def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
@@ -255,7 +316,7 @@ def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for im in project.images:
         entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": [
-            {"shape_attributes": shape_to_via(r.shape), "region_attributes": r.attributes, **_kept(r.extra, foreign)}
+            {"shape_attributes": region_shape_out(r), "region_attributes": r.attributes, **_kept(r.extra, foreign)}
             for r in im.regions
         ], "file_attributes": im.file_attributes}
         entry.update(_kept(im.extra, foreign))

@@ -55,10 +55,11 @@ class AttributeDef:
                 raise AmbiguousClass(checked)
             return checked[0]
         if isinstance(value, list):  # some tools write checkbox values as a list
-            if len(value) != 1:
-                raise AmbiguousClass([str(v) for v in value])
-            return str(value[0])
-        return str(value)
+            names = [str(v) for v in value if isinstance(v, (str, int, float))]
+            if len(value) != 1 or len(names) != 1:
+                raise AmbiguousClass(names)
+            return names[0]
+        return str(value) if isinstance(value, (str, int, float)) else None
 
     def class_value(self, class_name: str | None):
         """The attribute value that names `class_name`, as VIA writes it for this type."""

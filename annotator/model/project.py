@@ -14,6 +14,18 @@ from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_clas
 from .shapes import Shape
 
 _region_ids = itertools.count(1)
+# Our own round-trip data of a region or image (the COCO annotation as read, labelme's
+# fields, ...) lives under this one key of its `extra`; every other key there came from
+# the source file and is written back whatever its name.
+OWN_KEY = "_polymask"
+
+
+def own_data(item: "Region | ImageRecord", create: bool = False) -> dict[str, Any]:
+    """The round-trip data we keep on `item` (a new dict in it when `create`)."""
+    if create:
+        return item.extra.setdefault(OWN_KEY, {})
+    found = item.extra.get(OWN_KEY)
+    return found if isinstance(found, dict) else {}
 
 
 def new_region_id() -> int:

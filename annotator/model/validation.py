@@ -24,6 +24,9 @@ MISSING_IMAGE = "missing-image"
 UNREADABLE_IMAGE = "unreadable-image"
 DUPLICATE_IMAGE = "duplicate-image"
 BAD_REGION = "bad-region"
+OUTSIDE_FOLDER = "outside-image-folder"  # a file name such as ../../etc/passwd
+BAD_FILE_NAME = "bad-file-name"  # e.g. a NUL character in it
+BAD_PROJECT_DATA = "bad-project-data"  # settings, colours, sizes of the wrong type: defaults used
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,18 @@ class Problem:
             where.append(f"image {self.image!r}")
         if self.region is not None:
             where.append(f"region {self.region}")
-        return (": ".join([", ".join(where), self.message]) if where else self.message)
+        text = ": ".join([", ".join(where), self.message]) if where else self.message
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """`text` with lone surrogates (from a file name or a JSON escape) as \\udXXXX, so
+    printing it to a UTF-8 terminal cannot fail."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def shape_problems(shape: Shape, width: int | None = None, height: int | None = None) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from annotator.io.errors import FormatError
 from annotator.io.jsonfile import read_json
 from annotator.io.rle import mask_from_segmentation, polygons_to_mask
 from annotator.model import (AttributeDef, Circle, Ellipse, ImageRecord, Point, Polygon, Polyline, Project, Rect,
-                             Region, RenameClass)
+                             Region, RenameClass, own_data)
 from annotator.model import validation as v
 
 try:
@@ -49,7 +49,7 @@ def test_reads_images_classes_and_ids(tmp_path):
     project = result.project
     assert result.format == "coco" and result.problems == []
     assert [im.filename for im in project.images] == ["top.jpg", "train/sub/b.png", fx.UNICODE_NAME]
-    assert [im.extra["coco_image"]["id"] for im in project.images] == [0, 7, 3]
+    assert [own_data(im)["coco_image"]["id"] for im in project.images] == [0, 7, 3]
     assert all((im.width, im.height) == (fx.W, fx.H) for im in project.images)
     assert all(im.size == (tmp_path / "imgs" / im.filename).stat().st_size for im in project.images)
     assert project.image_root == tmp_path / "imgs"
@@ -69,18 +69,18 @@ def test_size_unknown_without_images_folder(tmp_path):
 
 def test_multi_part_polygon_shows_the_largest_part():
     project = read_coco(fx.coco_dataset()).project
-    region = next(r for _, r in project.iter_regions() if r.extra["coco_annotation"]["id"] == 11)
+    region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 11)
     assert region.shape == Polygon((35.0, 60.0, 60.0, 35.0), (10.0, 10.0, 40.0, 40.0))
-    assert region.extra["coco_other_parts"] == [[40, 2, 44, 2, 44, 6, 40, 6], [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
+    assert own_data(region)["coco_other_parts"] == [[40, 2, 44, 2, 44, 6, 40, 6], [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
     assert project.class_of(region) == "sword"
 
 
 @pytest.mark.parametrize("ann_id", [12, 13], ids=["compressed", "uncompressed"])
 def test_rle_becomes_polygons_with_the_same_pixels(ann_id):
     project = read_coco(fx.coco_dataset()).project
-    region = next(r for _, r in project.iter_regions() if r.extra["coco_annotation"]["id"] == ann_id)
+    region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == ann_id)
     assert isinstance(region.shape, Polygon)
-    parts = [[c for p in region.shape.vertices() for c in p]] + region.extra["coco_other_parts"]
+    parts = [[c for p in region.shape.vertices() for c in p]] + own_data(region)["coco_other_parts"]
     assert len(parts) == 2  # the two blobs, the larger one editable
     assert region.shape.area() > Polygon(tuple(parts[1][0::2]), tuple(parts[1][1::2])).area()
     np.testing.assert_array_equal(polygons_to_mask(parts, fx.H, fx.W), fx.blob_mask())
@@ -88,7 +88,7 @@ def test_rle_becomes_polygons_with_the_same_pixels(ann_id):
 
 def test_iscrowd_and_unknown_keys_kept():
     project = read_coco(fx.coco_dataset()).project
-    anns = {r.extra["coco_annotation"]["id"]: r.extra["coco_annotation"] for _, r in project.iter_regions()}
+    anns = {own_data(r)["coco_annotation"]["id"]: own_data(r)["coco_annotation"] for _, r in project.iter_regions()}
     assert anns[13]["iscrowd"] == 1
     assert anns[4]["attributes"] == {"occluded": True}
     assert project.polymask["coco"]["header"]["licenses"][0]["name"] == "CC-BY 4.0"
@@ -97,7 +97,7 @@ def test_iscrowd_and_unknown_keys_kept():
 def test_read_does_not_share_data_with_the_callers_dict():
     data = fx.coco_dataset()
     project = read_coco(data).project
-    project.images[0].regions[0].extra["coco_annotation"]["segmentation"][0][0] = 999
+    own_data(project.images[0].regions[0])["coco_annotation"]["segmentation"][0][0] = 999
     assert data == fx.coco_dataset()
 
 
@@ -128,7 +128,7 @@ def test_lossless_after_the_project_is_saved_as_json():
 def test_changing_the_class_keeps_the_segmentation():
     project = read_coco(fx.coco_dataset()).project
     image = project.images[1]
-    rle_region = next(r for r in image.regions if r.extra["coco_annotation"]["id"] == 12)
+    rle_region = next(r for r in image.regions if own_data(r)["coco_annotation"]["id"] == 12)
     rle_region.attributes["class"] = "sword"
     ann = fx.annotation(project_to_coco(project), 12)
     assert ann["category_id"] == 5
@@ -137,7 +137,7 @@ def test_changing_the_class_keeps_the_segmentation():
 
 def test_edited_multi_part_writes_the_new_polygon_and_the_other_parts():
     project = read_coco(fx.coco_dataset()).project
-    region = next(r for _, r in project.iter_regions() if r.extra["coco_annotation"]["id"] == 11)
+    region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 11)
     region.shape = region.shape.with_vertex(2, 62.0, 44.0)
     ann = fx.annotation(project_to_coco(project), 11)
     assert ann["segmentation"] == [[35.0, 10.0, 60.0, 10.0, 62.0, 44.0, 35.0, 40.0],
@@ -150,7 +150,7 @@ def test_edited_multi_part_writes_the_new_polygon_and_the_other_parts():
 
 def test_edited_rle_is_written_as_polygons():
     project = read_coco(fx.coco_dataset()).project
-    region = next(r for _, r in project.iter_regions() if r.extra["coco_annotation"]["id"] == 13)
+    region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 13)
     region.shape = region.shape.translated(0.0, 0.0).with_vertex(0, *region.shape.vertices()[0])
     assert project_to_coco(project)["annotations"][-1]["segmentation"] == \
         fx.annotation(fx.coco_dataset(), 13)["segmentation"]  # an unchanged shape stays RLE

@@ -9,7 +9,7 @@ from PIL import Image
 
 from annotator.io.errors import FormatError
 from annotator.io.labelme import looks_like_labelme, read_labelme
-from annotator.model import Circle, Point, Polygon, Polyline, Rect
+from annotator.model import Circle, Point, Polygon, Polyline, Rect, own_data
 from annotator.model import validation as v
 
 
@@ -68,9 +68,9 @@ def test_labels_become_a_dropdown_class_and_the_rest_is_kept(tmp_path):
     assert project.class_names() == ["cat", "dog", "bird"]  # first seen first
     assert project.class_counts() == {"cat": 4, "dog": 2, "bird": 1}
     first, second = project.images[0].regions[:2]
-    assert first.extra["labelme"] == {"group_id": 3, "description": "left ear", "shape_type": "polygon", "flags": {}}
-    assert second.extra["labelme"]["flags"] == {"occluded": True}
-    kept = project.images[0].extra["labelme"]
+    assert own_data(first)["labelme"] == {"group_id": 3, "description": "left ear", "shape_type": "polygon", "flags": {}}
+    assert own_data(second)["labelme"]["flags"] == {"occluded": True}
+    kept = own_data(project.images[0])["labelme"]
     assert kept == {"version": "5.4.1", "flags": {"reviewed": True}, "imagePath": "img.jpg"}  # no imageData
 
 

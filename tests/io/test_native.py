@@ -108,16 +108,93 @@ def test_exif_rotated_size(tmp_path):
 
 def test_other_formats_extras_stay_in_our_file_but_not_in_via_exports(tmp_path):
     from annotator.io import export
-    from annotator.model import ImageRecord, Polygon, Project, Region
+    from annotator.model import OWN_KEY, ImageRecord, Polygon, Project, Region
 
+    # Keys named like other formats' data (VIA's own coco_url) are the file's and survive;
+    # only our namespaced round-trip data stays out of VIA exports.
     region = Region(Polygon.from_points([(0, 0), (4, 0), (4, 4)]), {},
-                    extra={"coco_annotation": {"id": 5}, "labelme": {"flags": {}}, "my_via_key": 1})
-    project = Project(images=[ImageRecord("a.jpg", 3, regions=[region], extra={"coco_image": {"id": 0}})])
+                    extra={OWN_KEY: {"coco_annotation": {"id": 5}, "labelme": {"flags": {}}}, "my_via_key": 1,
+                           "coco_note": "x", "labelme_flag": True})
+    project = Project(images=[ImageRecord("a.jpg", 3, regions=[region],
+                                          extra={OWN_KEY: {"coco_image": {"id": 0}}, "coco_url": "http://x/a.jpg"})])
     again = load_project(save_project(project, tmp_path / "p.json")).project
     assert again.images[0].regions[0].extra == region.extra
-    assert again.images[0].extra == {"coco_image": {"id": 0}}
+    assert again.images[0].extra == project.images[0].extra
     export(project, tmp_path / "via.json", "via")
     exported = json.loads((tmp_path / "via.json").read_text(encoding="utf-8"))["a.jpg3"]
-    assert "coco_image" not in exported
-    assert exported["regions"][0]["my_via_key"] == 1  # VIA's own unknown keys survive
-    assert "coco_annotation" not in exported["regions"][0] and "labelme" not in exported["regions"][0]
+    assert exported["coco_url"] == "http://x/a.jpg" and OWN_KEY not in exported
+    assert {k: v for k, v in exported["regions"][0].items() if k not in ("shape_attributes", "region_attributes")} \
+        == {"my_via_key": 1, "coco_note": "x", "labelme_flag": True}
+
+
+def test_project_files_from_before_namespacing_move_old_keys_under_ours(tmp_path):
+    from annotator.model import own_data
+
+    data = tutorial_project()
+    entry = next(iter(data["_via_img_metadata"].values()))
+    entry["coco_image"] = {"id": 4}
+    entry["coco_url"] = "http://x"  # not one of the old names: stays the file's
+    entry["regions"][0]["coco_annotation"] = {"id": 9}
+    data[POLYMASK_KEY] = {"app_version": "0.1.0"}  # no "format": written before format 2
+    (tmp_path / "polymask.json").write_text(json.dumps(data), encoding="utf-8")
+    project = load_project(tmp_path / "polymask.json").project
+    image = next(im for im in project.images if own_data(im))
+    assert own_data(image) == {"coco_image": {"id": 4}} and image.extra["coco_url"] == "http://x"
+    assert own_data(image.regions[0]) == {"coco_annotation": {"id": 9}}
+    assert "coco_annotation" not in image.regions[0].extra
+
+
+def _native_with(tmp_path, **ours):
+    data = tutorial_project()
+    data[POLYMASK_KEY] = {"app_version": "0.1.0", **ours}
+    path = tmp_path / "polymask.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_damaged_colours_and_sizes_are_reported_and_replaced_by_defaults(tmp_path):
+    key = next(iter(tutorial_project()["_via_img_metadata"]))
+    path = _native_with(tmp_path, class_colours="red", images={key: {"width": float("inf"), "height": 10 ** 400,
+                                                                      "done": "yes"}})
+    result = load_project(path)
+    project = result.project
+    assert project.class_colours() == {}  # a dict the window can use, not the string
+    assert all(im.width is None and im.height is None and im.done is False for im in project.images)
+    messages = [str(p) for p in result.problems]
+    assert any("class_colours is not an object" in m and str(path) in m for m in messages), messages
+    assert any("not a usable size" in m for m in messages), messages
+
+
+def test_images_of_the_wrong_type_are_reported(tmp_path):
+    result = load_project(_native_with(tmp_path, images=[1, 2]))
+    assert any("_polymask.images is not an object" in str(p) for p in result.problems)
+
+
+@pytest.mark.parametrize("root", [5, ["a"], "im\x00ages"])
+def test_an_image_root_that_is_not_a_path_is_refused_naming_the_file(tmp_path, root):
+    path = _native_with(tmp_path, image_root=root)
+    with pytest.raises(FormatError, match="image_root is .*not the path of the image folder") as caught:
+        load_project(path)
+    assert caught.value.path == path
+
+
+@pytest.mark.parametrize("kind, value", [("region", ["class"]), ("file", "x")])
+def test_attribute_definitions_of_the_wrong_type_are_refused(tmp_path, kind, value):
+    data = tutorial_project()
+    data["_via_attributes"][kind] = value
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(FormatError, match=f"_via_attributes.{kind} is a JSON"):
+        open_path(path)
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"[" * 50_000 + b"]" * 50_000, "nested more than 1024 levels"),
+    (b'{"a": 1' + b"0" * 5000 + b"}", "has a number Polymask cannot read"),
+    (b"", "is empty"),
+])
+def test_unreadable_json_is_a_format_error(tmp_path, raw, message):
+    path = tmp_path / "p.json"
+    path.write_bytes(raw)
+    with pytest.raises(FormatError, match=message):
+        open_path(path)
