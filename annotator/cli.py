@@ -72,61 +72,100 @@ def _open_window(path: str | None) -> int:
     if path is not None and not Path(path).exists():
         print(f"polymask: {path}: does not exist", file=sys.stderr)
         return 2
+    from .ui.platform_libs import platform_problem
+
+    problem = platform_problem()  # before Qt starts: it aborts with a misleading hint instead
+    if problem:
+        print(problem, file=sys.stderr, end="")
+        return 1
     from .ui.app import run
 
     return run(path)
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"polymask: {message}", file=sys.stderr)
+    from .model.validation import printable  # a lone surrogate in a file name must not crash the print
+
+    print(printable(f"polymask: {message}"), file=sys.stderr)
     return code
 
 
+def _open_located(path, images=None, class_attribute=None):
+    """Read an annotation or project file and find its images with the window's search
+    (beside the file, VIA's default path, a sub-folder holding the listed names)."""
+    from .app.image_search import locate_images
+    from .io import open_path
+
+    result = open_path(path, images=images, class_attribute=class_attribute)
+    path = Path(path)
+    search = locate_images(result.project, near=path if path.is_dir() else path.parent, given=images)
+    if search.root is not None and (images or search.found):
+        result.project.image_root = search.root
+    return result
+
+
 def cmd_convert(args) -> int:
-    from .io import FormatError, export, fill_image_sizes, open_path
+    """Exit 0 when written cleanly, 1 when written with problems (listed), 2 when nothing was written."""
+    from .app.export_check import check_image_sizes
+    from .io import FormatError, export
 
     src, dst = Path(args.input), Path(args.output)
     if dst.exists() and src.exists() and dst.resolve() == src.resolve():
         return _fail(f"{dst}: refusing to overwrite the input file; choose another output")
     try:
-        result = open_path(src, images=args.images, class_attribute=args.class_attribute)
+        result = _open_located(src, images=args.images, class_attribute=args.class_attribute)
     except FormatError as exc:
         return _fail(str(exc))
-    for problem in result.problems:
+    problems = list(result.problems)  # regions and images the reader had to skip
+    for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     project = result.project
     if args.to == "coco":
-        missing = fill_image_sizes(project)
-        if missing:
-            for problem in missing:
-                print(f"error: {problem}", file=sys.stderr)
-            return _fail("COCO needs every image's width and height; give the image folder with --images")
+        check = check_image_sizes(project)
+        for problem in check.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if check.refused:
+            hint = ("check the folder given with --images" if args.images else
+                    "give the image folder with --images")
+            return _fail(f"{check.reason()}; {hint}")
+        problems += check.unreadable
     try:
         left_out = export(project, dst, args.to)
     except (FormatError, OSError) as exc:
         return _fail(f"{dst}: cannot write ({exc})")
-    for problem in left_out:
-        print(f"warning: {problem}", file=sys.stderr)
+    named = {(p.kind, p.image, p.region) for p in problems}
+    for problem in left_out:  # the writer names an unreadable image again: say it once
+        if (problem.kind, problem.image, problem.region) not in named:
+            print(f"warning: {problem}", file=sys.stderr)
+            problems.append(problem)
     n_regions = sum(len(im.regions) for im in project.images)
-    print(f"wrote {dst} ({args.to}): {len(project.images)} images, {n_regions} regions, "
-          f"{len(project.class_names())} classes")
+    summary = (f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes")
+    if problems:  # scripts must notice what was skipped
+        print(f"wrote {dst} ({args.to}) with {len(problems)} problem(s) listed above: {summary}")
+        return 1
+    print(f"wrote {dst} ({args.to}): {summary}")
     return 0
 
 
 def cmd_validate(args) -> int:
-    from .io import FormatError, fill_image_sizes, open_path
+    from dataclasses import replace
+
+    from .io import FormatError, fill_image_sizes
     from .model import project_problems
 
     try:
-        result = open_path(args.file, images=args.images, class_attribute=args.class_attribute)
+        result = _open_located(args.file, images=args.images, class_attribute=args.class_attribute)
     except FormatError as exc:
         return _fail(str(exc))
     project = result.project
-    problems = list(result.problems)
-    problems += fill_image_sizes(project, only_missing=False)
+    # Every problem names the file it is about (the one validated unless a reader said otherwise).
+    here = str(args.file)
+    problems = [p if p.file else replace(p, file=here) for p in result.problems]
+    problems += [replace(p, file=here) for p in fill_image_sizes(project, only_missing=False)]
     if not args.quick:
-        problems += _decode_problems(project)
-    problems += [p for p in project_problems(project) if p not in problems]
+        problems += [replace(p, file=here) for p in _decode_problems(project)]
+    problems += [replace(p, file=here) for p in project_problems(project)]
+    problems = list(dict.fromkeys(problems))
     for problem in problems:
         print(problem)
     n_regions = sum(len(im.regions) for im in project.images)
@@ -141,12 +180,16 @@ def cmd_validate(args) -> int:
 def _decode_problems(project) -> list:
     """Fully decode each image: a truncated file passes a header check."""
     from .io.images import ImageReadError, load_image
+    from .io.paths import UnsafeImagePath, project_image_file
     from .model import Problem
     from .model.validation import UNREADABLE_IMAGE
 
     problems = []
     for im in project.images:
-        path = project.image_path(im)
+        try:
+            path = project_image_file(project, im)
+        except UnsafeImagePath:
+            continue  # reported by fill_image_sizes; never read
         if not path.exists():
             continue  # already reported as missing
         try:
@@ -169,12 +212,12 @@ def cmd_train(args) -> int:
     from trainer import cli as trainer_cli
 
     if getattr(args, "project", None):
-        from .io import FormatError, fill_image_sizes, open_path
+        from .io import FormatError, fill_image_sizes
         from .io.coco import project_to_coco
         from .training_data import training_subset
 
         try:
-            result = open_path(args.project)
+            result = _open_located(args.project)
         except FormatError as exc:
             return _fail(str(exc))
         project = training_subset(result.project)

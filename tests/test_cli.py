@@ -136,3 +136,83 @@ def test_demo_is_deterministic(tmp_path):
 def test_opening_a_missing_path_is_an_error(tmp_path, capsys):
     assert main([str(tmp_path / "nothing-here")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ---- images found as the window finds them; problems keep the exit status non-zero ------------
+def test_convert_finds_the_tutorial_images_without_images_option(tmp_path, capsys):
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "weapons", sizes=((2048, 1536),), orientations=(1, 6), n=2)
+    out = tmp_path / "w.json"
+    assert main(["convert", str(photos.json_path), str(out), "--to", "coco"]) == 0, capsys.readouterr().err
+    coco = json.loads(out.read_text(encoding="utf-8"))
+    assert {im["file_name"]: (im["width"], im["height"]) for im in coco["images"]} == {
+        p.filename: (p.width, p.height) for p in photos.photos}  # displayed sizes, EXIF applied
+    assert len(coco["annotations"]) == 3
+
+
+def test_validate_finds_balloon_images_in_train(tmp_path, capsys):
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "balloon", sizes=((96, 72),), n=3)
+    assert main(["validate", str(photos.json_path)]) == 0, capsys.readouterr().out
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monkeypatch):
+    from trainer import cli as trainer_cli
+
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
+    seen = {}
+    monkeypatch.setattr(trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(
+        coco=coco, images=images) or 0)
+    assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
+    assert seen["images"] == str(photos.image_dir)
+    assert {(im["width"], im["height"]) for im in seen["coco"]["images"]} == {(96, 72)}
+
+
+def test_convert_names_the_unreadable_image_and_writes_the_rest(tmp_path, capsys):
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=3)
+    (photos.image_dir / "photo_001.jpg").write_bytes(b"not a jpeg at all")
+    out = tmp_path / "w.json"
+    code = main(["convert", str(photos.json_path), str(out), "--to", "coco", "--images", str(photos.image_dir)])
+    err = capsys.readouterr()
+    assert code == 1
+    assert "photo_001.jpg" in err.err and "not an image Pillow can read" in err.err
+    assert "--images" not in err.err
+    assert "with 1 problem(s)" in err.out
+    assert [im["file_name"] for im in json.loads(out.read_text())["images"]] == ["photo_000.jpg", "photo_002.jpg"]
+
+
+def test_convert_with_a_wrong_images_folder_says_so(tmp_path, capsys):
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "w.json"
+    assert main(["convert", str(photos.json_path), str(out), "--to", "coco", "--images", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert "2 image(s) were not found" in err and "check the folder given with --images" in err
+    assert not out.exists()
+
+
+def test_convert_skipping_annotations_exits_one(tmp_path, capsys):
+    Image.new("RGB", (64, 48)).save(tmp_path / "a.jpg")
+    coco = {"images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
+            "categories": [{"id": 1, "name": "cat"}],
+            "annotations": [
+                {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 20, 1, 20, 20]],
+                 "bbox": [1, 1, 19, 19], "area": 180, "iscrowd": 0},
+                {"id": 2, "image_id": 1, "category_id": 1, "segmentation": "nonsense", "iscrowd": 0},
+                {"id": 3, "image_id": 99, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "iscrowd": 0}]}
+    src = tmp_path / "c.json"
+    src.write_text(json.dumps(coco), encoding="utf-8")
+    out = tmp_path / "v.json"
+    assert main(["convert", str(src), str(out), "--to", "via"]) == 1
+    captured = capsys.readouterr()
+    assert "with 2 problem(s)" in captured.out
+    assert out.exists() and sum(len(v["regions"]) for v in json.loads(out.read_text()).values()) == 1

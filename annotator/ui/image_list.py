@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalett
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QStyle,
                                QStyledItemDelegate, QVBoxLayout, QWidget)
 
+from .image_problem_bar import describe_failure
 from .thumbnails import THUMB_SIZE, ThumbnailLoader
 
 KeyRole = Qt.ItemDataRole.UserRole + 1
@@ -19,6 +20,8 @@ RegionCountRole = Qt.ItemDataRole.UserRole + 2
 DoneRole = Qt.ItemDataRole.UserRole + 3
 ThumbRole = Qt.ItemDataRole.UserRole + 4
 SizeRole = Qt.ItemDataRole.UserRole + 5
+ProblemRole = Qt.ItemDataRole.UserRole + 6  # why the image cannot be shown ("" when it can)
+PROBLEM_COLOUR = "#d9822b"
 
 STATES = ("All images", "To do", "Done", "With regions", "Without regions")
 
@@ -32,13 +35,16 @@ class ImageListModel(QAbstractListModel):
         super().__init__(parent)
         self.project = None
         self._rows: dict[str, int] = {}
+        self._problems: dict[str, str] = {}  # key -> why the image cannot be shown
         self.thumbnails = thumbnails
         if thumbnails is not None:
             thumbnails.loaded.connect(self._thumb_loaded)
+            thumbnails.failed.connect(self._thumb_failed)
 
     def set_project(self, project) -> None:
         self.beginResetModel()
         self.project = project
+        self._problems = {}
         self._rows = {im.key: i for i, im in enumerate(project.images)} if project else {}
         self.endResetModel()
 
@@ -63,7 +69,11 @@ class ImageListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             size = f"{im.width}×{im.height}" if im.width else "size not read yet"
             state = "done" if im.done else "to do"
-            return f"{im.filename}\n{size} · {len(im.regions)} regions · {state}"
+            problem = self._problems.get(im.key)
+            problem = f"\n⚠ Cannot be shown: {problem}" if problem else ""
+            return f"{im.filename}\n{size} · {len(im.regions)} regions · {state}{problem}"
+        if role == ProblemRole:
+            return self._problems.get(im.key, "")
         if role == SizeRole:
             return (im.width, im.height)
         if role == ThumbRole:
@@ -103,6 +113,32 @@ class ImageListModel(QAbstractListModel):
             if row >= 0:
                 idx = self.index(row)
                 self.dataChanged.emit(idx, idx)
+
+    # ---- images that cannot be shown ----------------------------------------
+    def set_problem(self, key: str, reason: str) -> None:
+        """Mark an image that cannot be shown (missing, corrupt) with the reason."""
+        if self._problems.get(key) == reason:
+            return
+        self._problems[key] = reason
+        row = self.row_of(key) if self.project is not None else -1
+        if row >= 0:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [ProblemRole, Qt.ItemDataRole.ToolTipRole])
+
+    def problem(self, key: str) -> str:
+        return self._problems.get(key, "")
+
+    def clear_problems(self) -> None:
+        """The image folder changed: every image gets another chance."""
+        self._problems = {}
+        self.images_changed(None)
+
+    def _thumb_failed(self, key, message) -> None:
+        if self.project is None:
+            return
+        row = self.row_of(key)
+        if row >= 0:
+            self.set_problem(key, describe_failure(self.project.image_path(self.project.images[row]), message)[0])
 
     def _thumbnail(self, im) -> QImage | None:
         if self.thumbnails is None or self.project is None:
@@ -204,6 +240,14 @@ class ImageDelegate(QStyledItemDelegate):
             target = QRectF(0, 0, scaled.width(), scaled.height())
             target.moveCenter(box.center())
             painter.drawImage(target, thumb)
+        problem = bool(index.data(ProblemRole))
+        if problem:  # a warning sign where the thumbnail would be
+            painter.setPen(QPen(QColor(PROBLEM_COLOUR), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            c = box.center()
+            painter.drawPolygon([c + _p(0, -14), c + _p(15, 12), c + _p(-15, 12)])
+            painter.drawLine(c + _p(0, -5), c + _p(0, 4))
+            painter.drawPoint(c + _p(0, 8))
         # text
         text_left = box.right() + 10
         name = index.data(Qt.ItemDataRole.DisplayRole) or ""
@@ -214,7 +258,7 @@ class ImageDelegate(QStyledItemDelegate):
         tick_w = 22
         name_rect = QRectF(text_left, rect.top() + 8, rect.right() - text_left - tick_w, fm.height())
         painter.setFont(font)
-        painter.setPen(pal.color(QPalette.ColorRole.Text))
+        painter.setPen(QColor(PROBLEM_COLOUR) if problem else pal.color(QPalette.ColorRole.Text))
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          fm.elidedText(name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())))
         small = QFont(font)
@@ -222,6 +266,8 @@ class ImageDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
         sub = f"{count} region{'s' if count != 1 else ''}"
+        if problem:
+            sub += "  ·  cannot be shown"
         w, h = index.data(SizeRole) or (None, None)
         if w:
             sub += f"  ·  {w}×{h}"
@@ -376,4 +422,4 @@ class ImageListPanel(QWidget):
 
 
 __all__ = ["ImageListModel", "ImageFilterProxy", "ImageListPanel", "ImageDelegate", "KeyRole",
-           "RegionCountRole", "DoneRole", "QPersistentModelIndex"]
+           "RegionCountRole", "DoneRole", "ProblemRole", "QPersistentModelIndex"]

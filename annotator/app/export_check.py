@@ -1,0 +1,54 @@
+"""Whether a COCO export can go ahead: COCO needs each image's width and height.
+
+One policy for `polymask convert` and the window's Export menu:
+
+* images MISSING from the image folder point at a wrong folder: refuse, name them, and
+  say how to give the folder (`--images`, File > Locate images…); nothing is written;
+* images that exist but cannot be READ (corrupt, truncated, too large) are data problems
+  in those files: the rest is exported, each one is named with its reason, and the
+  export counts as having problems (the CLI exits 1; the window asks first).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..io import fill_image_sizes
+from ..model import Problem
+from ..model.validation import MISSING_IMAGE
+
+
+@dataclass
+class SizeCheck:
+    missing: list[Problem] = field(default_factory=list)
+    unreadable: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.missing + self.unreadable
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.missing)
+
+    def reason(self) -> str:
+        """Why the export is refused or incomplete, in one line."""
+        if self.missing:
+            first = self.missing[0]
+            return (f"COCO needs every image's width and height, and {len(self.missing)} image(s) were not found "
+                    f"(first: {first.message.removeprefix('image file not found at ')})")
+        if self.unreadable:
+            names = ", ".join(f"{p.image} ({p.message})" for p in self.unreadable[:3])
+            more = f" and {len(self.unreadable) - 3} more" if len(self.unreadable) > 3 else ""
+            return f"{len(self.unreadable)} image(s) cannot be read and are left out: {names}{more}"
+        return ""
+
+
+def check_image_sizes(project) -> SizeCheck:
+    """Read the sizes COCO needs (headers only); sort the failures into missing and unreadable."""
+    check = SizeCheck()
+    for problem in fill_image_sizes(project):
+        (check.missing if problem.kind == MISSING_IMAGE else check.unreadable).append(problem)
+    return check
+
+
+__all__ = ["SizeCheck", "check_image_sizes"]
