@@ -1,12 +1,14 @@
 """Every command of the window as a QAction: menus, toolbar, shortcuts and the
-shortcut cheat sheet (F1), which is generated from the actions themselves so it
-can never disagree with them."""
+shortcut cheat sheet (F1), which is generated from the window's menus and actions
+themselves (also those other parts add, e.g. the Model menu) so it can never
+disagree with them."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout)
+                               QVBoxLayout, QWidget)
+from shiboken6 import getCppPointer
 
 TOOLS = [  # name, label, key
     ("select", "Select / edit", "S"),
@@ -24,6 +26,7 @@ MENUS: dict[str, list] = {
         ("open", "&Open…", ["Ctrl+O"], "open", "Open a project, or a VIA / COCO / labelme file"),
         ("open_folder", "Open &Folder…", ["Ctrl+Shift+O"], "open", "Open a folder of images"),
         ("@recent", "Open &Recent"),
+        ("locate_images", "&Locate Images…", [], "open", "Choose the folder that holds this project's images"),
         "-",
         ("save", "&Save", ["Ctrl+S"], "save", "Save now (Polymask also saves by itself)"),
         ("@export", "&Export"),
@@ -46,13 +49,18 @@ MENUS: dict[str, list] = {
         ("fit", "&Fit image", ["F"], "fit", "Fit the image in the window"),
         ("actual", "&Actual size", ["Ctrl+0"], "actual", "One image pixel per screen pixel"),
         "-",
+        ("show_labels", "Show class &names", ["N"], None, "Show each shape's class name on the canvas"),
+        ("hide_annotations", "&Hide annotations", ["H"], None, "Hide every shape to look at the image itself"),
+        ("fill_more", "&More fill opacity", ["]"], None, "Make the shapes' fill more opaque"),
+        ("fill_less", "&Less fill opacity", ["["], None, "Make the shapes' fill more transparent"),
+        "-",
         ("@docks", "&Panels"),
     ],
     "&Image": [
         ("next", "&Next image", ["D", "PgDown"], "next", "Next image in the list"),
         ("prev", "&Previous image", ["A", "PgUp"], "prev", "Previous image in the list"),
     ],
-    "&Tools": [(name, label, [key], name, f"{label} tool ({key})") for name, label, key in TOOLS],
+    "&Tools": [(name, label, [key], name, f"{label} tool") for name, label, key in TOOLS],
     "&Classes": [
         ("add_class", "&Add class…", ["Ctrl+Shift+N"], "add", "Add a class"),
         ("rename_class", "&Rename class…", ["F2"], "rename", "Rename the selected class everywhere"),
@@ -72,18 +80,20 @@ EXPORTS = [("export_via_project", "VIA &project…", "via-project"),
            ("export_via", "VIA &annotations…", "via"),
            ("export_coco", "&COCO…", "coco")]
 
+CHECKABLE = {"done", "show_labels", "hide_annotations", *(t[0] for t in TOOLS)}
+
 TOOLBAR = ["open", "save", "-", "undo", "redo", "-", *[t[0] for t in TOOLS], "-",
            "zoom_in", "zoom_out", "fit", "-", "prev", "next", "done"]
 
 # keys the canvas handles itself while it has focus (listed in the cheat sheet)
 CANVAS_KEYS = [
     ("Close the polygon / polyline", "Enter"),
-    ("Remove the last vertex while drawing", "Backspace"),
+    ("Remove the last vertex while drawing", "Backspace, Ctrl+Z"),
     ("Cancel drawing, else clear the selection", "Esc"),
     ("Delete the selection / hovered vertex", "Del"),
     ("Nudge the selection 1 px (Shift: 10 px)", "Arrows"),
     ("Pan", "Space+drag"),
-    ("Zoom", "Ctrl+wheel"),
+    ("Zoom at the cursor", "Wheel"),
 ]
 
 
@@ -109,15 +119,12 @@ class Actions(QObject):
                 if icon_name:
                     a.setIcon(icon(icon_name))
                 if tip:
-                    shortcut = f" ({keys[0]})" if keys else ""
-                    a.setToolTip(tip + shortcut)
+                    a.setToolTip(tooltip(tip, keys))
                     a.setStatusTip(tip)
                 a.setShortcutVisibleInContextMenu(True)
+                a.setCheckable(name in CHECKABLE)
                 if name in tool_names:
-                    a.setCheckable(True)
                     self.tool_group.addAction(a)
-                if name == "done":
-                    a.setCheckable(True)
                 window.addAction(a)  # shortcuts work even when the menu bar is hidden
                 self.actions[name] = a
         for name, text, _fmt in EXPORTS:
@@ -166,29 +173,15 @@ class Actions(QObject):
         tree.setUniformRowHeights(True)
         tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        for title, entries in MENUS.items():
-            rows = [e for e in entries if e != "-" and not e[0].startswith("@")]
-            rows = [e for e in rows if self.actions[e[0]].shortcuts() or "\t" in e[1]]
-            if not rows:
-                continue
-            head = QTreeWidgetItem([title.replace("&", ""), ""])
+        for title, rows in shortcut_rows(self.window):
+            head = QTreeWidgetItem([title, ""])
             f = head.font(0)
             f.setBold(True)
             head.setFont(0, f)
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             tree.addTopLevelItem(head)
-            for e in rows:
-                a = self.actions[e[0]]
-                text, _, tab_key = a.text().replace("&", "").partition("\t")
-                keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts()) or tab_key
-                tree.addTopLevelItem(QTreeWidgetItem([text.rstrip("…"), keys]))
-        head = QTreeWidgetItem(["On the canvas", ""])
-        f = head.font(0)
-        f.setBold(True)
-        head.setFont(0, f)
-        tree.addTopLevelItem(head)
-        for text, keys in CANVAS_KEYS:
-            tree.addTopLevelItem(QTreeWidgetItem([text, keys]))
+            for text, keys in rows:
+                tree.addTopLevelItem(QTreeWidgetItem([text, keys]))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dlg.reject)
         lay = QVBoxLayout(dlg)
@@ -197,3 +190,51 @@ class Actions(QObject):
         dlg.resize(460, 640)
         dlg.tree = tree
         return dlg
+
+
+def tooltip(tip: str, keys) -> str:
+    """The tip with the first shortcut once, e.g. "Polygon tool (P)"."""
+    key = keys[0] if keys else ""
+    return f"{tip} ({key})" if key and f"({key})" not in tip else tip
+
+
+def shortcut_text(action: QAction) -> str:
+    keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+    return keys or action.text().partition("\t")[2]  # a key the canvas handles, named after a tab
+
+
+def _key(action: QAction) -> int:
+    return getCppPointer(action)[0]  # the same C++ action, whichever Python wrapper reaches it
+
+
+def _command_text(action: QAction) -> str:
+    text = action.text().replace("&", "").partition("\t")[0]
+    return text.rstrip("…").rstrip(".")
+
+
+def shortcut_rows(window) -> list[tuple[str, list[tuple[str, str]]]]:
+    """[(menu title, [(command, keys)])] for every action of the window that has a key:
+    its menus in menu-bar order (sub-menus included), then keys on no menu, then the canvas' own."""
+    out, seen = [], set()
+
+    def walk(menu, rows):
+        for a in menu.actions():
+            if a.menu() is not None:
+                walk(a.menu(), rows)
+            elif not a.isSeparator() and _key(a) not in seen and shortcut_text(a):
+                seen.add(_key(a))
+                rows.append((_command_text(a), shortcut_text(a)))
+
+    for top in window.menuBar().actions():
+        if top.menu() is None:
+            continue
+        rows: list = []
+        walk(top.menu(), rows)
+        if rows:
+            out.append((top.text().replace("&", ""), rows))
+    rest = [(_command_text(a), shortcut_text(a)) for a in QWidget.actions(window)  # (window.actions: ours)
+            if _key(a) not in seen and a.shortcuts()]
+    if rest:
+        out.append(("Other", rest))
+    out.append(("On the canvas", list(CANVAS_KEYS)))
+    return out

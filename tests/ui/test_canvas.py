@@ -694,3 +694,48 @@ def test_hovering_a_shape_highlights_it(env):
     assert item.hovered and "drag to move" in c.hint()
     move(c, 150, 120)
     assert not item.hovered
+
+
+# ---- drawing: undo, selection of the new shape, view options ---------------------------------
+def test_ctrl_z_while_drawing_removes_the_last_vertex_and_not_an_edit(env):
+    c = env.canvas
+    add_region(env, Rect(150, 100, 30, 30))
+    c.set_tool("polygon")
+    for p in [(20, 20), (100, 20), (100, 100)]:
+        click(c, *p)
+    key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert c._tool.points == [pytest.approx(p, abs=tol(c)) for p in [(20, 20), (100, 20)]]
+    assert env.stack.count() == 0 and len(env.image.regions) == 1
+    key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not c.has_drawing()
+    assert not c.undo_draft_vertex()  # nothing drawn: Undo is the history's again
+
+
+def test_the_new_shape_stays_selected_after_it_is_drawn(env):
+    c = env.canvas
+    c.set_tool("rect")
+    drag(c, [(20, 20), (60, 50), (80, 60)])
+    (rect,) = env.image.regions
+    assert c.selected_region_ids() == [rect.id] and c._items[rect.id].selected
+    c.set_tool("point")
+    click(c, 150, 120)
+    point = env.image.regions[-1]
+    assert isinstance(point.shape, Point) and c.selected_region_ids() == [point.id]
+
+
+def test_view_options_change_what_is_drawn(env):
+    from annotator.ui.canvas.view_options import ViewOptions
+
+    c = env.canvas
+    r = add_region(env, Rect(20, 20, 40, 30), "dog")
+    item = c._items[r.id]
+    assert item.isVisible() and item.label.isVisible() and item.label.text == "dog"
+    c.set_view_options(ViewOptions(show_labels=False, fill_opacity=60))
+    assert not item.label.isVisible() and item.fill_alphas[0] == round(255 * 0.6)
+    c.set_view_options(ViewOptions(show_annotations=False))
+    assert not item.isVisible()
+    later = add_region(env, Rect(100, 80, 20, 20))  # shapes added while hidden stay hidden
+    assert not c._items[later.id].isVisible()
+    c.set_view_options(ViewOptions())
+    assert item.isVisible() and c._items[later.id].isVisible() and item.label.text == "dog"

@@ -13,8 +13,8 @@ import math
 from typing import Iterable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor, QFont, QImage, QPainter, QPixmap, QTransform
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QCursor, QFont, QImage, QKeySequence, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
 
 from ...model import PathShape, Project, RemoveRegions, SetShape
@@ -24,6 +24,7 @@ from .editing import (Drag, Hit, can_delete_vertex, clamp_delta, nearest_edge, n
                       paste_edit, safe_class, segment_distance, set_shapes_edit, union_bbox)
 from .items import DraftItem, HandleItem, RegionItem
 from .tools import HINTS, TOOLS, Tool
+from .view_options import ViewOptions
 
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
 ZOOM_STEP = 1.25
@@ -82,6 +83,7 @@ class Canvas(QGraphicsView):
         self._nudge_tag = None
         self._hint = ""
         self._predictions = None  # PredictionLayer, created on first use
+        self._view = ViewOptions()
 
         self._draft = DraftItem()
         self._hover_handle = HandleItem("vertex")
@@ -99,6 +101,9 @@ class Canvas(QGraphicsView):
         selection and a shape being drawn."""
         switching = image_key != self._image_key or project is not self._project
         if switching:
+            # a shape that can be closed is kept, not lost; one too short to close is said to be dropped
+            if project is self._project and not self.finish_drawing():
+                self._set_hint("The unfinished shape had too few vertices to keep")
             self._cancel_drawing()
             self._end_drag()
             self._set_hover(None)
@@ -134,6 +139,7 @@ class Canvas(QGraphicsView):
             from .predictions import PredictionLayer
 
             self._predictions = PredictionLayer()
+            self._predictions.setVisible(self._view.show_annotations)
             self._scene.addItem(self._predictions)
         self._predictions.set_instances(instances, colour_for or self._colour_for)
         return self._predictions
@@ -276,6 +282,43 @@ class Canvas(QGraphicsView):
     def has_drawing(self) -> bool:
         return self._tool is not None and self._tool.active()
 
+    def finish_drawing(self) -> bool:
+        """Close the shape being drawn if it can be closed (as Enter does).
+        True when no drawing is left; False when the draft is too short to close and stays."""
+        if not self.has_drawing():
+            return True
+        shape = self._tool.finish()
+        if shape is None:
+            return False
+        self._after_tool(shape)
+        return True
+
+    def undo_draft_vertex(self) -> bool:
+        """Undo while drawing removes the last vertex (as Backspace) instead of an earlier,
+        committed shape. False when nothing is being drawn."""
+        if not self.has_drawing():
+            return False
+        if not self._tool.backspace():
+            self._tool.cancel()  # a rectangle / circle / ellipse being dragged: nothing to step back to
+        self._update_draft()
+        return True
+
+    def set_view_options(self, options: ViewOptions) -> None:
+        """Class names, fill opacity and hidden annotations (the View menu)."""
+        old, self._view = self._view, options
+        if old.show_annotations != options.show_annotations:
+            if not options.show_annotations:
+                self.select_regions([])
+                self._set_hover(None)
+            if self._predictions is not None:
+                self._predictions.setVisible(options.show_annotations)
+        for item in self._items.values():
+            self._apply_view(item)
+        self.viewport().update()
+
+    def view_options(self) -> ViewOptions:
+        return self._view
+
     def hint(self) -> str:
         return self._hint
 
@@ -306,21 +349,33 @@ class Canvas(QGraphicsView):
         return colour
 
     def _sync_item(self, region, index: int) -> None:
-        colour = self._colour_for(safe_class(self._project, region))
+        class_name = safe_class(self._project, region)
+        colour = self._colour_for(class_name)
         item = self._items.get(region.id)
         z = float(index) + (1e6 if region.id in self._selected else 0.0)
         if item is None:
             item = RegionItem(region.id, region.shape, colour)
             item.set_zoom(self.zoom())
             item.setZValue(z)
+            item.class_name = class_name
+            self._apply_view(item)
             self._items[region.id] = item
             self._scene.addItem(item)
             return
         if item.shape_value is not region.shape:
             item.set_shape(region.shape)
         item.set_colour(colour)
+        if item.class_name != class_name:
+            item.class_name = class_name
+            self._apply_view(item)
         if item.zValue() != z:
             item.setZValue(z)
+
+    def _apply_view(self, item: RegionItem) -> None:
+        view = self._view
+        item.setVisible(view.show_annotations)
+        item.set_fill_alphas(style.fill_alphas(view.fill_opacity))
+        item.set_label(item.class_name if view.show_labels else None)
 
     def _remove_items(self, ids: list[int]) -> None:
         if not ids:
@@ -462,7 +517,10 @@ class Canvas(QGraphicsView):
             return super().mousePressEvent(event)
         event.accept()
         if self._tool is not None:
+            starting = not self._tool.active()
             shape = self._tool.press(self._clamp(x, y), self._tol())
+            if starting and self._tool.active() and self._selected:
+                self.select_regions([])  # class keys while drawing are for the new shape only
             self._after_tool(shape)
             return
         self._select_press(x, y, event.modifiers())
@@ -528,6 +586,8 @@ class Canvas(QGraphicsView):
 
     # ==== select / edit =============================================================
     def _hit(self, x: float, y: float) -> Hit | None:
+        if not self._view.show_annotations:
+            return None  # hidden shapes cannot be grabbed
         tol = self._tol()
         # vertices, then edges, of the selected shapes (their handles are visible)
         best = None
@@ -761,12 +821,18 @@ class Canvas(QGraphicsView):
 
     # ==== drawing ==================================================================
     def _after_tool(self, shape) -> None:
+        rid = None
         if shape is not None:
             record = self._record()
             if record is not None:
-                edit, _rid = new_region_edit(self._project, record.key, shape, self._current_class)
+                edit, rid = new_region_edit(self._project, record.key, shape, self._current_class)
                 self.edit_requested.emit(edit)
         self._update_draft()
+        if rid in self._items and self._view.show_annotations:
+            # the new shape stays selected, so the class keys 1-9 label it right away
+            self.select_regions([rid])
+        elif rid is not None and not self._view.show_annotations:
+            self._set_hint("Shape added; annotations are hidden (H shows them)")
 
     def _update_draft(self) -> None:
         tool = self._tool
@@ -787,9 +853,20 @@ class Canvas(QGraphicsView):
         self._update_draft()
 
     # ==== keys =======================================================================
+    def event(self, event) -> bool:
+        # While drawing, Ctrl+Z belongs to the draft: claim it before the window's Undo shortcut
+        if (event.type() == QEvent.Type.ShortcutOverride and self.has_drawing()
+                and event.matches(QKeySequence.StandardKey.Undo)):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:
         key = event.key()
         mods = event.modifiers()
+        if event.matches(QKeySequence.StandardKey.Undo) and self.undo_draft_vertex():
+            event.accept()
+            return
         if key == Qt.Key.Key_Space:
             if not event.isAutoRepeat():
                 self._space = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
 from ...model import Circle, Ellipse, PathShape, Point, Polyline, Rect, Shape
@@ -74,8 +74,10 @@ class _ScaledItem(QGraphicsItem):
 
 
 class RegionItem(_ScaledItem):
-    """Renders one region: semi-transparent fill, solid cosmetic outline, and,
-    when selected, its vertex handles."""
+    """Renders one region: semi-transparent fill, a cosmetic outline over a contrasting
+    halo, and, when selected, its vertex handles. Its class name is a child LabelItem."""
+
+    fill_alphas = (style.FILL_ALPHA, style.FILL_ALPHA_HOVER, style.FILL_ALPHA_SELECTED)
 
     def __init__(self, region_id: int, shape: Shape, colour: str):
         super().__init__()
@@ -83,6 +85,8 @@ class RegionItem(_ScaledItem):
         self.colour = colour
         self.hovered = False
         self.selected = False
+        self.class_name: str | None = None  # what the label shows (the canvas sets it)
+        self.label = LabelItem(self)
         # while the user drags this shape its strokes are drawn without antialiasing:
         # wide antialiased strokes of a 1,000-vertex outline cost milliseconds a frame
         self.interactive = False
@@ -107,11 +111,22 @@ class RegionItem(_ScaledItem):
             self._rect = QRectF(shape.cx, shape.cy, 0, 0)
         else:
             self._rect = self.path.boundingRect()
+        self.label.setPos(self._rect.topLeft())
         self.update()
 
     def set_colour(self, colour: str) -> None:
         if colour != self.colour:
             self.colour = colour
+            self.label.set_text(self.label.text, colour)
+            self.update()
+
+    def set_label(self, text: str | None) -> None:
+        """The class name shown at the shape's top-left corner (None: no label)."""
+        self.label.set_text(text, self.colour)
+
+    def set_fill_alphas(self, alphas: tuple[int, int, int]) -> None:
+        if alphas != self.fill_alphas:
+            self.fill_alphas = alphas
             self.update()
 
     def set_state(self, hovered: bool | None = None, selected: bool | None = None) -> None:
@@ -143,19 +158,21 @@ class RegionItem(_ScaledItem):
         if self.interactive:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if self.closed:
-            alpha = (style.FILL_ALPHA_SELECTED if self.selected else
-                     style.FILL_ALPHA_HOVER if self.hovered else style.FILL_ALPHA)
-            painter.setBrush(style.fill_brush(colour, alpha))
-            painter.setPen(Qt.PenStyle.NoPen)
+            normal, hovered, selected = self.fill_alphas
+            alpha = selected if self.selected else hovered if self.hovered else normal
+            if alpha:
+                painter.setBrush(style.fill_brush(colour, alpha))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.drawPath(self.path)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        # a halo of the opposite lightness under the outline keeps it readable on any photo,
+        # also on an object of the outline's own colour
+        # (not while the shape is dragged: a wide stroke of a long outline costs milliseconds a frame)
+        width = style.OUTLINE_EMPHASIS_PX if emphasis else style.OUTLINE_PX
+        if not self.interactive:
+            painter.setPen(style.outline_pen(style.contrast_colour(colour), width + style.HALO_EXTRA_PX))
             painter.drawPath(self.path)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-        else:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-        if self.selected and not self.interactive:
-            # a dark halo under the outline keeps it readable on any image
-            painter.setPen(style.outline_pen("#000000", 5.0))
-            painter.drawPath(self.path)
-        painter.setPen(style.outline_pen(colour, 3.0 if emphasis else 2.0))
+        painter.setPen(style.outline_pen(colour, width))
         painter.drawPath(self.path)
         if self.interactive:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -166,6 +183,66 @@ class RegionItem(_ScaledItem):
             painter.drawPoints(self.handles)
             painter.setPen(style.point_pen(colour, style.HANDLE_PX - 4))
             painter.drawPoints(self.handles)
+
+
+class LabelItem(QGraphicsItem):
+    """A region's class name in a small box of the class colour, above the shape's
+    top-left corner, of constant screen size (ItemIgnoresTransformations)."""
+
+    PAD_X, PAD_Y, GAP = 4.0, 1.5, 3.0
+
+    def __init__(self, parent: QGraphicsItem):
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # painted once into a pixmap: text layout on every frame of a drag costs ~1 ms
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.text: str | None = None
+        self.colour = "#ffffff"
+        self._font = _label_font()
+        self._rect = QRectF()
+        self.hide()
+
+    def set_text(self, text: str | None, colour: str) -> None:
+        if text == self.text and colour == self.colour:
+            return
+        self.prepareGeometryChange()
+        self.text, self.colour = text, colour
+        if text:
+            metrics = QFontMetricsF(self._font)
+            w = metrics.horizontalAdvance(text) + 2 * self.PAD_X
+            h = metrics.height() + 2 * self.PAD_Y
+            self._rect = QRectF(0, -h - self.GAP, w, h)
+        else:
+            self._rect = QRectF()
+        self.setVisible(bool(text))
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if not self.text:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(QColor(style.contrast_colour(self.colour)), 1.0))
+        painter.setBrush(QColor(self.colour))
+        painter.drawRoundedRect(self._rect, 3, 3)
+        painter.setFont(self._font)
+        painter.setPen(QColor(style.text_colour_on(self.colour)))
+        painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+_font_cache: list[QFont] = []
+
+
+def _label_font() -> QFont:
+    if not _font_cache:
+        font = QFont()
+        font.setPointSizeF(style.LABEL_POINT_SIZE)
+        font.setBold(True)
+        _font_cache.append(font)
+    return _font_cache[0]
 
 
 class HandleItem(QGraphicsItem):

@@ -29,6 +29,33 @@ FILL_ALPHA = 80
 FILL_ALPHA_HOVER = 110
 FILL_ALPHA_SELECTED = 90
 
+# Outlines: the class colour over a wider halo of the opposite lightness, so an outline
+# stays visible on any photo, even on an object of its own colour (a blue balloon).
+OUTLINE_PX, OUTLINE_EMPHASIS_PX = 2.0, 3.0
+HALO_EXTRA_PX = 3.0      # the halo shows this much (1.5 px each side) around the outline
+LABEL_POINT_SIZE = 8.5
+
+
+def fill_alphas(opacity_percent: int) -> tuple[int, int, int]:
+    """(normal, hovered, selected) fill alpha for the View menu's fill opacity."""
+    base = round(255 * min(max(opacity_percent, 0), 100) / 100)
+    return base, min(255, base + 30), min(255, base + 10)
+
+
+@lru_cache(maxsize=256)
+def contrast_colour(colour: str) -> str:
+    """Black behind light colours, white behind dark ones (perceived luminance)."""
+    c = QColor(colour)
+    luminance = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+    return "#000000" if luminance >= 80 else "#ffffff"
+
+
+@lru_cache(maxsize=256)
+def text_colour_on(colour: str) -> str:
+    """Black or white text, whichever reads better on a box of `colour`."""
+    c = QColor(colour)
+    return "#000000" if 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue() >= 150 else "#ffffff"
+
 
 def palette_colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
