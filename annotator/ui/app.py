@@ -57,13 +57,34 @@ def create_window(path: str | None = None, app: QApplication | None = None, **kw
     window.show()
     target = path or RecentProjects().last() or demo_project()
     if target is not None:
-        window.open_path(target)
+        try:
+            window.open_path(target)
+        except Exception as exc:  # noqa: BLE001 - a broken (last) project must never stop the app starting
+            window = _empty_window_after(window, target, exc, theme, kwargs)
+    return window
+
+
+def _empty_window_after(broken, target, exc, theme, kwargs):
+    """A fresh, empty window saying why `target` could not be opened (the half-opened
+    one is dropped without writing anything)."""
+    from .main_window import MainWindow
+
+    broken.autosave.discard()
+    broken.shutdown()
+    broken.hide()
+    broken.deleteLater()
+    window = MainWindow(theme=theme, **kwargs)
+    window.show()
+    window.show_error("Cannot open", f"Cannot open {target}", f"{type(exc).__name__}: {exc}")
     return window
 
 
 def run(path: str | None = None) -> int:
     """Create the application, open `path`, show the window, run the event loop."""
-    app = application()
+    from .platform_libs import explain_platform_failure
+
+    with explain_platform_failure():  # no display / missing X11 libraries: say what to do, exit 1
+        app = application()
     window = create_window(path, app)
     # Ctrl+C in the terminal closes the window (and saves) instead of being ignored by Qt
     signal.signal(signal.SIGINT, lambda *_: window.close())

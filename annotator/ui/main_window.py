@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFileDial
                                QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from .. import io as pio
+from ..app.export_check import check_image_sizes
+from ..app.image_search import locate_images as search_images
+from ..app.project_location import open_for_editing
 from ..io.errors import FormatError
 from ..model import Edit, SetClass, SetShape
 from .actions import EXPORTS, MENUS, TOOLS, Actions
@@ -27,13 +30,15 @@ from .class_panel import ClassPanel
 from .document import Document, SetDone, image_key_of, is_project_edit
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
+from .image_problem_bar import ImageProblemBar, describe_failure
 from .recent import RecentProjects, settings
+from .save_guard import SaveGuard
 from .status_bar import StatusBar
 from .theme import Theme, class_colours
 from .thumbnails import ThumbnailLoader
 from .training import install_training
+from .view_menu import ViewMenu
 
-NATIVE_FORMATS = ("polymask", "folder")
 EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
 
 
@@ -55,6 +60,8 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
+        self.image_bar = ImageProblemBar(self.canvas)  # images not found / not readable, over the canvas
+        self.last_notice: QMessageBox | None = None
         self.image_cache = ImageCache(self)
         self.thumbnails = ThumbnailLoader(self)
         self.list_model = ImageListModel(self.thumbnails, self)
@@ -97,7 +104,7 @@ class MainWindow(QMainWindow):
         a["open_folder"].triggered.connect(lambda: self.open_dialog(folder=True))
         a["save"].triggered.connect(self.save)
         a["quit"].triggered.connect(self.close)
-        a["undo"].triggered.connect(lambda: self.doc and self.doc.undo())
+        a["undo"].triggered.connect(self.undo)
         a["redo"].triggered.connect(lambda: self.doc and self.doc.redo())
         a["copy"].triggered.connect(c.copy_selection)
         a["paste"].triggered.connect(c.paste)
@@ -122,6 +129,9 @@ class MainWindow(QMainWindow):
         for name, _text, fmt in EXPORTS:
             a[name].triggered.connect(lambda _=False, f=fmt: self.export(f))
         a.menus["recent"].aboutToShow.connect(self._fill_recent)
+        a["locate_images"].triggered.connect(lambda: self.locate_images())
+        self.image_bar.locate_requested.connect(lambda: self.locate_images())
+        self.view_menu = ViewMenu(self)  # class names, fill opacity, hide annotations
 
         c.edit_requested.connect(self.push)
         c.selection_changed.connect(self._selection_changed)
@@ -141,7 +151,7 @@ class MainWindow(QMainWindow):
         self.autosave.modified_changed.connect(self.setWindowModified)
         self.autosave.saved.connect(lambda p: self.status.set_saved("Saved"))
         self.autosave.modified_changed.connect(lambda m: m and self.status.set_saved("Unsaved changes"))
-        self.autosave.failed.connect(lambda msg: self.status.showMessage(f"Could not save: {msg}", 10000))
+        self.save_guard = SaveGuard(self)  # failed saves: a bar over the canvas; conflicts: a dialog
         self.theme.changed.connect(self._retint)
 
     # ---- opening --------------------------------------------------------------------------
@@ -156,35 +166,56 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path) -> bool:
-        """Open a folder, a project file or a VIA / COCO / labelme file. Errors go to a dialog."""
+        """Open a folder, a project file or a VIA / COCO / labelme file, by the one rule of
+        annotator.app.project_location (an annotation file keeps one project file beside it,
+        found again on every open). Errors go to a dialog."""
         path = Path(path)
         try:
-            result = pio.open_path(path)
+            opened = open_for_editing(path)
         except FormatError as exc:
             self.show_error("Cannot open", f"Cannot open {exc.path or path}", exc.reason)
             return False
         except Exception as exc:  # a bug in a reader must not reach the user as a traceback
             self.show_error("Cannot open", f"Cannot open {path}", f"{type(exc).__name__}: {exc}")
             return False
-        project = result.project
-        imported = result.format not in NATIVE_FORMATS
-        if imported or project.path is None:
-            root = Path(project.image_root or (path if path.is_dir() else path.parent))
-            target = root / pio.PROJECT_FILENAME
-            if target.exists() and target.resolve() != path.resolve():
-                target = root / f"{path.stem}.polymask.json"
-            project.path = target
-            project.image_root = root
-        new_file = not project.path.exists()
-        self.set_project(project, modified=imported or new_file)
-        if new_file or imported:
+        if opened.created and opened.others:  # never a second project over the same images unasked
+            choice = self.ask_existing_project(opened)
+            if choice != "new":
+                return choice == "open" and self.open_path(opened.others[0])
+        project, result = opened.project, opened.result
+        modified = opened.created or opened.root_changed  # a found image folder is stored
+        self.set_project(project, modified=modified)
+        if modified:
             self.autosave.save()  # the project file exists from the start
         self.recent.add(project.path)
-        if imported:
-            self.status.showMessage(f"Imported {path.name} ({result.format}); saving to {project.path}", 10000)
+        self.image_bar.set_missing_images("" if opened.images.complete else opened.images.summary())
+        if opened.imported_from is not None:
+            self.status.showMessage(f"Imported {path.name} ({result.format}); your work is saved in "
+                                    f"{project.path.name} beside it, which opens again next time", 10000)
+        notices = [n for n in (opened.source_changed, *opened.notes) if n]
+        if notices:
+            self.show_notice(f"Opened {project.path.name}", "\n\n".join(notices))
         if result.problems:
             self.show_problems(path, result.problems)
         return True
+
+    def ask_existing_project(self, opened) -> str:
+        """"open" the existing project over these images, make a "new" one, or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "A project already exists",
+                          f"{opened.others[0]} already holds a project over these images. "
+                          f"Open it, or start a second project {opened.project.path.name}?",
+                          QMessageBox.StandardButton.Cancel, self)
+        open_it = box.addButton("Open the existing project", QMessageBox.ButtonRole.AcceptRole)
+        new = box.addButton("Start a new project", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(open_it)
+        box.exec()
+        return {open_it: "open", new: "new"}.get(box.clickedButton(), "cancel")
+
+    def show_notice(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.open()  # window-modal, does not block the caller
+        self.last_notice = box
+        return box
 
     def set_project(self, project, modified: bool = False) -> None:
         self.autosave.flush()
@@ -200,6 +231,7 @@ class MainWindow(QMainWindow):
         self.doc.history_changed.connect(self._update_history)
         self.autosave.set_project(project, modified)
         self.current_key = None
+        self.image_bar.set_missing_images("")
         self.list_model.set_project(project)
         self.class_panel.set_project(project)
         self.canvas.set_class_colours(self.class_panel.colours)
@@ -272,11 +304,21 @@ class MainWindow(QMainWindow):
             self.image_cache.request(nkey, str(self.project.image_path(self.project.image(nkey))))
         if cached is None:
             self.image_cache.request(key, str(self.project.image_path(im)))  # last in = first decoded
+        error = self.image_cache.error(key)  # failed while prefetched: no signal comes again
+        if error is not None:
+            self._image_failed(key, error)
+        else:
+            self.image_bar.set_image_problem("")
         self.actions["done"].setChecked(im.done)
         self._refresh_panels()
 
     def step(self, delta: int) -> None:
         if self.project is None:
+            return
+        # D / A while drawing: a shape that can be closed is closed (one undo step, kept);
+        # one too short to close stays on this image rather than being dropped.
+        if not self.canvas.finish_drawing():
+            self.status.showMessage("Finish the shape (Enter) or cancel it (Esc) before changing image", 6000)
             return
         key = self.image_list.step(delta)
         if key is not None:
@@ -298,8 +340,43 @@ class MainWindow(QMainWindow):
             self._update_status()
 
     def _image_failed(self, key, message) -> None:
+        if self.project is None:
+            return
+        try:
+            im = self.project.image(key)
+        except KeyError:
+            return
+        reason, missing = describe_failure(self.project.image_path(im), message)
+        self.list_model.set_problem(key, reason)
         if key == self.current_key:
-            self.status.showMessage(f"Cannot show {self.project.image(key).filename}: {message}", 10000)
+            self.image_bar.set_image_problem(f"Cannot show {im.filename}: {reason}", missing)
+
+    def locate_images(self, folder=None) -> bool:
+        """Set the folder the images are in (asked for when None), store it, reload the images."""
+        if self.project is None:
+            return False
+        if folder is None:
+            start = str(self.project.image_root or self.project.path.parent)
+            folder = QFileDialog.getExistingDirectory(self, "Locate the project's images", start)
+            if not folder:
+                return False
+        search = search_images(self.project, given=folder)
+        if search.total and not search.found:
+            self.image_bar.set_missing_images(f"None of the {search.total} images are in {folder} "
+                                              f"(looked for {search.missing[0]}).")
+            return False
+        self.project.image_root = Path(folder)
+        self.autosave.mark_dirty(None)  # the image folder is stored in the project file
+        self.autosave.save()
+        self.image_cache.clear()
+        self.thumbnails.clear()
+        self.list_model.clear_problems()
+        self.image_bar.set_missing_images("" if search.complete else search.summary())
+        key, self.current_key = self.current_key, None
+        if key is not None:
+            self.show_image(key)
+        self.status.showMessage(f"Images: {search.found} of {search.total} found in {folder}", 6000)
+        return True
 
     # ---- editing -------------------------------------------------------------------------------
     def push(self, edit: Edit) -> None:
@@ -378,14 +455,17 @@ class MainWindow(QMainWindow):
     def save(self) -> None:
         if self.project is not None:
             self.autosave.mark_dirty([], schedule=False)
-            self.autosave.flush()
-            self.status.showMessage(f"Saved {self.project.path}", 4000)
+            if self.autosave.flush():  # else the save bar says what failed
+                self.status.showMessage(f"Saved {self.project.path}", 4000)
 
     def export(self, fmt: str, path=None) -> bool:
         if self.project is None:
             return False
+        if fmt == "coco" and not self._coco_sizes_known():
+            return False
         if path is None:
-            base = self.project.path.with_suffix("") if self.project.path else Path.home() / "annotations"
+            p = self.project.path
+            base = p.parent / p.name.removesuffix(".json").removesuffix(".polymask") if p else Path.home() / "annotations"
             path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt],
                                                   "JSON (*.json)")
             if not path:
@@ -400,6 +480,28 @@ class MainWindow(QMainWindow):
                                f"{Path(path).name} was written; {len(left_out)} items were left out:")
         self.status.showMessage(f"Exported {fmt} to {path}", 6000)
         return True
+
+    def _coco_sizes_known(self) -> bool:
+        """COCO needs each image's size: refuse when images are missing, ask when some are unreadable
+        (the policy of annotator.app.export_check, shared with `polymask convert`)."""
+        check = check_image_sizes(self.project)
+        self.autosave.touch(None)  # sizes learnt are saved with the next save
+        if check.refused:
+            self.show_problems(self.project.path, check.problems, "Cannot export COCO",
+                               f"Nothing was written. {check.reason()}. Use File ▸ Locate images… "
+                               "to show where the images are, then export again.")
+            return False
+        return not check.unreadable or self.ask_export_without(check)
+
+    def ask_export_without(self, check) -> bool:
+        answer = QMessageBox.question(self, "Export COCO without some images?",
+                                      f"{check.reason()}.\n\nExport the other images?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def undo(self) -> None:
+        # while drawing, Undo (toolbar, menu) steps back in the draft, not in the history
+        if not self.canvas.undo_draft_vertex() and self.doc is not None:
+            self.doc.undo()
 
     # ---- window -----------------------------------------------------------------------------
     def show_shortcuts(self) -> QDialog:
@@ -440,6 +542,9 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event) -> None:
+        if not self.save_guard.may_close():  # changes that cannot be saved: Save as / Discard / Cancel
+            event.ignore()
+            return
         self.shutdown()
         s = settings()
         s.setValue("window/geometry", self.saveGeometry())

@@ -10,37 +10,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtTest import QTest
 
 from annotator.model import Polygon, Polyline, Rect, Region
-from annotator.ui.main_window import MainWindow
-from annotator.ui.recent import RecentProjects
 
 W, H = 200, 150
 BLUE = "#4e79a7"  # the first class colour, also the colour of the photo's object below
 
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    windows = []
-
-    def make(folder, store_name="settings.ini"):
-        store = QSettings(str(tmp_path / store_name), QSettings.Format.IniFormat)
-        w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=150)
-        qtbot.addWidget(w)
-        w.resize(1000, 700)
-        w.show()
-        qtbot.waitExposed(w)
-        assert w.open_path(folder)
-        qtbot.waitUntil(lambda: w.image_cache.get(w.current_key) is not None)
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.shutdown()
 
 
 @pytest.fixture
@@ -54,7 +32,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def win(make_window, folder):
-    w = make_window(folder)
+    w = make_window(folder, size=(1000, 700), settings="settings.ini")
     w.class_panel.add_class("cat")
     w.class_panel.add_class("dog")
     return w
@@ -219,12 +197,12 @@ def test_hide_annotations_hides_shapes_and_they_cannot_be_grabbed(win):
 
 
 def test_view_options_are_kept_for_the_next_window(make_window, folder):
-    w = make_window(folder)
+    w = make_window(folder, size=(1000, 700), settings="settings.ini")
     key(w, Qt.Key.Key_N)
     key(w, Qt.Key.Key_BracketRight)
     fill = w.canvas.view_options().fill_opacity
     w.shutdown()
-    again = make_window(folder)  # same settings file
+    again = make_window(folder, size=(1000, 700), settings="settings.ini")  # same settings file
     assert not again.actions["show_labels"].isChecked()
     assert again.canvas.view_options().show_labels is False
     assert again.canvas.view_options().fill_opacity == fill

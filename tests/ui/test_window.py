@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from annotator import io as pio
 from annotator.model import AttributeDef, Rect, Region
-from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
 
 W, H = 160, 120
@@ -41,27 +40,6 @@ def state(project):
 def saved(path):
     return pio.open_path(path).project
 
-
-@pytest.fixture
-def make_window(qtbot, tmp_path):
-    windows = []
-
-    def make(path=None, delay=150):
-        store = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=delay)
-        qtbot.addWidget(w)
-        w.resize(1100, 760)
-        w.show()
-        qtbot.waitExposed(w)
-        if path is not None:
-            assert w.open_path(path)
-            qtbot.waitUntil(lambda: w.image_cache.get(w.current_key) is not None)
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.shutdown()
 
 
 @pytest.fixture
@@ -380,7 +358,7 @@ def test_import_via_file_lists_problems_and_saves_beside_it(make_window, tmp_pat
     src.write_text(json.dumps(data))
     w = make_window()
     assert w.open_path(src)
-    assert w.project.path == folder / "polymask.json"
+    assert w.project.path == folder / "via_region_data.polymask.json"  # one project file per annotation file
     assert w.project.class_names() == ["gun"]
     assert w.problems_dialog is not None and w.problems_dialog.tree.topLevelItemCount() >= 1
     w.problems_dialog.close()
@@ -432,3 +410,50 @@ def test_image_region_is_added_through_the_model_list(win):
 
     assert idx.data(RegionCountRole) == len(im.regions) == 1
     assert isinstance(im.regions[0], Region)
+
+
+# ---- a project file cannot choose where we write; a broken one never stops the app ------------
+def test_continue_the_last_run_refuses_run_folders_outside_the_projects_runs(make_window, tmp_path):
+    from annotator.io.native import save_project
+    from annotator.ui.training.runs import RunFolderOutside, run_folder
+    from tests.ui.training_fixtures import TINY, make_project
+
+    project = make_project(tmp_path / "proj")
+    victim = tmp_path / "another-program"
+    victim.mkdir()
+    (victim / "config.json").write_text('{"theirs": true}')
+    (project.path.parent / "runs").mkdir()
+    (project.path.parent / "runs" / "link").symlink_to(victim)
+    crafted = [str(victim), "../another-program", "runs/link", "runs", "runs/../../another-program"]
+    for stored in crafted:
+        with pytest.raises(RunFolderOutside, match="outside this project's runs folder"):
+            run_folder(project, stored)
+    assert run_folder(project, "runs/20260101-fast") == (project.path.parent / "runs" / "20260101-fast").resolve()
+
+    project.polymask["runs"] = [{"dir": str(victim), "model": "fast", "last_checkpoint": str(victim / "last.pth")}]
+    save_project(project)
+    w = make_window(project.path)
+    assert not w.training.train(dict(TINY, weights="last"))
+    assert "outside this project's runs folder" in w.last_error.informativeText()
+    assert (victim / "config.json").read_text() == '{"theirs": true}'
+    assert sorted(p.name for p in victim.iterdir()) == ["config.json"]
+
+
+def test_a_project_that_breaks_the_window_does_not_stop_the_app_from_starting(qtbot, tmp_path, monkeypatch, folder):
+    from annotator.ui import app
+    from annotator.ui.class_panel import ClassPanel
+
+    path = folder / "polymask.json"
+    pio.save_project(pio.open_path(folder).project, path)
+    before = path.read_bytes()
+
+    def broken(self, project):
+        raise AttributeError("'str' object has no attribute 'get'")  # e.g. class_colours written as a string
+
+    monkeypatch.setattr(ClassPanel, "set_project", broken)
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = app.create_window(str(path), recent=RecentProjects(store))
+    qtbot.addWidget(w, before_close_func=lambda w: w.shutdown())
+    assert w.isVisible() and w.project is None
+    assert str(path) in w.last_error.text() and "has no attribute" in w.last_error.informativeText()
+    assert path.read_bytes() == before

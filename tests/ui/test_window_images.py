@@ -11,27 +11,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
 from annotator import io as pio
-from annotator.ui.image_list import ProblemRole
 from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
+from annotator.ui.image_list import ProblemRole
 
 from ..real_photos import write_tutorial_layout
 from .test_window import key
 
 SMALL = ((160, 120),)
-
-
-def open_window(qtbot, tmp_path, path, store="settings.ini", wait_image=True):
-    w = MainWindow(recent=RecentProjects(QSettings(str(tmp_path / store), QSettings.Format.IniFormat)),
-                   autosave_delay_ms=100)
-    qtbot.addWidget(w)
-    w.resize(1100, 760)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.open_path(path)
-    if wait_image:
-        qtbot.waitUntil(lambda: w.image_cache.get(w.current_key) is not None, timeout=10_000)
-    return w
 
 
 def n_regions(project):
@@ -50,9 +37,9 @@ def delete_first_region(w, qtbot):
     assert region not in w.project.image(w.current_key).regions
 
 
-def test_the_weapons_layout_opens_with_its_real_sized_photos_found(qtbot, tmp_path):
+def test_the_weapons_layout_opens_with_its_real_sized_photos_found(qtbot, tmp_path, make_window):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=((2048, 1536),), orientations=(6,), n=2)
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     try:
         assert w.project.image_root == photos.image_dir
         image = w.image_cache.get(w.current_key)
@@ -66,12 +53,12 @@ def test_the_weapons_layout_opens_with_its_real_sized_photos_found(qtbot, tmp_pa
         w.shutdown()
 
 
-def test_open_edit_close_reopen_three_times_keeps_every_edit(qtbot, tmp_path):
+def test_open_edit_close_reopen_three_times_keeps_every_edit(qtbot, tmp_path, make_window):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=3)
     total = sum(len(p.objects) for p in photos.photos)
     project_file = tmp_path / "via_region_data.polymask.json"
     for round_ in range(3):
-        w = open_window(qtbot, tmp_path, photos.json_path)
+        w = make_window(photos.json_path, settings="settings.ini")
         assert w.project.path == project_file
         assert n_regions(w.project) == total - round_, f"open {round_ + 1} lost or restored work"
         w.step(round_)  # each round edits another image
@@ -83,7 +70,7 @@ def test_open_edit_close_reopen_three_times_keeps_every_edit(qtbot, tmp_path):
     assert RecentProjects(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)).last() == \
         str(project_file.resolve())
     # the folder, and File > Open Recent, return to the same project
-    w = open_window(qtbot, tmp_path, tmp_path)
+    w = make_window(tmp_path, settings="settings.ini")
     w.shutdown()
     assert w.project.path == project_file and n_regions(w.project) == total - 3
     w = MainWindow(recent=RecentProjects(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)))
@@ -98,15 +85,15 @@ def test_open_edit_close_reopen_three_times_keeps_every_edit(qtbot, tmp_path):
         w.shutdown()
 
 
-def test_a_changed_annotation_file_is_said_not_reimported(qtbot, tmp_path):
+def test_a_changed_annotation_file_is_said_not_reimported(qtbot, tmp_path, make_window):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=2)
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     delete_first_region(w, qtbot)
     w.close()
     data = json.loads(photos.json_path.read_text())
     data["_via_settings"]["project"]["name"] = "edited in VIA"
     photos.json_path.write_text(json.dumps(data))
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     try:
         assert n_regions(w.project) == sum(len(p.objects) for p in photos.photos) - 1
         assert w.last_notice.isVisible() and "changed since it was imported" in w.last_notice.text()
@@ -115,9 +102,9 @@ def test_a_changed_annotation_file_is_said_not_reimported(qtbot, tmp_path):
         w.shutdown()
 
 
-def test_a_second_project_over_the_same_images_is_asked_for(qtbot, tmp_path, monkeypatch):
+def test_a_second_project_over_the_same_images_is_asked_for(qtbot, tmp_path, make_window, monkeypatch):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=2)
-    w = open_window(qtbot, tmp_path, photos.image_dir)  # a folder project over data/
+    w = make_window(photos.image_dir, settings="settings.ini")  # a folder project over data/
     w.close()
     w = MainWindow(recent=RecentProjects(QSettings(str(tmp_path / "s2.ini"), QSettings.Format.IniFormat)))
     qtbot.addWidget(w)
@@ -132,12 +119,12 @@ def test_a_second_project_over_the_same_images_is_asked_for(qtbot, tmp_path, mon
         w.shutdown()
 
 
-def test_missing_images_show_a_bar_and_locate_images_fixes_it(qtbot, tmp_path, monkeypatch):
+def test_missing_images_show_a_bar_and_locate_images_fixes_it(qtbot, tmp_path, make_window, monkeypatch):
     photos = write_tutorial_layout(tmp_path / "set", "balloon", sizes=SMALL, n=3)
     elsewhere = tmp_path / "moved" / "far" / "away"
     elsewhere.parent.mkdir(parents=True)
     shutil.move(str(photos.image_dir), elsewhere)
-    w = open_window(qtbot, tmp_path, photos.json_path, wait_image=False)
+    w = make_window(photos.json_path, settings="settings.ini", wait=None)
     try:
         qtbot.waitUntil(lambda: w.list_model.problem(w.current_key) != "", timeout=5000)
         assert w.image_bar.isVisible() and w.image_bar.locate_button.isVisible()
@@ -156,9 +143,9 @@ def test_missing_images_show_a_bar_and_locate_images_fixes_it(qtbot, tmp_path, m
     assert pio.open_path(w.project.path).project.image_root.resolve() == elsewhere.resolve()
 
 
-def test_the_file_menu_offers_locate_images_and_a_wrong_folder_is_refused(qtbot, tmp_path, monkeypatch):
+def test_the_file_menu_offers_locate_images_and_a_wrong_folder_is_refused(qtbot, tmp_path, make_window, monkeypatch):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=2)
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     try:
         file_menu = w.actions.menus["&File"]
         assert w.actions["locate_images"] in file_menu.actions()
@@ -171,11 +158,11 @@ def test_the_file_menu_offers_locate_images_and_a_wrong_folder_is_refused(qtbot,
         w.shutdown()
 
 
-def test_unreadable_and_missing_images_are_named_on_the_canvas_and_in_the_list(qtbot, tmp_path):
+def test_unreadable_and_missing_images_are_named_on_the_canvas_and_in_the_list(qtbot, tmp_path, make_window):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=4)
     (photos.image_dir / "photo_001.jpg").write_bytes(b"\xff\xd8 this is not a jpeg")
     (photos.image_dir / "photo_002.jpg").unlink()
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     try:
         keys = [im.key for im in w.project.images]
         # both are prefetched while the first image shows: the failure must still be said on arrival
@@ -203,9 +190,9 @@ def test_unreadable_and_missing_images_are_named_on_the_canvas_and_in_the_list(q
         w.shutdown()
 
 
-def test_coco_export_refuses_missing_images_and_asks_about_unreadable_ones(qtbot, tmp_path, monkeypatch):
+def test_coco_export_refuses_missing_images_and_asks_about_unreadable_ones(qtbot, tmp_path, make_window, monkeypatch):
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=SMALL, n=3)
-    w = open_window(qtbot, tmp_path, photos.json_path)
+    w = make_window(photos.json_path, settings="settings.ini")
     target = tmp_path / "out_coco.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "JSON (*.json)"))
     try:

@@ -21,9 +21,9 @@ from .gallery import GalleryPanel
 from .predict import PredictPanel, Predictions, accept_edit
 from .preflight import preflight
 from .progress import ProgressPanel
-from .runs import RunsPanel, project_folder, read_curves, resolve, run_list, to_stored
+from .runs import RunsPanel, project_folder, read_curves, resolve, run_folder, run_list, to_stored
 from .train_panel import TrainPanel
-from .worker import DEFAULT_DESIGN, TrainRunner
+from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
 
 TOOLBAR_TEXT = {"train": "Train", "stop": "Stop", "predict": "Predict"}
 MENU = [  # name, text, shortcut, tip
@@ -270,7 +270,7 @@ class TrainingController(QObject):
             last = next((r for r in reversed(run_list(project)) if r.get("last_checkpoint")), None)
             if last is None:
                 raise ValueError("There is no earlier run to continue: choose other weights.")
-            out = resolve(project, last["dir"])
+            out = run_folder(project, last.get("dir"))  # refuses folders outside the project's runs/
         else:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             out = project_folder(project) / "runs" / f"{stamp}-{v.get('model', 'fast')}"
@@ -568,13 +568,14 @@ class TrainingController(QObject):
             self.shutdown()
         return False
 
-    def shutdown(self, ms: int = 60000) -> None:
-        """Stop a run and wait for it (the checkpoint is kept), stop predicting. Idempotent."""
+    def shutdown(self, ms: int = SHUTDOWN_MS) -> None:
+        """Stop a run (the checkpoint is kept) and wait for it; a run process that has not ended
+        within `ms` is killed with its workers, so closing never hangs. Stop predicting. Idempotent."""
         self._closing = True
         if self.runner.is_running():
             self.runner.shutdown(ms)
         QCoreApplication.sendPostedEvents(self.runner, QEvent.Type.MetaCall)  # deliver the last events
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
-        self.predictions.shutdown(ms)
+        self.predictions.shutdown(60000)
         if self.plots is not None:
             self.plots.timer.stop()

@@ -39,6 +39,28 @@ def resolve(project, stored) -> Path | None:
     return p if p.is_absolute() else project_folder(project) / p
 
 
+class RunFolderOutside(ValueError):
+    """A run folder recorded in the project file that is not inside the project's runs/."""
+
+
+def run_folder(project, stored) -> Path:
+    """The folder of a recorded run, where training may write (config.json, checkpoints).
+
+    The project file says where its runs are, and a project file can come from anyone:
+    only folders that resolve (symlinks included) inside the project's own runs/ folder
+    are accepted, so opening a project never lets it choose where we write."""
+    runs_root = (project_folder(project) / "runs").resolve()
+    target = resolve(project, stored)
+    if target is None:
+        raise RunFolderOutside("The run has no folder recorded: start a new run instead.")
+    target = target.resolve()
+    if target == runs_root or not target.is_relative_to(runs_root):
+        raise RunFolderOutside(f"The run folder {stored!r} recorded in the project file resolves to {target}, "
+                               f"outside this project's runs folder ({runs_root}); Polymask will not write "
+                               "there. Start a new run instead.")
+    return target
+
+
 def run_list(project) -> list[dict]:
     if project is None:
         return []
