@@ -13,7 +13,7 @@ from typing import Any, Hashable
 
 from .attributes import AttributeDef
 from .project import ImageRecord, Project, Region
-from .shapes import PathShape, Shape
+from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape
 
 
 class Edit:
@@ -120,16 +120,18 @@ def move_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: flo
 
 def insert_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: float) -> SetShape:
     old = image.region(region_id).shape
-    if not isinstance(old, PathShape):
+    if not isinstance(old, (PathShape, MultiPolygon)):
         raise ValueError(f"a {old.name} has no vertices to insert")
     return SetShape(image.key, region_id, old, old.with_inserted_vertex(index, x, y), "Insert vertex")
 
 
 def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
     old = image.region(region_id).shape
+    if isinstance(old, MultiPolygon):
+        return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")  # checks its ring
     if not isinstance(old, PathShape):
         raise ValueError(f"a {old.name} has no vertices to delete")
-    minimum = 3 if old.name == "polygon" else 2
+    minimum = MIN_RING_VERTICES if old.name == "polygon" else 2
     if len(old.xs) <= minimum:
         raise ValueError(f"a {old.name} needs at least {minimum} vertices")
     return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")

@@ -251,6 +251,163 @@ class Point(Shape):
         return (self.cx, self.cy, 0.0, 0.0)
 
 
+
+
+Part = tuple[Polygon, tuple[Polygon, ...]]  # (outer ring, holes)
+
+
+@dataclass(frozen=True)
+class MultiPolygon(Shape):
+    """One object in several parts, each with holes (COCO's multi-polygon and RLE objects,
+    labelme's group_id shapes). Vertices are addressed by a flat index over `rings()`, so the
+    canvas edits every ring as it edits a polygon."""
+
+    name: ClassVar[str] = "multipolygon"
+    parts: tuple[Part, ...]
+
+    def rings(self) -> list[Polygon]:
+        return [ring for outer, holes in self.parts for ring in (outer, *holes)]
+
+    def ring_starts(self) -> list[int]:
+        starts, n = [], 0
+        for ring in self.rings():
+            starts.append(n)
+            n += len(ring.xs)
+        return starts
+
+    def ring_of(self, index: int) -> tuple[int, int]:
+        """(ring index in rings(), vertex index within that ring) of flat vertex `index`."""
+        for ring, ring_poly in enumerate(self.rings()):
+            if index < len(ring_poly.xs):
+                return ring, index
+            index -= len(ring_poly.xs)
+        raise IndexError("vertex index out of range")
+
+    def _with_rings(self, rings: list[Polygon]) -> "MultiPolygon":
+        parts, it = [], iter(rings)
+        for _outer, holes in self.parts:
+            parts.append((next(it), tuple(next(it) for _ in holes)))
+        return MultiPolygon(tuple(parts))
+
+    def _edit_ring(self, index: int, change) -> "MultiPolygon":
+        ring, local = self.ring_of(index)
+        rings = self.rings()
+        rings[ring] = change(rings[ring], local)
+        return self._with_rings(rings)
+
+    def vertices(self):
+        return [p for ring in self.rings() for p in ring.vertices()]
+
+    def with_vertex(self, index, x, y):
+        return self._edit_ring(index, lambda ring, i: ring.with_vertex(i, x, y))
+
+    def with_inserted_vertex(self, index: int, x: float, y: float) -> "MultiPolygon":
+        """A vertex right after flat vertex index-1, in that vertex's ring (a polygon's meaning)."""
+        return self._edit_ring(index - 1, lambda ring, i: ring.with_inserted_vertex(i + 1, x, y))
+
+    def without_vertex(self, index: int) -> "MultiPolygon":
+        ring, local = self.ring_of(index)
+        if len(self.rings()[ring].xs) <= MIN_RING_VERTICES:
+            raise ValueError(f"a ring needs at least {MIN_RING_VERTICES} vertices; remove the ring instead")
+        return self._edit_ring(index, lambda r, i: r.without_vertex(i))
+
+    def translated(self, dx, dy):
+        return self._with_rings([ring.translated(dx, dy) for ring in self.rings()])
+
+    def geometry(self):
+        return shapely.MultiPolygon([(outer.outline(), [h.outline() for h in holes]) for outer, holes in self.parts])
+
+    def area(self):
+        return float(area_geometry(self).area)
+
+    def outline(self):
+        """The largest part's outer ring, for code that needs one ring; masks and exporters use
+        the whole geometry (`area_geometry`)."""
+        if not self.parts:
+            return []
+        return max((outer for outer, _ in self.parts), key=lambda p: p.area()).outline()
+
+    def bbox(self):
+        xs = [p[0] for p in self.vertices()]
+        ys = [p[1] for p in self.vertices()]
+        return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+    @property
+    def has_area(self) -> bool:
+        return any(len(outer.outline()) >= 3 for outer, _ in self.parts)
+
+    def with_part(self, polygon: Polygon) -> "MultiPolygon":
+        return MultiPolygon((*self.parts, (polygon, ())))
+
+    def without_part(self, part: int) -> "Shape":
+        rest = self.parts[:part] + self.parts[part + 1:]
+        if not rest:
+            raise ValueError("the object's last part cannot be removed; delete the object instead")
+        return _simplest(rest)
+
+    def with_hole(self, part: int, hole: Polygon) -> "MultiPolygon":
+        outer, holes = self.parts[part]
+        return MultiPolygon(self.parts[:part] + ((outer, (*holes, hole)),) + self.parts[part + 1:])
+
+    def without_ring(self, ring: int) -> "Shape":
+        """Without ring `ring`; removing a part's outer ring removes the part with its holes."""
+        n = 0
+        for part, (outer, holes) in enumerate(self.parts):
+            if ring == n:
+                return self.without_part(part)
+            if ring <= n + len(holes):
+                kept = holes[:ring - n - 1] + holes[ring - n:]
+                return _simplest(self.parts[:part] + ((outer, kept),) + self.parts[part + 1:])
+            n += 1 + len(holes)
+        raise IndexError("ring index out of range")
+
+
+# A ring (polygon, part or hole) needs three vertices to enclose anything.
+MIN_RING_VERTICES = 3
+# Pieces left by geometry operations smaller than this (px^2) are dropped, not kept as parts.
+SLIVER_AREA = 1.0
+
+
+def _simplest(parts: tuple[Part, ...]) -> "Shape":
+    """A plain Polygon for one part without holes, else a MultiPolygon."""
+    if len(parts) == 1 and not parts[0][1]:
+        return parts[0][0]
+    return MultiPolygon(parts)
+
+
+def area_geometry(shape: Shape):
+    """The shapely area (Polygon or MultiPolygon, holes excluded) of a shape that has one, else None."""
+    if isinstance(shape, MultiPolygon):
+        geom = shape.geometry()
+        return geom if geom.is_valid else shapely.make_valid(geom)
+    pts = shape.outline()
+    if len(pts) < 3:
+        return None
+    geom = ShapelyPolygon(pts)
+    return geom if geom.is_valid else shapely.make_valid(geom)
+
+
+def _ring(coords) -> Polygon:
+    return Polygon.from_points(list(coords)[:-1])  # shapely repeats the first vertex at the end
+
+
+def shape_from_geometry(geom, simplify_px: float = 0.0) -> Polygon | MultiPolygon | None:
+    """Polygon or MultiPolygon from a shapely geometry (made valid; slivers dropped), None when empty."""
+    if geom is None or geom.is_empty:
+        return None
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if simplify_px > 0:
+        geom = geom.simplify(simplify_px, preserve_topology=True)
+    polys = [g for g in getattr(geom, "geoms", [geom]) for g in getattr(g, "geoms", [g])]
+    parts = tuple((_ring(p.exterior.coords), tuple(_ring(h.coords) for h in p.interiors
+                                                   if ShapelyPolygon(h).area >= SLIVER_AREA))
+                  for p in polys if isinstance(p, ShapelyPolygon) and p.area >= SLIVER_AREA)
+    return _simplest(parts) if parts else None
+
+
+# VIA's six shapes, by the names VIA writes (a MultiPolygon is not one: formats that lack it
+# write its parts as separate regions).
 SHAPE_TYPES: dict[str, type[Shape]] = {
     cls.name: cls for cls in (Polygon, Polyline, Rect, Ellipse, Circle, Point)
 }
