@@ -137,6 +137,10 @@ def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
     return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")
 
 
+# Edits that change what an object is made of (parts, holes, brush strokes, merge, split) are in
+# object_edits.py: def add_part, def cut_hole, def paint, def merge_regions, def split_part.
+
+
 # ---- attributes --------------------------------------------------------------
 @dataclass
 class SetRegionAttribute(Edit):
