@@ -129,7 +129,9 @@ def _sizes(data: dict) -> dict[str, dict]:
 
 def _order(data: dict) -> list[str]:
     order = data.get(ORDER)
-    images = data.get(IMAGES) if isinstance(data.get(IMAGES), dict) else {}
+    images = data.get(IMAGES)
+    if not isinstance(images, dict):
+        images = {}
     keys = [k for k in order if k in images] if isinstance(order, list) else []
     return keys + [k for k in images if k not in set(keys)]
 
@@ -139,6 +141,11 @@ def _name(key: str, *records) -> str:
         if rec is not _MISSING and isinstance(rec[0], dict) and rec[0].get("filename"):
             return str(rec[0]["filename"])
     return key
+
+
+def _own(data: dict) -> dict:
+    own = data.get(OURS)
+    return own if isinstance(own, dict) else {}
 
 
 def merge(base: dict, theirs: dict, mine: dict) -> MergeResult:
@@ -163,7 +170,7 @@ def merge(base: dict, theirs: dict, mine: dict) -> MergeResult:
 
     # ---- project-level keys, and our own keys, one unit each
     out: dict[str, Any] = {}
-    b_ours, t_ours, m_ours = (d.get(OURS) if isinstance(d.get(OURS), dict) else {} for d in (base, theirs, mine))
+    b_ours, t_ours, m_ours = (_own(d) for d in (base, theirs, mine))
     for where, (b_d, t_d, m_d), skip in (("", (base, theirs, mine), {IMAGES, ORDER, OURS}),
                                          (OURS, (b_ours, t_ours, m_ours), {"images"} | _NOT_COMPARED)):
         target = out if not where else out.setdefault(OURS, {})

@@ -118,7 +118,8 @@ def _default_filepath(project: Project, near: Path) -> Path | None:
 
 def _sub_folders(near: Path, depth: int, deadline: float) -> list[Path]:
     """Folders below `near`, breadth first, at most `depth` levels and MAX_FOLDERS, until `deadline`."""
-    out, level = [], [near]
+    out: list[Path] = []
+    level = [near]
     for _ in range(depth):
         nxt = []
         for folder in level:

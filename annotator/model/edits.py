@@ -17,7 +17,10 @@ from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape
 
 
 class Edit:
-    text: str = "edit"
+    @property
+    def text(self) -> str:
+        """What the Edit menu says ("Undo Move vertex"); edits name themselves by field or property."""
+        return "edit"
 
     def apply(self, project: Project) -> None:
         raise NotImplementedError
@@ -247,6 +250,7 @@ def _class_def(project: Project) -> AttributeDef:
             name += "_"
         project.region_attributes[name] = AttributeDef(name=name, type="dropdown")
         project.class_attribute = name
+    assert project.class_def is not None  # the attribute just made, or the project's own
     return project.class_def
 
 
@@ -303,7 +307,7 @@ class RenameClass(_ProjectSnapshotEdit):
     def _change(self, project):
         attr = _class_def(project)
         if attr.options:
-            options = {}
+            options: dict[str, Any] = {}
             for k, v in attr.options.items():
                 key = self.new if k == self.old else k
                 options.setdefault(key, v)

@@ -368,7 +368,7 @@ MIN_RING_VERTICES = 3
 SLIVER_AREA = 1.0
 
 
-def _simplest(parts: tuple[Part, ...]) -> "Shape":
+def _simplest(parts: tuple[Part, ...]) -> "Polygon | MultiPolygon":
     """A plain Polygon for one part without holes, else a MultiPolygon."""
     if len(parts) == 1 and not parts[0][1]:
         return parts[0][0]
@@ -388,7 +388,8 @@ def area_geometry(shape: Shape):
 
 
 def _ring(coords) -> Polygon:
-    return Polygon.from_points(list(coords)[:-1])  # shapely repeats the first vertex at the end
+    pts = list(coords)[:-1]  # shapely repeats the first vertex at the end
+    return Polygon(tuple(float(x) for x, _ in pts), tuple(float(y) for _, y in pts))
 
 
 def shape_from_geometry(geom, simplify_px: float = 0.0) -> Polygon | MultiPolygon | None:
