@@ -204,11 +204,12 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
         if not isinstance(ann, dict):
             problem(v.BAD_REGION, f"{label} is not an object; skipped")
             continue
-        record = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
-        if record is None:
+        found = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
+        if found is None:
             problem(v.BAD_REGION, f"{label} refers to image id {ann.get('image_id')!r}, "
                                   f"which is not in 'images'; skipped")
             continue
+        record = found
         index = seen_per_image[id(record)]
         seen_per_image[id(record)] += 1
         cat = ann.get("category_id")

@@ -90,7 +90,7 @@ def clean_stale_temps(path, older_than_s: float = 60.0) -> list[Path]:
     older than `older_than_s`, so another window's save in progress is left alone."""
     path = Path(path)
     pattern = _stale_temp_pattern(path.name)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(path.parent))
     except (OSError, ValueError):
@@ -263,13 +263,13 @@ def copy_json(data: Any) -> Any:
     while stack:
         parent, key, item = stack.pop()
         if isinstance(item, dict):
-            new = dict(item)
-            parent[key] = new
-            stack.extend((new, k, v) for k, v in item.items() if isinstance(v, (dict, list)))
+            new_dict = dict(item)
+            parent[key] = new_dict
+            stack.extend((new_dict, k, v) for k, v in item.items() if isinstance(v, (dict, list)))
         elif isinstance(item, list):
-            new = list(item)
-            parent[key] = new
-            stack.extend((new, i, v) for i, v in enumerate(item) if isinstance(v, (dict, list)))
+            new_list = list(item)
+            parent[key] = new_list
+            stack.extend((new_list, i, v) for i, v in enumerate(item) if isinstance(v, (dict, list)))
         else:
             parent[key] = item
     return root[0]

@@ -80,9 +80,10 @@ def mask_from_segmentation(seg, image_size: tuple[int | None, int | None] = (Non
     `image_size` is the image's (height, width) when known: a mask larger than its
     image is refused before anything is decoded."""
     size = seg.get("size") if isinstance(seg, dict) else None
-    if (None not in image_size and isinstance(size, list) and len(size) == 2
-            and all(isinstance(v, int) for v in size) and size[0] * size[1] > image_size[0] * image_size[1]):
-        raise ValueError(f"the RLE declares a {size[0]}x{size[1]} mask for a {image_size[0]}x{image_size[1]} "
+    img_h, img_w = image_size
+    if (img_h is not None and img_w is not None and isinstance(size, list) and len(size) == 2
+            and all(isinstance(v, int) for v in size) and size[0] * size[1] > img_h * img_w):
+        raise ValueError(f"the RLE declares a {size[0]}x{size[1]} mask for a {img_h}x{img_w} "
                          "image; not decoded")
     h, w, runs = rle_runs(seg)
     # Runs alternate 0, 1, 0, ... over the pixels in column-major order.

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region, own_data
-from ..model.shapes import Circle, Ellipse, PathShape, Point, Rect, Shape
+from ..model.shapes import Circle, Ellipse, PathShape, Point, Polygon, Polyline, Rect, Shape
 from ..model.validation import BAD_PROJECT_DATA, BAD_REGION
 from .errors import FormatError, ReadResult
 from .numbers import all_finite_numbers
@@ -92,15 +92,16 @@ def shape_from_via(attrs: Any) -> Shape:
             raise _BadRegion(f"{name} needs the lists all_points_x and all_points_y")
         if len(xs) != len(ys):
             raise _BadRegion(f"all_points_x has {len(xs)} values but all_points_y has {len(ys)}")
-        return SHAPE_TYPES[name](_numbers(xs, "all_points_x"), _numbers(ys, "all_points_y"))
+        path_type = Polygon if name == "polygon" else Polyline
+        return path_type(_numbers(xs, "all_points_x"), _numbers(ys, "all_points_y"))
     fields = _SHAPE_FIELDS[name]
     missing = [f for f in fields if f not in attrs]
     if missing:
         raise _BadRegion(f"{name} is missing {', '.join(missing)}")
     values = [_number(attrs[f], f) for f in fields]
     if name == "ellipse":
-        theta = _number(attrs.get("theta", 0), "theta")
-        return Ellipse(*values, theta=theta)
+        cx, cy, rx, ry = values
+        return Ellipse(cx, cy, rx, ry, theta=_number(attrs.get("theta", 0), "theta"))
     return SHAPE_TYPES[name](*values)
 
 
@@ -242,7 +243,9 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
             size = int(size)
         except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
             size = -1
-    file_attributes = entry.get("file_attributes") if isinstance(entry.get("file_attributes"), dict) else {}
+    file_attributes = entry.get("file_attributes")
+    if not isinstance(file_attributes, dict):
+        file_attributes = {}
     image = ImageRecord(filename=filename, size=size, file_attributes=file_attributes, via_key=key,
                         extra={k: v for k, v in entry.items() if k not in _IMAGE_KEYS})
     raw_regions = entry.get("regions") or []
@@ -264,7 +267,7 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
             continue
         # Geometry (self-intersection, out of image) is the validator's job, not the reader's.
         region = Region(shape, attrs, extra={k: v for k, v in raw.items() if k not in _REGION_KEYS})
-        if _has_inexact_int(raw_shape):
+        if isinstance(raw_shape, dict) and _has_inexact_int(raw_shape):
             ours = own_data(region, create=True)
             ours[READ_SHAPE], ours[READ_AS] = raw_shape, shape_to_via(shape)
         image.regions.append(region)
