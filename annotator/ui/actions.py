@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMenu,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import getCppPointer
 
 TOOLS = [  # name, label, key
@@ -18,6 +26,11 @@ TOOLS = [  # name, label, key
     ("ellipse", "Ellipse", "E"),
     ("point", "Point", "O"),
     ("polyline", "Polyline", "L"),
+    # parts and holes of the selected object: Shift adds, Alt takes away
+    ("part", "Add part", "Shift+P"),
+    ("hole", "Cut hole", "Alt+P"),
+    ("brush", "Brush", "B"),
+    ("eraser", "Eraser", "Alt+B"),
 ]
 
 # menu -> [(name, text, shortcuts, icon, tip)]; "-" is a separator
@@ -41,6 +54,10 @@ MENUS: dict[str, list] = {
         ("paste", "&Paste shapes", ["Ctrl+V"], "paste", "Paste shapes onto this image"),
         ("delete", "&Delete shapes\tDel", [], "delete", "Delete the selected shapes (Delete key on the canvas)"),
         "-",
+        ("merge_objects", "&Merge objects", ["Ctrl+M"], "merge", "Merge the selected objects into one"),
+        ("split_part", "&Split part out", ["Ctrl+Shift+M"], "split",
+         "Make the part under the cursor (else the smallest) an object of its own"),
+        "-",
         ("done", "Image &done", ["Ctrl+D"], "done", "Mark this image done / to do"),
     ],
     "&View": [
@@ -51,8 +68,10 @@ MENUS: dict[str, list] = {
         "-",
         ("show_labels", "Show class &names", ["N"], None, "Show each shape's class name on the canvas"),
         ("hide_annotations", "&Hide annotations", ["H"], None, "Hide every shape to look at the image itself"),
-        ("fill_more", "&More fill opacity", ["]"], None, "Make the shapes' fill more opaque"),
-        ("fill_less", "&Less fill opacity", ["["], None, "Make the shapes' fill more transparent"),
+        ("fill_more", "&More fill opacity", ["]"], None,
+         "Make the shapes' fill more opaque (with the brush or eraser, ] sizes the brush)"),
+        ("fill_less", "&Less fill opacity", ["["], None,
+         "Make the shapes' fill more transparent (with the brush or eraser, [ sizes the brush)"),
         "-",
         ("@docks", "&Panels"),
     ],
@@ -90,7 +109,8 @@ CANVAS_KEYS = [
     ("Close the polygon / polyline", "Enter"),
     ("Remove the last vertex while drawing", "Backspace, Ctrl+Z"),
     ("Cancel drawing, else clear the selection", "Esc"),
-    ("Delete the selection / hovered vertex", "Del"),
+    ("Delete the selection / hovered vertex (a triangle hole or part: the ring)", "Del, Shift+click"),
+    ("Larger / smaller brush or eraser (while that tool is on)", "], ["),
     ("Nudge the selection 1 px (Shift: 10 px)", "Arrows"),
     ("Pan", "Space+drag"),
     ("Zoom at the cursor", "Wheel"),

@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         a["copy"].triggered.connect(c.copy_selection)
         a["paste"].triggered.connect(c.paste)
         a["delete"].triggered.connect(c.delete_selection)
+        a["merge_objects"].triggered.connect(c.merge_selection)
+        a["split_part"].triggered.connect(c.split_selected_part)
         a["done"].triggered.connect(self.toggle_done)
         a["zoom_in"].triggered.connect(c.zoom_in)
         a["zoom_out"].triggered.connect(c.zoom_out)

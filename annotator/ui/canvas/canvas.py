@@ -12,18 +12,31 @@ import itertools
 import math
 from typing import Iterable
 
-import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QImage, QKeySequence, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
 
-from ...model import PathShape, Project, RemoveRegions, SetShape
-from ...model.edits import delete_vertex
+from ...model import Project, RemoveRegions, SetShape
 from . import style
-from .editing import (Drag, Hit, can_delete_vertex, clamp_delta, nearest_edge, nearest_vertex, new_region_edit,
-                      paste_edit, safe_class, segment_distance, set_shapes_edit, union_bbox)
+from .brush import DEFAULT_BRUSH, step_brush
+from .brush_items import BrushCursorItem, StrokeItem
+from .editing import (
+    Drag,
+    Hit,
+    clamp_delta,
+    delete_vertex_edit,
+    has_vertex_list,
+    nearest_edge,
+    nearest_vertex,
+    outline_distance,
+    paste_edit,
+    safe_class,
+    set_shapes_edit,
+    union_bbox,
+)
 from .items import DraftItem, HandleItem, RegionItem
-from .tools import HINTS, TOOLS, Tool
+from .object_gestures import Outcome, merge_outcome, split_outcome, tool_outcome
+from .tools import HINTS, TOOLS, BrushTool, Tool
 from .view_options import ViewOptions
 
 MIN_ZOOM, MAX_ZOOM = 1 / 64, 64.0
@@ -88,7 +101,10 @@ class Canvas(QGraphicsView):
         self._draft = DraftItem()
         self._hover_handle = HandleItem("vertex")
         self._ghost = HandleItem("ghost")
-        for item in (self._draft, self._hover_handle, self._ghost):
+        self._brush_radius = float(DEFAULT_BRUSH)  # image pixels, the brush's and the eraser's
+        self._brush_cursor = BrushCursorItem()
+        self._stroke = StrokeItem()
+        for item in (self._draft, self._hover_handle, self._ghost, self._brush_cursor, self._stroke):
             self._scene.addItem(item)
         self.setSceneRect(QRectF(0, 0, 1, 1))
         self._update_cursor()
@@ -188,12 +204,38 @@ class Canvas(QGraphicsView):
         self._tool_name = name
         cls = TOOLS[name]
         self._tool = cls() if cls is not None else None
+        if isinstance(self._tool, BrushTool):
+            self._tool.radius = self._brush_radius
+        self._update_brush_cursor()
         self._update_cursor()
         self._set_hint(HINTS[name])
         self.tool_changed.emit(name)
 
     def tool(self) -> str:
         return self._tool_name
+
+    def brush_size(self) -> float:
+        """The brush's (and eraser's) radius in image pixels."""
+        return self._brush_radius
+
+    def set_brush_size(self, radius: float) -> None:
+        self._brush_radius = float(radius)
+        if isinstance(self._tool, BrushTool):
+            self._tool.radius = self._brush_radius
+        self._update_brush_cursor()
+        self._set_hint(f"Brush size {self._brush_radius:g} px (radius)")
+
+    def merge_selection(self) -> None:
+        """Merge the selected objects into one (the first selected keeps its class and attributes)."""
+        record = self._record()
+        if record is not None:
+            self._apply_outcome(merge_outcome(record, list(self._selected)))
+
+    def split_selected_part(self) -> None:
+        """Make the part under the cursor (else the smallest) of the selected object an object of its own."""
+        record = self._record()
+        if record is not None:
+            self._apply_outcome(split_outcome(record, list(self._selected), self._last_scene, self._tol()))
 
     def set_current_class(self, name: str | None) -> None:
         self._current_class = name
@@ -416,7 +458,7 @@ class Canvas(QGraphicsView):
     def _apply_zoom(self, s: float) -> None:
         changed = abs(s - self.zoom()) > 1e-12
         self.setTransform(QTransform.fromScale(s, s))
-        for item in (*self._items.values(), self._draft):
+        for item in (*self._items.values(), self._draft, self._brush_cursor):
             item.set_zoom(s)
         self.resetCachedContent()
         if changed:
@@ -518,8 +560,10 @@ class Canvas(QGraphicsView):
         event.accept()
         if self._tool is not None:
             starting = not self._tool.active()
+            if starting and not self._may_start(self._tool):
+                return
             shape = self._tool.press(self._clamp(x, y), self._tol())
-            if starting and self._tool.active() and self._selected:
+            if starting and self._tool.active() and self._selected and self._tool.mode == "new":
                 self.select_regions([])  # class keys while drawing are for the new shape only
             self._after_tool(shape)
             return
@@ -542,6 +586,8 @@ class Canvas(QGraphicsView):
             return
         if self._tool is not None:
             self._tool.move(self._clamp(x, y), self._tol())
+            self._brush_cursor.setPos(x, y)
+            self._brush_cursor.setVisible(isinstance(self._tool, BrushTool))
             self._update_draft()
             return
         if drag is not None:
@@ -579,6 +625,7 @@ class Canvas(QGraphicsView):
 
     def leaveEvent(self, event) -> None:
         self.cursor_moved.emit(math.nan, math.nan)
+        self._brush_cursor.hide()
         if self._drag is None:
             self._last_scene = None
             self._set_hover(None)
@@ -604,9 +651,9 @@ class Canvas(QGraphicsView):
             return best[1]
         for rid in reversed(self._selected):
             item = self._items.get(rid)
-            if item is None or not isinstance(item.shape_value, PathShape):
+            if item is None or not has_vertex_list(item.shape_value):
                 continue
-            edge = nearest_edge(item.vx, item.vy, item.closed, x, y, tol)
+            edge = nearest_edge(item.vx, item.vy, item.closed, x, y, tol, item.next_index)
             if edge is not None:
                 return Hit("edge", rid, edge[0], edge[1], edge[2])
         # the topmost shape under the cursor (selected ones are drawn on top)
@@ -614,10 +661,10 @@ class Canvas(QGraphicsView):
             if not item.boundingRect().contains(QPointF(x, y)):
                 continue
             if item.closed:
-                if item.path.contains(QPointF(x, y)) or segment_distance(
-                        *_closed(item.vx, item.vy), x, y) <= tol:
+                if item.path.contains(QPointF(x, y)) or outline_distance(
+                        item.vx, item.vy, True, x, y, item.next_index) <= tol:
                     return Hit("region", item.region_id)
-            elif segment_distance(item.vx, item.vy, x, y) <= tol * 1.5:
+            elif outline_distance(item.vx, item.vy, False, x, y) <= tol * 1.5:
                 return Hit("region", item.region_id)
         return None
 
@@ -653,7 +700,7 @@ class Canvas(QGraphicsView):
             elif hit.kind == "vertex":
                 shape = self._items[hit.region_id].shape_value
                 hint = ("Drag to move this vertex · Shift+click or Delete removes it"
-                        if isinstance(shape, PathShape) else "Drag to reshape")
+                        if has_vertex_list(shape) else "Drag to reshape")
             elif hit.kind == "edge":
                 hint = "Click to insert a vertex here (drag to place it)"
             else:
@@ -810,29 +857,52 @@ class Canvas(QGraphicsView):
         record = self._record()
         if record is None:
             return
-        shape = record.region(region_id).shape
-        if not isinstance(shape, PathShape):
-            self._set_hint(f"A {shape.name} has no vertex to delete")
-            return
-        if not can_delete_vertex(shape):
-            self._set_hint(f"A {shape.name} needs at least {len(shape.xs)} vertices; delete the shape instead")
-            return
-        self.edit_requested.emit(delete_vertex(record, region_id, index))
+        edit = delete_vertex_edit(record, region_id, index)
+        if isinstance(edit, str):
+            self._set_hint(edit)  # why it cannot be deleted
+        else:
+            self.edit_requested.emit(edit)
 
     # ==== drawing ==================================================================
-    def _after_tool(self, shape) -> None:
-        rid = None
-        if shape is not None:
-            record = self._record()
-            if record is not None:
-                edit, rid = new_region_edit(self._project, record.key, shape, self._current_class)
-                self.edit_requested.emit(edit)
+    def _after_tool(self, result) -> None:
+        """A tool finished (a shape, or a brushed area): a new object, or a change to the selected one."""
+        record = self._record()
+        if result is not None and record is not None:
+            self._apply_outcome(tool_outcome(self._project, record, self._tool.mode, result, self._target(),
+                                             self._current_class))
         self._update_draft()
-        if rid in self._items and self._view.show_annotations:
-            # the new shape stays selected, so the class keys 1-9 label it right away
-            self.select_regions([rid])
-        elif rid is not None and not self._view.show_annotations:
-            self._set_hint("Shape added; annotations are hidden (H shows them)")
+
+    def _apply_outcome(self, outcome: Outcome) -> None:
+        if outcome.edit is not None:
+            self.edit_requested.emit(outcome.edit)
+        if outcome.hint:
+            self._set_hint(outcome.hint)
+        if not self._view.show_annotations:
+            if outcome.edit is not None:
+                self._set_hint("Shape added; annotations are hidden (H shows them)")
+            return
+        # the new or changed object stays selected, so the class keys 1-9 label it right away
+        self.select_regions(outcome.select)
+
+    def _target(self) -> int | None:
+        """The object a part, hole or brush stroke goes to: the one selected object."""
+        return self._selected[0] if len(self._selected) == 1 else None
+
+    def _may_start(self, tool: Tool) -> bool:
+        """Whether a drawing may start: a tool that changes an object needs just one selected."""
+        if tool.mode == "new" or self._target() is not None:
+            return True
+        if not self._selected and not tool.needs_target:
+            return True  # a part or a brush stroke with nothing selected: a new object
+        self._set_hint("Select one object first (S, then click it)" if not self._selected else
+                       "Several objects are selected: select just the one to change")
+        return False
+
+    def _update_brush_cursor(self) -> None:
+        brush = isinstance(self._tool, BrushTool)
+        self._brush_cursor.set_brush(self._brush_radius, self._tool_name == "eraser")
+        if not brush:
+            self._brush_cursor.hide()
 
     def _update_draft(self) -> None:
         tool = self._tool
@@ -843,6 +913,11 @@ class Canvas(QGraphicsView):
                                   if self._current_class is not None else "#ffffff")
         else:
             self._draft.hide()
+        stroke = tool.stroke() if isinstance(tool, BrushTool) else None
+        if stroke is not None:
+            self._stroke.set_stroke(*stroke, self._colour_for(self._current_class), tool.mode == "erase")
+        else:
+            self._stroke.hide()
         if active != self._drawing:
             self._drawing = active
             self.drawing_changed.emit(active)
@@ -854,17 +929,29 @@ class Canvas(QGraphicsView):
 
     # ==== keys =======================================================================
     def event(self, event) -> bool:
-        # While drawing, Ctrl+Z belongs to the draft: claim it before the window's Undo shortcut
-        if (event.type() == QEvent.Type.ShortcutOverride and self.has_drawing()
-                and event.matches(QKeySequence.StandardKey.Undo)):
+        # While drawing, Ctrl+Z belongs to the draft, and with the brush or eraser ] / [ size it:
+        # claim them before the window's Undo and fill opacity shortcuts
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                (self.has_drawing() and event.matches(QKeySequence.StandardKey.Undo))
+                or self._brush_step(event) != 0):
             event.accept()
             return True
         return super().event(event)
+
+    def _brush_step(self, event) -> int:
+        """+1 / -1 when `event` is ] / [ and the brush or eraser is the tool, else 0."""
+        if not isinstance(self._tool, BrushTool) or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return 0
+        return {Qt.Key.Key_BracketRight: 1, Qt.Key.Key_BracketLeft: -1}.get(event.key(), 0)
 
     def keyPressEvent(self, event) -> None:
         key = event.key()
         mods = event.modifiers()
         if event.matches(QKeySequence.StandardKey.Undo) and self.undo_draft_vertex():
+            event.accept()
+            return
+        if self._brush_step(event):
+            self.set_brush_size(step_brush(self._brush_radius, self._brush_step(event)))
             event.accept()
             return
         if key == Qt.Key.Key_Space:
@@ -925,7 +1012,7 @@ class Canvas(QGraphicsView):
     def _delete_key(self) -> None:
         hover = self._hover
         if (self._tool is None and hover is not None and hover.kind == "vertex" and hover.region_id in self._items
-                and isinstance(self._items[hover.region_id].shape_value, PathShape)):
+                and has_vertex_list(self._items[hover.region_id].shape_value)):
             self._delete_vertex(hover.region_id, hover.index)
         else:
             self.delete_selection()
@@ -943,7 +1030,3 @@ class Canvas(QGraphicsView):
                                self._nudge_tag)
         if edit is not None:
             self.edit_requested.emit(edit)
-
-
-def _closed(vx, vy):
-    return np.append(vx, vx[:1]), np.append(vy, vy[:1])

@@ -12,8 +12,23 @@ from typing import Hashable
 
 import numpy as np
 
-from ...model import (AddRegions, Edit, EditGroup, PathShape, Polygon, Polyline, Project, Region, SetClass,
-                      SetShape, Shape)
+from ...model import (
+    MIN_RING_VERTICES,
+    AddRegions,
+    Edit,
+    EditGroup,
+    ImageRecord,
+    MultiPolygon,
+    PathShape,
+    Polygon,
+    Polyline,
+    Project,
+    Region,
+    SetClass,
+    SetShape,
+    Shape,
+    delete_vertex,
+)
 from ...model.attributes import DEFAULT_CLASS, AmbiguousClass
 
 
@@ -36,12 +51,16 @@ def nearest_vertex(vx: np.ndarray, vy: np.ndarray, x: float, y: float, tol: floa
     return i if d2[i] <= tol * tol else None
 
 
-def nearest_edge(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float, tol: float):
-    """(insert index, px, py) of the closest point on an edge within `tol`, else None."""
+def nearest_edge(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float, tol: float,
+                 next_index: np.ndarray | None = None):
+    """(insert index, px, py) of the closest point on an edge within `tol`, else None.
+    `next_index`: each vertex's successor when the vertices are several closed rings."""
     n = len(vx)
     if n < 2:
         return None
-    if closed:
+    if next_index is not None:
+        ax, ay, bx, by = vx, vy, vx[next_index], vy[next_index]
+    elif closed:
         ax, ay, bx, by = vx, vy, np.roll(vx, -1), np.roll(vy, -1)
     else:
         ax, ay, bx, by = vx[:-1], vy[:-1], vx[1:], vy[1:]
@@ -58,19 +77,51 @@ def nearest_edge(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: floa
     return i + 1, float(px[i]), float(py[i])
 
 
-def segment_distance(vx: np.ndarray, vy: np.ndarray, x: float, y: float) -> float:
-    hit = nearest_edge(vx, vy, False, x, y, math.inf)
+def outline_distance(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float,
+                     next_index: np.ndarray | None = None) -> float:
+    """Distance from (x, y) to the outline (every ring of it)."""
+    hit = nearest_edge(vx, vy, closed, x, y, math.inf, next_index)
     if hit is None:
         return math.hypot(vx[0] - x, vy[0] - y) if len(vx) else math.inf
     return math.hypot(hit[1] - x, hit[2] - y)
 
 
+def has_vertex_list(shape: Shape) -> bool:
+    """Vertices that can be inserted and deleted (not a rectangle's corners or a circle's handles)."""
+    return isinstance(shape, (PathShape, MultiPolygon))
+
+
 def min_vertices(shape: Shape) -> int:
-    return 3 if isinstance(shape, Polygon) else 2 if isinstance(shape, Polyline) else 0
+    return MIN_RING_VERTICES if isinstance(shape, Polygon) else 2 if isinstance(shape, Polyline) else 0
 
 
-def can_delete_vertex(shape: Shape) -> bool:
-    return isinstance(shape, PathShape) and len(shape.xs) > min_vertices(shape)
+def delete_vertex_edit(image: ImageRecord, region_id: int, index: int) -> SetShape | str:
+    """The edit that deletes vertex `index`, or why it cannot be deleted. On an object of several
+    rings, deleting a vertex of a triangle removes that ring (a hole, or one of several parts)."""
+    shape = image.region(region_id).shape
+    if isinstance(shape, PathShape):
+        if len(shape.xs) <= min_vertices(shape):
+            return f"A {shape.name} needs at least {min_vertices(shape)} vertices; delete the shape instead"
+        return delete_vertex(image, region_id, index)
+    if not isinstance(shape, MultiPolygon):
+        return f"A {shape.name} has no vertex to delete"
+    ring, _at = shape.ring_of(index)
+    if len(shape.rings()[ring].xs) > MIN_RING_VERTICES:
+        return SetShape(image.key, region_id, shape, shape.without_vertex(index), "Delete vertex")
+    outers = part_starts(shape)
+    if ring in outers and len(shape.parts) == 1:
+        return f"A part needs at least {MIN_RING_VERTICES} vertices; delete the shape instead"
+    text = "Delete part" if ring in outers else "Delete hole"
+    return SetShape(image.key, region_id, shape, shape.without_ring(ring), text)
+
+
+def part_starts(shape: MultiPolygon) -> list[int]:
+    """Ring indices (in rings()) of each part's outer ring."""
+    out, ring = [], 0
+    for _outer, holes in shape.parts:
+        out.append(ring)
+        ring += 1 + len(holes)
+    return out
 
 
 def clamp_delta(bbox: tuple[float, float, float, float], dx: float, dy: float,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...model import Circle, Ellipse, PathShape, Point, Polyline, Rect, Shape
+from ...model import Circle, Ellipse, MultiPolygon, PathShape, Point, Polyline, Rect, Shape
 from . import style
 
 try:  # fill a QPolygonF straight from numpy (what pyqtgraph does): ~100x faster than QPointF by QPointF
@@ -38,7 +38,14 @@ def shape_path(shape: Shape, polygon: QPolygonF | None = None) -> QPainterPath:
     """The outline of a shape as a painter path in image coordinates (empty for a Point).
     `polygon`: the vertices of a path shape when the caller already built them."""
     path = QPainterPath()
-    if isinstance(shape, PathShape):
+    if isinstance(shape, MultiPolygon):
+        # every part's outer ring and every hole, one closed subpath each: odd-even filling
+        # leaves the holes empty (and clickable through)
+        path.setFillRule(Qt.FillRule.OddEvenFill)
+        for ring in shape.rings():
+            path.addPolygon(polygon_from_arrays(ring.xs, ring.ys))
+            path.closeSubpath()
+    elif isinstance(shape, PathShape):
         if shape.xs:
             if polygon is None:
                 polygon = polygon_from_arrays(shape.xs, shape.ys)
@@ -56,6 +63,17 @@ def shape_path(shape: Shape, polygon: QPolygonF | None = None) -> QPainterPath:
         t.rotateRadians(shape.theta)
         path = t.map(path)
     return path
+
+
+def ring_successors(lengths: list[int]) -> np.ndarray:
+    """For rings laid end to end in one vertex array: the index of each vertex's successor
+    on its own ring (a ring's last vertex is followed by its first)."""
+    nxt = np.arange(1, sum(lengths) + 1)
+    start = 0
+    for n in lengths:
+        nxt[start + n - 1] = start
+        start += n
+    return nxt
 
 
 class _ScaledItem(QGraphicsItem):
@@ -97,9 +115,16 @@ class RegionItem(_ScaledItem):
     def set_shape(self, shape: Shape) -> None:
         self.prepareGeometryChange()
         self.shape_value = shape
+        # next_index[i]: the vertex after i on its ring, for shapes of several rings (None: one ring)
+        self.next_index = None
         if isinstance(shape, PathShape):
             self.vx = np.asarray(shape.xs, float)
             self.vy = np.asarray(shape.ys, float)
+        elif isinstance(shape, MultiPolygon):
+            rings = shape.rings()
+            self.vx = np.concatenate([np.asarray(r.xs, float) for r in rings])
+            self.vy = np.concatenate([np.asarray(r.ys, float) for r in rings])
+            self.next_index = ring_successors([len(r.xs) for r in rings])
         else:
             verts = shape.vertices()
             self.vx = np.array([p[0] for p in verts], float)

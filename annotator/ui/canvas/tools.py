@@ -1,8 +1,9 @@
 """Drawing tools: a small state machine per shape kind.
 
 A tool receives image coordinates (already clamped to the image) and the hit
-tolerance in image pixels; it answers with a finished `Shape` or None, and
-describes its draft for the DraftItem. Qt-free apart from the draft path.
+tolerance in image pixels; it answers with a finished `Shape` (the brush and
+eraser: a shapely area) or None, and describes its draft for the DraftItem.
+Its `mode` says what the canvas does with the result. Qt-free apart from the draft path.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPainterPath, QPolygonF
 
 from ...model import Circle, Ellipse, Point, Polygon, Polyline, Rect, Shape
+from .brush import DEFAULT_BRUSH, stroke_area
 from .items import shape_path
 
 Pt = tuple[float, float]
@@ -27,11 +29,21 @@ HINTS = {
     "ellipse": "Drag to draw an ellipse in a box · Esc cancels",
     "circle": "Press at the centre and drag out the radius · Esc cancels",
     "point": "Click to place a point",
+    "part": "Draw a polygon to add as a part of the selected object (with none selected: a new object) · "
+            "Enter, double-click or the first vertex closes · Esc cancels",
+    "hole": "Draw a polygon to cut out of the selected object as a hole · Enter, double-click or the first "
+            "vertex closes · Esc cancels",
+    "brush": "Drag to paint onto the selected object (with none selected: a new object) · ] / [ brush size",
+    "eraser": "Drag to erase from the selected object · ] / [ eraser size",
 }
 
 
 class Tool:
     name = ""
+    # what the finished result does: "new" object, or, to the selected object, add a "part",
+    # cut a "hole", "paint" or "erase" an area (then the selection stays while drawing)
+    mode = "new"
+    needs_target = False  # only works on a selected object
 
     def __init__(self):
         self.cursor: Pt | None = None
@@ -133,6 +145,17 @@ class PolygonTool(PathTool):
     name = "polygon"
 
 
+class PartTool(PolygonTool):
+    name = "part"
+    mode = "part"
+
+
+class HoleTool(PolygonTool):
+    name = "hole"
+    mode = "hole"
+    needs_target = True
+
+
 class PolylineTool(PathTool):
     name = "polyline"
     shape_class = Polyline
@@ -228,6 +251,58 @@ class PointTool(Tool):
         return None
 
 
+class BrushTool(Tool):
+    """Press, drag, release: one stroke, painted onto the selected object (or a new one)."""
+
+    name = "brush"
+    mode = "paint"
+
+    def __init__(self):
+        super().__init__()
+        self.points: list[Pt] = []
+        self.radius = float(DEFAULT_BRUSH)  # image pixels; the canvas sets it (] / [)
+
+    def active(self):
+        return bool(self.points)
+
+    def press(self, p, tol):
+        self.points = [p]  # a stroke starts at every press
+        self.cursor = p
+        return None
+
+    def move(self, p, tol):
+        self.cursor = p
+        # mouse moves come every pixel or so: keep a point per quarter of a screen-pixel tolerance
+        if self.points and math.dist(p, self.points[-1]) >= tol / 4:
+            self.points.append(p)
+
+    def release(self, p, tol):
+        if self.points:
+            self.move(p, tol)
+        return self.finish()
+
+    def finish(self):
+        """The stroke's area (a shapely polygon), None when no stroke is under way."""
+        if not self.points:
+            return None
+        area = stroke_area(self.points, self.radius)
+        self.points = []
+        return area
+
+    def cancel(self):
+        self.points = []
+
+    def stroke(self) -> tuple[list[Pt], float] | None:
+        """The stroke so far and the brush radius, for the canvas' preview."""
+        return (self.points, self.radius) if self.points else None
+
+
+class EraserTool(BrushTool):
+    name = "eraser"
+    mode = "erase"
+    needs_target = True
+
+
 TOOLS: dict[str, type[Tool] | None] = {
     "select": None,
     "polygon": PolygonTool,
@@ -236,5 +311,9 @@ TOOLS: dict[str, type[Tool] | None] = {
     "ellipse": EllipseTool,
     "point": PointTool,
     "polyline": PolylineTool,
+    "part": PartTool,
+    "hole": HoleTool,
+    "brush": BrushTool,
+    "eraser": EraserTool,
 }
 

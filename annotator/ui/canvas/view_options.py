@@ -40,6 +40,11 @@ class ViewOptions:
 
 def step_fill(current: int, direction: int) -> int:
     """The next fill step above (direction 1) or below (-1) `current`."""
+    return next_step(FILL_STEPS, current, direction)
+
+
+def next_step(steps: tuple, current, direction: int):
+    """The next of the ascending `steps` above (direction 1) or below (-1) `current`, the last at the ends."""
     if direction > 0:
-        return next((s for s in FILL_STEPS if s > current), FILL_STEPS[-1])
-    return next((s for s in reversed(FILL_STEPS) if s < current), FILL_STEPS[0])
+        return next((s for s in steps if s > current), steps[-1])
+    return next((s for s in reversed(steps) if s < current), steps[0])
