@@ -190,3 +190,5 @@ def test_brackets_size_the_brush_and_its_circle_follows_the_cursor(env):
     assert c.brush_size() < start and "Brush size" in c.hint()
     c.set_tool("select")
     assert not cursor.isVisible()
+    c.set_tool("eraser")  # over the image already: the circle shows without waiting for a move
+    assert cursor.isVisible() and cursor.erasing

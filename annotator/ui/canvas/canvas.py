@@ -586,8 +586,7 @@ class Canvas(QGraphicsView):
             return
         if self._tool is not None:
             self._tool.move(self._clamp(x, y), self._tol())
-            self._brush_cursor.setPos(x, y)
-            self._brush_cursor.setVisible(isinstance(self._tool, BrushTool))
+            self._update_brush_cursor()
             self._update_draft()
             return
         if drag is not None:
@@ -899,10 +898,12 @@ class Canvas(QGraphicsView):
         return False
 
     def _update_brush_cursor(self) -> None:
-        brush = isinstance(self._tool, BrushTool)
+        """The brush's circle: its size, and shown at the cursor (B pressed over the image shows it at once)."""
         self._brush_cursor.set_brush(self._brush_radius, self._tool_name == "eraser")
-        if not brush:
-            self._brush_cursor.hide()
+        shown = isinstance(self._tool, BrushTool) and self._last_scene is not None
+        if shown:
+            self._brush_cursor.setPos(*self._last_scene)
+        self._brush_cursor.setVisible(shown)
 
     def _update_draft(self) -> None:
         tool = self._tool
