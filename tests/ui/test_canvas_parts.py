@@ -13,7 +13,10 @@ from PySide6.QtTest import QTest
 from annotator.model import MultiPolygon, Polygon, Region, area_geometry
 from annotator.ui.canvas.brush import SIMPLIFY_PX
 
-from .test_canvas import assert_points, click, drag, env, key, move, snapshot, tol, vp_pos  # noqa: F401
+from . import test_canvas
+from .test_canvas import assert_points, click, drag, key, move, snapshot, tol, vp_pos
+
+env = test_canvas.env  # the canvas fixture: a canvas on a 200x150 image, its edits on a QUndoStack
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 

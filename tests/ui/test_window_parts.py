@@ -10,7 +10,11 @@ from PySide6.QtTest import QTest
 
 from annotator.model import MultiPolygon, Polygon, Region
 
-from .test_view_options import click, folder, key, regions, win  # noqa: F401
+from . import test_view_options
+from .test_view_options import click, key, regions
+
+# the window fixture (with classes cat and dog) on a folder of three images
+folder, win = test_view_options.folder, test_view_options.win
 
 
 def add_squares(win):
