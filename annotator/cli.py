@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__
 
 COMMANDS = ("convert", "validate", "demo", "train", "predict", "evaluate")
-EXPORT_FORMATS = ("via", "via-project", "coco")
+EXPORT_FORMATS = ("via", "via-project", "coco", "labelme")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("convert", help="convert between VIA, COCO, labelme and project files")
     p.add_argument("input", help="a VIA, COCO, labelme or Polymask file (format detected)")
-    p.add_argument("output", help="the file to write")
+    p.add_argument("output", help="the file to write (for labelme: a folder, one JSON per image)")
     p.add_argument("--to", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument("--images", metavar="DIR", help="image folder (default: beside the input); used for sizes")
     p.add_argument("--class-attribute", metavar="NAME", help="the region attribute that holds the class")

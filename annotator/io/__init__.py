@@ -27,11 +27,18 @@ def _write_coco(project: Project, path) -> list:
     return write_coco(project, path)
 
 
+def _write_labelme(project: Project, folder) -> list:
+    from .labelme_write import write_labelme  # imported lazily, as COCO
+
+    return write_labelme(project, folder)
+
+
 # Each writer returns the regions it had to leave out (as Problems), or None.
 WRITERS: dict[str, Callable[[Project, Path], list | None]] = {
     "via-project": write_via_project,
     "via": write_via_annotations,
     "coco": _write_coco,
+    "labelme": _write_labelme,  # a folder: one JSON per image
 }
 
 

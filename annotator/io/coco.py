@@ -2,18 +2,17 @@
 
 Round trip design (COCO -> project -> COCO is lossless):
 
-* One region per annotation. Its shape is one editable Polygon: the largest
-  polygon part, or for an RLE mask the largest blob traced along pixel edges.
-  The annotation as read (segmentation, area, bbox, iscrowd, id, unknown keys)
-  is kept in our round-trip data (``own_data(region)["coco_annotation"]``, under
-  ``region.extra["_polymask"]``) and the flat coordinates of the polygon shown in
-  ``coco_read_as``; the parts not shown are in ``coco_other_parts`` (flat polygons). Everything is plain
-  JSON, so it survives the native project file.
+* One region per annotation. Its shape is a Polygon, or a MultiPolygon for an
+  object in several polygons or an RLE mask with several blobs or holes (traced
+  along pixel edges, so it rasterises back to the same pixels). The annotation as
+  read (segmentation, area, bbox, iscrowd, id, unknown keys) is kept in our
+  round-trip data (``own_data(region)["coco_annotation"]``, under
+  ``region.extra["_polymask"]``) and the shape read in ``coco_read_as``. Everything
+  is plain JSON, so it survives the native project file.
 * On export, a region whose shape still equals ``coco_read_as`` is written as
-  read (RLE stays RLE, every part kept), only its class/image ids refreshed. An
-  edited shape is written as polygons: the new outline followed by the other
-  parts, so editing the main part of an occluded object does not drop the rest
-  (holes of an RLE are lost once it is edited).
+  read (RLE stays RLE), only its class/image ids refreshed. An edited shape is
+  written as polygons, one per part, or as an RLE when it has holes (COCO
+  polygons cannot hold holes).
 * Category, image and annotation ids, ``info``, ``licenses``, category
   ``supercategory`` and unknown keys are kept (``project.polymask["coco"]``,
   ``own_data(image)["coco_image"]``, the annotation above) and written back.
@@ -32,8 +31,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..model import (OWN_KEY, AmbiguousClass, AttributeDef, ImageRecord, Polygon, Problem, Project, Rect,
-                     Region, own_data)
+from ..model import (OWN_KEY, AmbiguousClass, AttributeDef, ImageRecord, MultiPolygon, Polygon, Problem, Project,
+                     Rect, Region, Shape, area_geometry, own_data, shape_from_geometry)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .images import ImageReadError, displayed_size
@@ -41,13 +40,15 @@ from .jsonfile import copy_json, read_json, write_json
 from .limits import usable_side
 from .paths import UnsafeImagePath, image_file, project_image_file
 from .numbers import all_finite_numbers
-from .rle import is_finite_number, mask_from_segmentation, mask_to_polygons, polygon_area
+from .rle import (is_finite_number, mask_from_segmentation, mask_to_geometry, parts_to_rle, polygon_area,
+                  rle_area_bbox)
+from .via_parts import to_lists
 
 FORMAT = "coco"
 CLASS_ATTRIBUTE = "class"
 ANNOTATION = "coco_annotation"
 READ_AS = "coco_read_as"
-OTHER_PARTS = "coco_other_parts"
+OTHER_PARTS = "coco_other_parts"  # files before multi-polygons kept the parts not shown here
 IMAGE = "coco_image"
 BAD_CATEGORY = "bad-category"
 BAD_IMAGE = "bad-image"
@@ -94,30 +95,54 @@ def _polygon_part(part, n: int) -> list:
     return part
 
 
-def _shape_of(ann: dict, image_size: tuple[int | None, int | None] = (None, None)):
-    """(shape, other parts, read_as) of an annotation; raises ValueError naming what is wrong.
+def _ring(flat: list) -> Polygon:
+    return Polygon(tuple(map(float, flat[0::2])), tuple(map(float, flat[1::2])))
+
+
+def shape_key(shape: Shape):
+    """What `coco_read_as` holds: the flat polygon, or a multi-polygon's nested lists."""
+    if isinstance(shape, MultiPolygon):
+        return to_lists(shape)
+    return _flat_xy(shape) if isinstance(shape, Polygon) else None
+
+
+def _shape_of(ann: dict, image_size: tuple[int | None, int | None] = (None, None)) -> tuple[Shape, Any]:
+    """(shape, read_as) of an annotation; raises ValueError naming what is wrong.
 
     `image_size` is the image's (height, width) when known: an RLE must match it."""
     seg = ann.get("segmentation")
+    shape: Shape | None
     if isinstance(seg, dict):
-        parts = [_flat(p) for p in mask_to_polygons(mask_from_segmentation(seg, image_size))]
-        if not parts:
+        shape = shape_from_geometry(mask_to_geometry(mask_from_segmentation(seg, image_size)))
+        if shape is None:
             raise ValueError("the RLE mask is empty")
     elif isinstance(seg, list) and seg:
         # A bare flat list is not COCO, but some tools write it for one part.
         raw = [seg] if all(not isinstance(c, list) for c in seg) else seg
-        parts = [_polygon_part(p, i) for i, p in enumerate(raw)]
+        rings = [_ring(_polygon_part(p, i)) for i, p in enumerate(raw)]
+        shape = rings[0] if len(rings) == 1 else MultiPolygon(tuple((r, ()) for r in rings))
     else:
         bbox = ann.get("bbox")
         if isinstance(bbox, list) and len(bbox) == 4 and all(is_finite_number(c) for c in bbox):
             # Detection-only annotation: editable as a box, exported as its polygon.
-            return Rect(*(float(c) for c in bbox)), [], None
+            return Rect(*(float(c) for c in bbox)), None
         raise ValueError("has no segmentation and no bbox")
-    main = 0 if len(parts) == 1 else max(range(len(parts)), key=lambda i: polygon_area(parts[i]))
-    flat = list(map(float, parts[main]))
-    shape = Polygon(tuple(flat[0::2]), tuple(flat[1::2]))
-    others = [p for i, p in enumerate(parts) if i != main]
-    return shape, others, flat
+    return shape, shape_key(shape)
+
+
+def fold_other_parts(project: Project) -> None:
+    """Files written before multi-polygons showed one part and kept the others in
+    OTHER_PARTS: show every part now (the annotation is still written as read while unedited)."""
+    for _, region in project.iter_regions():
+        ours = own_data(region)
+        others = ours.pop(OTHER_PARTS, None)
+        if others and isinstance(region.shape, Polygon) and ours.get(READ_AS) == _flat_xy(region.shape):
+            try:
+                rings = [_ring(_polygon_part(p, i)) for i, p in enumerate(others)]
+            except ValueError:
+                continue
+            region.shape = MultiPolygon(((region.shape, ()), *((r, ()) for r in rings)))
+            ours[READ_AS] = shape_key(region.shape)
 
 
 def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool = False) -> ReadResult:
@@ -218,11 +243,11 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
                     record.filename, index)
             continue
         try:
-            shape, others, read_as = _shape_of(ann, (record.height, record.width))
+            shape, read_as = _shape_of(ann, (record.height, record.width))
         except ValueError as exc:
             problem(v.BAD_REGION, f"{label}: {exc}; skipped", record.filename, index)
             continue
-        ours = {ANNOTATION: ann, OTHER_PARTS: others}
+        ours: dict[str, Any] = {ANNOTATION: ann}
         if read_as is not None:
             ours[READ_AS] = read_as
         record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra={OWN_KEY: ours}))
@@ -250,8 +275,7 @@ class _Skip(Exception):
 def _unchanged(region: Region) -> bool:
     ours = own_data(region)
     read_as = ours.get(READ_AS)
-    return (ANNOTATION in ours and read_as is not None and isinstance(region.shape, Polygon)
-            and _flat_xy(region.shape) == read_as)
+    return ANNOTATION in ours and read_as is not None and shape_key(region.shape) == read_as
 
 
 def _new_ids(existing: list) -> list:
@@ -271,22 +295,29 @@ def _new_ids(existing: list) -> list:
     return out
 
 
-def _segmentation(region: Region) -> dict:
-    """segmentation/area/bbox of an edited (or non-COCO) region; raises _Skip."""
+def _segmentation(region: Region, width: int, height: int) -> dict:
+    """segmentation/area/bbox of an edited (or non-COCO) region; raises _Skip.
+
+    One polygon per part; an object with holes as an RLE, since COCO polygons cannot hold holes."""
     shape = region.shape
-    outline = shape.outline()
-    if not outline:
+    if isinstance(shape, MultiPolygon):
+        parts = [(_flat_xy(outer), [_flat_xy(h) for h in holes]) for outer, holes in shape.parts]
+    elif shape.outline():
+        parts = [(_flat(shape.outline()), [])]
+    else:
         raise _Skip(NO_AREA, f"a {shape.name} has no area, so it has no COCO mask; not exported")
-    main = _flat(outline)
-    if not all_finite_numbers(main):
+    if not all(all_finite_numbers(ring) for outer, holes in parts for ring in (outer, *holes)):
         raise _Skip(v.NOT_FINITE, f"the {shape.name} has coordinates that are not finite numbers; not exported")
-    parts = [main] + [list(p) for p in own_data(region).get(OTHER_PARTS, [])]
-    area = sum(polygon_area(p) for p in parts)
-    if area <= 0:
+    geom = area_geometry(shape)
+    if geom is None or geom.area <= 0:
         raise _Skip(v.ZERO_AREA, f"the {shape.name} has zero area; not exported")
-    xs = [c for p in parts for c in p[0::2]]
-    ys = [c for p in parts for c in p[1::2]]
-    return {"segmentation": parts, "area": area,
+    if any(holes for _, holes in parts):
+        rle = parts_to_rle(parts, height, width)
+        area, bbox = rle_area_bbox(rle)
+        return {"segmentation": rle, "area": area, "bbox": bbox}
+    xs = [c for outer, _ in parts for c in outer[0::2]]
+    ys = [c for outer, _ in parts for c in outer[1::2]]
+    return {"segmentation": [outer for outer, _ in parts], "area": sum(polygon_area(o) for o, _ in parts),
             "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]}
 
 
@@ -365,7 +396,7 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
                 ann = dict(original)
             else:
                 try:
-                    geometry = _segmentation(region)
+                    geometry = _segmentation(region, width, height)
                 except _Skip as exc:
                     problems.append(Problem(exc.kind, str(exc), image.filename, index))
                     continue

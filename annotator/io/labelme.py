@@ -3,25 +3,36 @@
 labelme's shapes map onto ours: polygon -> Polygon, rectangle (two corners) ->
 Rect, circle (centre and a point on the circle) -> Circle, line / linestrip ->
 Polyline, point -> Point. The label becomes the class (a dropdown attribute
-"class", options in first-seen order). Everything else of a shape (shape_type,
+"class", options in first-seen order). A mask (labelme 5.5's PNG cropped to its
+two corner points) becomes a polygon, or a multi-polygon with holes, traced on pixel
+edges. Polygons and masks of one label sharing a ``group_id`` in one file are one
+object in several parts, as labelme means it. Everything else of a shape (shape_type,
 group_id, flags, description, unknown keys) is kept in ``own_data(region)["labelme"]``
 and of a file (version, flags, imagePath, ...) in ``own_data(image)["labelme"]``;
 the embedded ``imageData`` is ignored.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import math
 import posixpath
 from pathlib import Path
 
-from ..model import (OWN_KEY, AttributeDef, Circle, ImageRecord, Point, Polygon, Polyline, Problem, Project,
-                     Rect, Region)
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from shapely import affinity
+
+from ..model import (OWN_KEY, AttributeDef, Circle, ImageRecord, MultiPolygon, Point, Polygon, Polyline, Problem,
+                     Project, Rect, Region, area_geometry, shape_from_geometry)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .jsonfile import read_json
 from .limits import usable_side
 from .paths import UnsafeImagePath, image_file
-from .rle import is_finite_number
+from .limits import too_many_pixels
+from .rle import is_finite_number, mask_to_geometry
 
 FORMAT = "labelme"
 CLASS_ATTRIBUTE = "class"
@@ -51,13 +62,15 @@ def _shape(item):
         raise ValueError("it is not an object")
     kind = item.get("shape_type") or "polygon"  # labelme's default
     pts = _points(item.get("points"))
-    need = {"polygon": 3, "rectangle": 2, "circle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind)
+    need = {"polygon": 3, "rectangle": 2, "circle": 2, "line": 2, "linestrip": 2, "point": 1, "mask": 2}.get(kind)
     if need is None:
         raise ValueError(f"shape type {kind!r} is not supported")
     if len(pts) < need:
         raise ValueError(f"a {kind} needs at least {need} points, it has {len(pts)}")
     if kind == "polygon":
         return Polygon.from_points(pts)
+    if kind == "mask":
+        return _mask_shape(item.get("mask"), pts[0])
     if kind == "rectangle":  # two opposite corners, in any order
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         return Rect(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
@@ -67,6 +80,52 @@ def _shape(item):
     if kind == "point":
         return Point(*pts[0])
     return Polyline.from_points(pts)
+
+
+def _mask_shape(encoded, corner: tuple[float, float]):
+    """labelme's mask: a base64 PNG of the object cropped to its box, whose top-left is `corner`."""
+    if not isinstance(encoded, str):
+        raise ValueError("a mask shape has no base64 'mask' image")
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(encoded, validate=True))) as im:
+            if too_many_pixels(im.height, im.width):
+                raise ValueError(f"its {im.width}x{im.height} mask is larger than any image we open")
+            mask = np.asarray(im.convert("L")) > 0
+    except (binascii.Error, UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"its mask is not a base64 PNG ({exc})") from None
+    geom = mask_to_geometry(mask.astype(np.uint8))
+    shape = shape_from_geometry(None if geom is None else affinity.translate(geom, *map(int, corner)))
+    if shape is None:
+        raise ValueError("its mask is empty")
+    return shape
+
+
+def _join_groups(regions: list[Region]) -> list[Region]:
+    """Area shapes of one label sharing a group_id become one object in several parts."""
+    def group(r: Region):
+        g = r.extra[OWN_KEY][EXTRA].get("group_id")
+        if g is None or isinstance(g, bool) or area_geometry(r.shape) is None or \
+                not isinstance(r.shape, (Polygon, MultiPolygon)):
+            return None
+        return (r.attributes[CLASS_ATTRIBUTE], str(g))
+
+    members: dict[tuple, list[Region]] = {}
+    for r in regions:
+        if (key := group(r)) is not None:
+            members.setdefault(key, []).append(r)
+    out = []
+    for r in regions:
+        key = group(r)
+        if key is None or len(members[key]) == 1:
+            out.append(r)
+        elif members[key][0] is r:
+            parts = [part for m in members[key] for part in _parts(m.shape)]
+            out.append(Region(MultiPolygon(tuple(parts)), r.attributes, extra=r.extra))
+    return out
+
+
+def _parts(shape) -> list:
+    return list(shape.parts) if isinstance(shape, MultiPolygon) else [(shape, ())]
 
 
 def _label(item) -> str:
@@ -127,6 +186,7 @@ def read_labelme(path_or_folder) -> ReadResult:
         else:
             problems.append(Problem(v.DUPLICATE_IMAGE, "a second labelme file names this image; "
                                                        "its shapes are added to it", name, file=str(file)))
+        shapes_read: list[Region] = []
         for i, item in enumerate(data["shapes"]):
             try:
                 shape = _shape(item)
@@ -137,8 +197,9 @@ def read_labelme(path_or_folder) -> ReadResult:
             label = _label(item)
             if label:
                 labels[label] = None
-            extra = {k: val for k, val in item.items() if k not in ("label", "points")}
-            record.regions.append(Region(shape, {CLASS_ATTRIBUTE: label}, extra={OWN_KEY: {EXTRA: extra}}))
+            extra = {k: val for k, val in item.items() if k not in ("label", "points", "mask")}
+            shapes_read.append(Region(shape, {CLASS_ATTRIBUTE: label}, extra={OWN_KEY: {EXTRA: extra}}))
+        record.regions += _join_groups(shapes_read)
     if given.is_dir() and not project.images:
         raise FormatError(given, f"contains no labelme JSON files ({len(files)} .json files checked)")
     project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import OWN_KEY, Problem, Project
+from ..model import OWN_KEY, Problem, Project, own_data
 from ..model.validation import BAD_PROJECT_DATA
 from .bulk import without_gc
 from .errors import FormatError, ReadResult
@@ -41,6 +41,10 @@ def from_native(data: dict, source=None) -> ReadResult:
 
     if ours.pop("format", 1) != FORMAT:
         _move_old_round_trip_keys(project)
+    if any("coco_other_parts" in own_data(r) for _, r in project.iter_regions()):
+        from .coco import fold_other_parts  # only for files from before multi-polygons: pycocotools is slow to import
+
+        fold_other_parts(project)
     images = ours.pop("images", {}) or {}
     if not isinstance(images, dict):
         problem(f"{POLYMASK_KEY}.images is not an object; image sizes are read from the files again "

@@ -118,6 +118,37 @@ def mask_to_polygons(mask: np.ndarray) -> list[list[Point2]]:
     return [pts for _, pts in polygons]
 
 
+def mask_to_geometry(mask: np.ndarray):
+    """The shapely area of a mask on pixel edges: its blobs (as `mask_to_polygons`) minus its
+    holes, which are the background blobs not connected to the border (4-connected, as
+    pycocotools' pixels meet), traced the same way. None when the mask is empty."""
+    blobs = [ShapelyPolygon(pts) for pts in mask_to_polygons(mask)]
+    if not blobs:
+        return None
+    padded = np.pad(np.ascontiguousarray(mask, dtype=np.uint8) == 0, 1, constant_values=True).astype(np.uint8)
+    n, labels = cv2.connectedComponents(padded, connectivity=4)
+    outside = labels[0, 0]
+    holes = [ShapelyPolygon(pts) for label in range(1, n) if label != outside
+             for pts in mask_to_polygons((labels[1:-1, 1:-1] == label).astype(np.uint8))]
+    geom = shapely.union_all(blobs)
+    return geom.difference(shapely.union_all(holes)) if holes else geom
+
+
+def parts_to_rle(parts: list[tuple[list[float], list[list[float]]]], height: int, width: int) -> dict:
+    """A compressed COCO RLE of flat (outer, holes) parts: COCO polygons cannot hold holes."""
+    mask = polygons_to_mask([outer for outer, _ in parts], height, width)
+    holes = [h for _, hs in parts for h in hs]
+    if holes:
+        mask &= 1 - polygons_to_mask(holes, height, width)
+    rle = mask_utils.encode(np.asfortranarray(mask))
+    return {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")}
+
+
+def rle_area_bbox(rle: dict) -> tuple[float, list[float]]:
+    coded = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
+    return float(mask_utils.area(coded)), [float(c) for c in mask_utils.toBbox(coded)]
+
+
 def polygon_area(flat: list[float]) -> float:
     """Shoelace area of a flat [x0, y0, x1, y1, ...] polygon."""
     if len(flat) < 6:

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region, own_data
-from ..model.shapes import Circle, Ellipse, PathShape, Point, Polygon, Polyline, Rect, Shape
+from ..model.shapes import Circle, Ellipse, MultiPolygon, PathShape, Point, Polygon, Polyline, Rect, Shape
 from ..model.validation import BAD_PROJECT_DATA, BAD_REGION
 from .errors import FormatError, ReadResult
 from .numbers import all_finite_numbers
+from .via_parts import holes_left_out, join_parts, part_regions
 
 PROJECT_KEYS = ("_via_settings", "_via_img_metadata", "_via_attributes")
 VIA_VERSION = "2.0.12"
@@ -271,6 +272,7 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
             ours = own_data(region, create=True)
             ours[READ_SHAPE], ours[READ_AS] = raw_shape, shape_to_via(shape)
         image.regions.append(region)
+    join_parts(image)  # parts of one object, written as separate regions
     return image
 
 
@@ -318,10 +320,15 @@ def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
     Unknown VIA keys always survive; other formats' data only with `foreign`."""
     out: dict[str, Any] = {}
     for im in project.images:
-        entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": [
-            {"shape_attributes": region_shape_out(r), "region_attributes": r.attributes, **_kept(r.extra, foreign)}
-            for r in im.regions
-        ], "file_attributes": im.file_attributes}
+        regions: list[dict[str, Any]] = []
+        for n, r in enumerate(im.regions):
+            if isinstance(r.shape, MultiPolygon):  # VIA has single shapes: one region per part
+                regions += part_regions(r, str(n), foreign, shape_to_via, lambda extra: _kept(extra, foreign))
+            else:
+                regions.append({"shape_attributes": region_shape_out(r), "region_attributes": r.attributes,
+                                **_kept(r.extra, foreign)})
+        entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": regions,
+                                 "file_attributes": im.file_attributes}
         entry.update(_kept(im.extra, foreign))
         out[im.key] = entry
     return out
@@ -357,16 +364,20 @@ def default_settings() -> dict[str, Any]:
     }
 
 
-def write_via_project(project: Project, path) -> None:
+def write_via_project(project: Project, path) -> list[Problem]:
+    """Write a VIA 2 project; returns what VIA cannot hold (holes), written filled."""
     from .jsonfile import write_json
 
     write_json(path, to_via_project(project), backup=False)
+    return holes_left_out(project)
 
 
-def write_via_annotations(project: Project, path) -> None:
+def write_via_annotations(project: Project, path) -> list[Problem]:
+    """Write VIA annotations only; returns what VIA cannot hold (holes), written filled."""
     from .jsonfile import write_json
 
     write_json(path, image_metadata(project), backup=False)
+    return holes_left_out(project)
 
 
 def image_root_for(path: Path) -> Path:

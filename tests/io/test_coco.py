@@ -18,7 +18,7 @@ from annotator.io.coco import (coco_export_problems, export_coco, looks_like_coc
 from annotator.io.errors import FormatError
 from annotator.io.jsonfile import read_json
 from annotator.io.rle import mask_from_segmentation, polygons_to_mask
-from annotator.model import (AttributeDef, Circle, Ellipse, ImageRecord, Point, Polygon, Polyline, Project, Rect,
+from annotator.model import (AttributeDef, Circle, Ellipse, ImageRecord, MultiPolygon, Point, Polygon, Polyline, Project, Rect,
                              Region, RenameClass, own_data)
 from annotator.model import validation as v
 
@@ -67,11 +67,15 @@ def test_size_unknown_without_images_folder(tmp_path):
     assert project.image_root == tmp_path  # file names are taken relative to the file by default
 
 
-def test_multi_part_polygon_shows_the_largest_part():
+def test_multi_part_polygon_shows_every_part():
     project = read_coco(fx.coco_dataset()).project
     region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 11)
-    assert region.shape == Polygon((35.0, 60.0, 60.0, 35.0), (10.0, 10.0, 40.0, 40.0))
-    assert own_data(region)["coco_other_parts"] == [[40, 2, 44, 2, 44, 6, 40, 6], [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
+    assert isinstance(region.shape, MultiPolygon)
+    assert [outer for outer, holes in region.shape.parts] == [
+        Polygon((40.0, 44.0, 44.0, 40.0), (2.0, 2.0, 6.0, 6.0)),
+        Polygon((35.0, 60.0, 60.0, 35.0), (10.0, 10.0, 40.0, 40.0)),
+        Polygon((50.5, 55.5, 53.0), (42.25, 42.25, 46.75))]  # in the file's order, nothing hidden
+    assert "coco_other_parts" not in own_data(region)
     assert project.class_of(region) == "sword"
 
 
@@ -79,10 +83,9 @@ def test_multi_part_polygon_shows_the_largest_part():
 def test_rle_becomes_polygons_with_the_same_pixels(ann_id):
     project = read_coco(fx.coco_dataset()).project
     region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == ann_id)
-    assert isinstance(region.shape, Polygon)
-    parts = [[c for p in region.shape.vertices() for c in p]] + own_data(region)["coco_other_parts"]
-    assert len(parts) == 2  # the two blobs, the larger one editable
-    assert region.shape.area() > Polygon(tuple(parts[1][0::2]), tuple(parts[1][1::2])).area()
+    assert isinstance(region.shape, MultiPolygon)
+    assert len(region.shape.parts) == 2  # the two blobs, both editable
+    parts = [[c for p in outer.vertices() for c in p] for outer, _ in region.shape.parts]
     np.testing.assert_array_equal(polygons_to_mask(parts, fx.H, fx.W), fx.blob_mask())
 
 
@@ -135,14 +138,14 @@ def test_changing_the_class_keeps_the_segmentation():
     assert ann["segmentation"] == fx.annotation(fx.coco_dataset(), 12)["segmentation"]
 
 
-def test_edited_multi_part_writes_the_new_polygon_and_the_other_parts():
+def test_edited_multi_part_writes_every_part():
     project = read_coco(fx.coco_dataset()).project
     region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 11)
-    region.shape = region.shape.with_vertex(2, 62.0, 44.0)
+    region.shape = region.shape.with_vertex(6, 62.0, 44.0)  # the third vertex of the second part
     ann = fx.annotation(project_to_coco(project), 11)
-    assert ann["segmentation"] == [[35.0, 10.0, 60.0, 10.0, 62.0, 44.0, 35.0, 40.0],
-                                   [40, 2, 44, 2, 44, 6, 40, 6], [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
-    expected = region.shape.area() + 16 + 0.5 * 5 * 4.5
+    assert ann["segmentation"] == [[40, 2, 44, 2, 44, 6, 40, 6], [35.0, 10.0, 60.0, 10.0, 62.0, 44.0, 35.0, 40.0],
+                                   [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
+    expected = region.shape.parts[1][0].area() + 16 + 0.5 * 5 * 4.5
     assert ann["area"] == pytest.approx(expected)
     assert ann["bbox"] == [35.0, 2, 27.0, 44.75]
     assert ann["iscrowd"] == 0 and ann["category_id"] == 5
