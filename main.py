@@ -1,4 +1,5 @@
 """`python main.py` is the same as the `polymask` command."""
+
 import sys
 
 from annotator.cli import main

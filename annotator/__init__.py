@@ -1,2 +1,3 @@
 """Polymask: polygon labelling and Mask R-CNN training in one window."""
+
 __version__ = "0.1.0"

@@ -3,6 +3,7 @@
 Errors a user can cause are printed as one clear line (file and what is wrong)
 with a non-zero exit code, never as a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="polymask",
         description="Label images with polygons, export VIA / COCO, train Mask R-CNN. "
-                    "With no command, opens the window (on PATH if given, else the last or the demo project).",
+        "With no command, opens the window (on PATH if given, else the last or the demo project).",
         epilog="Open the window: polymask [PATH]   (PATH: a folder of images, a project or an annotation file)",
     )
     parser.add_argument("--version", action="version", version=f"polymask {__version__}")
@@ -63,8 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _open_window(None)
-    handler = {"convert": cmd_convert, "validate": cmd_validate, "demo": cmd_demo,
-               "train": cmd_train, "predict": _trainer("run_predict"), "evaluate": _trainer("run_evaluate")}
+    handler = {
+        "convert": cmd_convert,
+        "validate": cmd_validate,
+        "demo": cmd_demo,
+        "train": cmd_train,
+        "predict": _trainer("run_predict"),
+        "evaluate": _trainer("run_evaluate"),
+    }
     return handler[args.command](args)
 
 
@@ -125,8 +132,7 @@ def cmd_convert(args) -> int:
         for problem in check.problems:
             print(f"error: {problem}", file=sys.stderr)
         if check.refused:
-            hint = ("check the folder given with --images" if args.images else
-                    "give the image folder with --images")
+            hint = "check the folder given with --images" if args.images else "give the image folder with --images"
             return _fail(f"{check.reason()}; {hint}")
         problems += check.unreadable
     try:
@@ -139,7 +145,7 @@ def cmd_convert(args) -> int:
             print(f"warning: {problem}", file=sys.stderr)
             problems.append(problem)
     n_regions = sum(len(im.regions) for im in project.images)
-    summary = (f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes")
+    summary = f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes"
     if problems:  # scripts must notice what was skipped
         print(f"wrote {dst} ({args.to}) with {len(problems)} problem(s) listed above: {summary}")
         return 1
@@ -236,6 +242,7 @@ def _trainer(name: str):
         from trainer import cli as trainer_cli
 
         return getattr(trainer_cli, name)(args)
+
     return run
 
 

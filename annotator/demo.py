@@ -4,6 +4,7 @@ Simple coloured objects of three classes on textured backgrounds, with their
 polygons: enough to try every tool and to see a CPU training run learn in
 minutes. A few images are left unlabelled, for trying pre-labelling.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,7 @@ def _outline(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tu
 
 def _colour(kind: str, rng: np.random.Generator) -> tuple[int, int, int]:
     hexcode = OBJECT_COLOURS[kind].lstrip("#")
-    rgb = np.array([int(hexcode[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
+    rgb = np.array([int(hexcode[i : i + 2], 16) for i in (0, 2, 4)], dtype=float)
     return tuple(int(v) for v in np.clip(rgb + rng.normal(0, 18, 3), 0, 255))
 
 
@@ -80,7 +81,8 @@ def write_demo(folder, n_labelled: int = 40, n_unlabelled: int = 4, seed: int = 
     rng = np.random.default_rng(seed)
     project = Project(image_root=folder)
     project.region_attributes["class"] = AttributeDef(
-        name="class", type="dropdown", description="object class", options={k: "" for k in CLASSES})
+        name="class", type="dropdown", description="object class", options={k: "" for k in CLASSES}
+    )
     project.class_attribute = "class"
     project.class_colours().update(CLASSES)
     for i in range(n_labelled + n_unlabelled):
@@ -88,8 +90,9 @@ def write_demo(folder, n_labelled: int = 40, n_unlabelled: int = 4, seed: int = 
         image, objects = build_demo_image(rng, labelled)
         rel = f"images/demo_{i:03d}.jpg"
         image.save(folder / rel, quality=90)
-        record = ImageRecord(filename=rel, size=(folder / rel).stat().st_size, width=WIDTH, height=HEIGHT,
-                             done=labelled)
+        record = ImageRecord(
+            filename=rel, size=(folder / rel).stat().st_size, width=WIDTH, height=HEIGHT, done=labelled
+        )
         record.regions = [Region(Polygon.from_points(pts), {"class": kind}) for kind, pts in objects]
         project.images.append(record)
     return save_project(project, folder / PROJECT_FILENAME)

@@ -3,6 +3,7 @@
 Images with regions are examples; an image with no regions is a negative only
 when the user marked it done. Unlabelled images are left for pre-labelling.
 """
+
 from __future__ import annotations
 
 import copy

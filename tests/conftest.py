@@ -1,5 +1,6 @@
 """Shared test setup: Qt runs offscreen, settings and data go to a temporary
 home, and no test may leave a thread running."""
+
 from __future__ import annotations
 
 import gc
@@ -45,8 +46,11 @@ def no_thread_left_running(request):
     deadline = threading.Event()
     left = []
     for _ in range(20):  # threads that are finishing get up to 2 s
-        left = [t for t in threading.enumerate()
-                if t.ident not in before and t.is_alive() and not isinstance(t, threading._DummyThread)]
+        left = [
+            t
+            for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+        ]
         if not left:
             break
         deadline.wait(0.1)

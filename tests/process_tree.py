@@ -1,5 +1,6 @@
 """Child processes of a process, read from /proc (psutil is not a dependency): for tests that a
 training run leaves no DataLoader worker behind."""
+
 from __future__ import annotations
 
 import os

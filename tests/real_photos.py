@@ -12,6 +12,7 @@ Each photo holds 1-3 flat-coloured objects on a textured background. Polygons ar
 *displayed* coordinates (after EXIF orientation), as VIA writes them. Returns a
 ``PhotoSet`` with the JSON path, the image folder and the ground truth per file name.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,9 @@ def _polygon(rng: np.random.Generator, w: int, h: int, n: int = 12) -> list[tupl
     return [(round(cx + a * math.cos(t), 1), round(cy + a * math.sin(t), 1)) for a, t in zip(rad, ang)]
 
 
-def make_photo(path: Path, width: int, height: int, orientation: int, rng: np.random.Generator,
-               n_objects: int = 2) -> Photo:
+def make_photo(
+    path: Path, width: int, height: int, orientation: int, rng: np.random.Generator, n_objects: int = 2
+) -> Photo:
     """Write one JPEG whose *displayed* size is width x height; returns its ground truth."""
     shown = _texture(rng, width, height)
     draw = ImageDraw.Draw(shown)
@@ -82,13 +84,19 @@ def make_photo(path: Path, width: int, height: int, orientation: int, rng: np.ra
 
 
 def _via_region(cls: str, pts) -> dict:
-    return {"shape_attributes": {"name": "polygon", "all_points_x": [p[0] for p in pts],
-                                 "all_points_y": [p[1] for p in pts]},
-            "region_attributes": {"name": cls}}
+    return {
+        "shape_attributes": {
+            "name": "polygon",
+            "all_points_x": [p[0] for p in pts],
+            "all_points_y": [p[1] for p in pts],
+        },
+        "region_attributes": {"name": cls},
+    }
 
 
-def write_tutorial_layout(root, layout: str = "weapons", sizes=((2048, 1536), (4000, 3000)),
-                          orientations=(1, 6), n: int = 4, seed: int = 0) -> PhotoSet:
+def write_tutorial_layout(
+    root, layout: str = "weapons", sizes=((2048, 1536), (4000, 3000)), orientations=(1, 6), n: int = 4, seed: int = 0
+) -> PhotoSet:
     """Write `n` photos cycling through `sizes` and `orientations`, and the VIA file beside them."""
     root = Path(root)
     sub = {"weapons": "data", "balloon": "train"}[layout]
@@ -96,25 +104,42 @@ def write_tutorial_layout(root, layout: str = "weapons", sizes=((2048, 1536), (4
     photos = []
     for i in range(n):
         w, h = sizes[i % len(sizes)]
-        photos.append(make_photo(root / sub / f"photo_{i:03d}.jpg", w, h, orientations[i % len(orientations)],
-                                 rng, n_objects=1 + i % 2))
+        photos.append(
+            make_photo(
+                root / sub / f"photo_{i:03d}.jpg", w, h, orientations[i % len(orientations)], rng, n_objects=1 + i % 2
+            )
+        )
     metadata = {}
     for p in photos:
         size = (root / sub / p.filename).stat().st_size
         regions = [_via_region(c, pts) for c, pts in p.objects]
         if layout == "balloon":
             regions = {str(k): r for k, r in enumerate(regions)}  # VIA 1.x keyed regions
-        metadata[f"{p.filename}{size}"] = {"filename": p.filename, "size": size, "regions": regions,
-                                           "file_attributes": {}}
+        metadata[f"{p.filename}{size}"] = {
+            "filename": p.filename,
+            "size": size,
+            "regions": regions,
+            "file_attributes": {},
+        }
     if layout == "weapons":
         doc = {
-            "_via_settings": {"ui": {}, "core": {"buffer_size": 18, "filepath": {}, "default_filepath": ""},
-                              "project": {"name": "weapons"}},
+            "_via_settings": {
+                "ui": {},
+                "core": {"buffer_size": 18, "filepath": {}, "default_filepath": ""},
+                "project": {"name": "weapons"},
+            },
             "_via_img_metadata": metadata,
-            "_via_attributes": {"region": {"name": {"type": "dropdown", "description": "",
-                                                    "options": {c: "" for c in CLASSES},
-                                                    "default_options": {}}},
-                                "file": {}},
+            "_via_attributes": {
+                "region": {
+                    "name": {
+                        "type": "dropdown",
+                        "description": "",
+                        "options": {c: "" for c in CLASSES},
+                        "default_options": {},
+                    }
+                },
+                "file": {},
+            },
             "_via_data_format_version": "2.0.10",
             "_via_image_id_list": list(metadata),
         }

@@ -78,9 +78,12 @@ def test_validate_clean_file_exits_zero(balloon, capsys):
 def test_validate_lists_every_kind_of_problem(tmp_path, capsys):
     data = tutorial_project()
     meta = data["_via_img_metadata"]
-    meta["sword2.jpg999"]["regions"].append({"shape_attributes": {
-        "name": "polygon", "all_points_x": [0, 10, 10, 0], "all_points_y": [0, 10, 0, 10]},
-        "region_attributes": {"name": {"gun": True}}})
+    meta["sword2.jpg999"]["regions"].append(
+        {
+            "shape_attributes": {"name": "polygon", "all_points_x": [0, 10, 10, 0], "all_points_y": [0, 10, 0, 10]},
+            "region_attributes": {"name": {"gun": True}},
+        }
+    )
     meta["dup.jpg1"] = {"filename": "gun1.jpg", "size": 1, "regions": [], "file_attributes": {}}
     data["_via_image_id_list"].append("dup.jpg1")
     Image.new("RGB", (80, 80)).save(tmp_path / "sword2.jpg")
@@ -147,7 +150,8 @@ def test_convert_finds_the_tutorial_images_without_images_option(tmp_path, capsy
     assert main(["convert", str(photos.json_path), str(out), "--to", "coco"]) == 0, capsys.readouterr().err
     coco = json.loads(out.read_text(encoding="utf-8"))
     assert {im["file_name"]: (im["width"], im["height"]) for im in coco["images"]} == {
-        p.filename: (p.width, p.height) for p in photos.photos}  # displayed sizes, EXIF applied
+        p.filename: (p.width, p.height) for p in photos.photos
+    }  # displayed sizes, EXIF applied
     assert len(coco["annotations"]) == 3
 
 
@@ -166,8 +170,9 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
 
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
     seen = {}
-    monkeypatch.setattr(trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(
-        coco=coco, images=images) or 0)
+    monkeypatch.setattr(
+        trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(coco=coco, images=images) or 0
+    )
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
     assert seen["images"] == str(photos.image_dir)
     assert {(im["width"], im["height"]) for im in seen["coco"]["images"]} == {(96, 72)}
@@ -202,13 +207,23 @@ def test_convert_with_a_wrong_images_folder_says_so(tmp_path, capsys):
 
 def test_convert_skipping_annotations_exits_one(tmp_path, capsys):
     Image.new("RGB", (64, 48)).save(tmp_path / "a.jpg")
-    coco = {"images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
-            "categories": [{"id": 1, "name": "cat"}],
-            "annotations": [
-                {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 20, 1, 20, 20]],
-                 "bbox": [1, 1, 19, 19], "area": 180, "iscrowd": 0},
-                {"id": 2, "image_id": 1, "category_id": 1, "segmentation": "nonsense", "iscrowd": 0},
-                {"id": 3, "image_id": 99, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "iscrowd": 0}]}
+    coco = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 64, "height": 48}],
+        "categories": [{"id": 1, "name": "cat"}],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": [[1, 1, 20, 1, 20, 20]],
+                "bbox": [1, 1, 19, 19],
+                "area": 180,
+                "iscrowd": 0,
+            },
+            {"id": 2, "image_id": 1, "category_id": 1, "segmentation": "nonsense", "iscrowd": 0},
+            {"id": 3, "image_id": 99, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "iscrowd": 0},
+        ],
+    }
     src = tmp_path / "c.json"
     src.write_text(json.dumps(coco), encoding="utf-8")
     out = tmp_path / "v.json"

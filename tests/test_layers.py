@@ -1,4 +1,5 @@
 """The layer rules of DESIGN.md, enforced by import-linter's contracts in pyproject.toml."""
+
 import shutil
 import subprocess
 import sys
@@ -9,14 +10,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_contracts_hold():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
-    result = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 5 kept, 0 broken" in result.stdout, result.stdout
 
 
 def test_data_layer_imports_without_qt_or_torch():
-    code = ("import sys, annotator.model, annotator.io, annotator.io.via, annotator.io.native, annotator.app;"
-            "bad = [m for m in ('PySide6', 'torch', 'torchvision') if m in sys.modules];"
-            "assert not bad, bad")
+    code = (
+        "import sys, annotator.model, annotator.io, annotator.io.via, annotator.io.native, annotator.app;"
+        "bad = [m for m in ('PySide6', 'torch', 'torchvision') if m in sys.modules];"
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -12,10 +12,17 @@ import importlib
 from typing import Any
 
 _LAZY = {
-    "TrainConfig": "config", "fit": "engine", "Predictor": "predict", "Instance": "predict",
-    "write_coco_results": "predict", "event_from_dict": "events",
-    "TrainerError": "errors", "DatasetError": "errors", "ConfigError": "errors",
-    "CheckpointError": "errors", "WeightsUnavailableError": "errors",
+    "TrainConfig": "config",
+    "fit": "engine",
+    "Predictor": "predict",
+    "Instance": "predict",
+    "write_coco_results": "predict",
+    "event_from_dict": "events",
+    "TrainerError": "errors",
+    "DatasetError": "errors",
+    "ConfigError": "errors",
+    "CheckpointError": "errors",
+    "WeightsUnavailableError": "errors",
 }
 __all__ = list(_LAZY)
 

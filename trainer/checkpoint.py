@@ -52,7 +52,7 @@ def clean_stale_temps(folder: str | os.PathLike) -> list[Path]:
 
     A temp whose writer is still running is kept. Returns the files removed."""
     folder = Path(folder)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -128,11 +128,14 @@ def copy_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
     def write(f):
         with open(src, "rb") as s:
             shutil.copyfileobj(s, f, 1 << 20)
+
     _write_atomically(dst, write)
     return dst
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu", require_ours: bool = True) -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike, map_location: str | torch.device = "cpu", require_ours: bool = True
+) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"The checkpoint {path} does not exist.")
@@ -146,8 +149,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     try:
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        raise CheckpointError(f"{path} cannot be loaded safely: it contains objects other than tensors and plain "
-                              f"data ({str(e).splitlines()[0][:200]}). Only load checkpoints you trust elsewhere.") from None
+        raise CheckpointError(
+            f"{path} cannot be loaded safely: it contains objects other than tensors and plain "
+            f"data ({str(e).splitlines()[0][:200]}). Only load checkpoints you trust elsewhere."
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
         raise CheckpointError(f"{corrupt}: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}.") from None
     return _check(obj, path, require_ours)
@@ -156,8 +161,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def _check(obj: Any, path: Path, require_ours: bool) -> Any:
     if require_ours:
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-            raise CheckpointError(f"{path} is not a Polymask checkpoint (no '{FORMAT}' marker); "
-                                  "to start from plain torchvision weights use it as --weights instead.")
+            raise CheckpointError(
+                f"{path} is not a Polymask checkpoint (no '{FORMAT}' marker); "
+                "to start from plain torchvision weights use it as --weights instead."
+            )
         missing = [k for k in REQUIRED if k not in obj]
         if missing:
             raise CheckpointError(f"The checkpoint {path} is incomplete: it lacks {', '.join(missing)}.")

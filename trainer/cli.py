@@ -16,7 +16,17 @@ from typing import Any, TextIO
 
 from .config import TrainConfig, parse_value
 from .errors import TrainerError
-from .events import METRIC_KEYS, Event
+from .events import (
+    METRIC_KEYS,
+    CheckpointSaved,
+    EpochEnd,
+    Event,
+    Failed,
+    Finished,
+    Started,
+    Step,
+    WarningEvent,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -24,39 +34,70 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 # --------------------------------------------------------------------------- parsers
 def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "train", help="fine-tune Mask R-CNN on a COCO dataset",
+        "train",
+        help="fine-tune Mask R-CNN on a COCO dataset",
         description="Fine-tune a torchvision Mask R-CNN on COCO instance segmentation. Writes checkpoints "
-                    "(best.pth, last.pth), config.json, metrics.jsonl and TensorBoard logs to the run folder.")
-    p.add_argument("--coco", metavar="FILE", help="COCO instance-segmentation JSON (CVAT, Label Studio, Roboflow, Polymask)")
+        "(best.pth, last.pth), config.json, metrics.jsonl and TensorBoard logs to the run folder.",
+    )
+    p.add_argument(
+        "--coco", metavar="FILE", help="COCO instance-segmentation JSON (CVAT, Label Studio, Roboflow, Polymask)"
+    )
     p.add_argument("--images", metavar="DIR", help="image folder the COCO file_names are relative to")
     p.add_argument("--project", metavar="FILE", help="a Polymask/VIA project file (converted to COCO by the app)")
     p.add_argument("--config", metavar="FILE", help="settings from a JSON or YAML file; flags override it")
-    p.add_argument("--model", help="fast (MobileNetV3, default), accurate (= maskrcnn_resnet50_fpn_v2), "
-                                   "maskrcnn_resnet50_fpn, maskrcnn_mobilenet_v3_large_fpn")
+    p.add_argument(
+        "--model",
+        help="fast (MobileNetV3, default), accurate (= maskrcnn_resnet50_fpn_v2), "
+        "maskrcnn_resnet50_fpn, maskrcnn_mobilenet_v3_large_fpn",
+    )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, dest="batch_size")
     p.add_argument("--lr", type=float, help="learning rate (default: by optimizer and batch size)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--weights", help="coco (default), imagenet, none, last, or a .pth file")
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/train-<date>-<time>)")
-    p.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT",
-                   help="continue the run in --out (from its last.pth) or from CHECKPOINT")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="CHECKPOINT",
+        help="continue the run in --out (from its last.pth) or from CHECKPOINT",
+    )
     p.add_argument("--workers", type=int, help="DataLoader worker processes")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other setting, e.g. --set min_size=512 --set anchor_sizes=[16,32,64,128,256]")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other setting, e.g. --set min_size=512 --set anchor_sizes=[16,32,64,128,256]",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--verbose", action="store_true", help="show tracebacks of failures")
-    p.add_argument("--preview-data", metavar="DIR", dest="preview_data",
-                   help="do not train: write the first augmented training samples, as the model sees them, "
-                        "to DIR (overlay PNGs + samples.json) and exit")
-    p.add_argument("--preview-count", type=int, default=8, metavar="N", dest="preview_count",
-                   help="how many samples --preview-data writes (default 8)")
+    p.add_argument(
+        "--preview-data",
+        metavar="DIR",
+        dest="preview_data",
+        help="do not train: write the first augmented training samples, as the model sees them, "
+        "to DIR (overlay PNGs + samples.json) and exit",
+    )
+    p.add_argument(
+        "--preview-count",
+        type=int,
+        default=8,
+        metavar="N",
+        dest="preview_count",
+        help="how many samples --preview-data writes (default 8)",
+    )
     return p
 
 
 def add_predict_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("predict", help="predict instances on images with a trained checkpoint",
-                              description="Run a checkpoint on images; write COCO results JSON and overlays.")
+    p = subparsers.add_parser(
+        "predict",
+        help="predict instances on images with a trained checkpoint",
+        description="Run a checkpoint on images; write COCO results JSON and overlays.",
+    )
     p.add_argument("--checkpoint", required=True, metavar="C")
     p.add_argument("images", nargs="+", metavar="IMAGES", help="image files or folders")
     p.add_argument("--out", default="results.json", metavar="FILE", help="COCO results JSON (default results.json)")
@@ -68,8 +109,11 @@ def add_predict_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("evaluate", help="COCO box and mask AP of a checkpoint on a dataset",
-                              description="Evaluate a checkpoint with pycocotools (classes matched by name).")
+    p = subparsers.add_parser(
+        "evaluate",
+        help="COCO box and mask AP of a checkpoint on a dataset",
+        description="Evaluate a checkpoint with pycocotools (classes matched by name).",
+    )
     p.add_argument("--checkpoint", required=True, metavar="C")
     p.add_argument("--coco", required=True, metavar="FILE")
     p.add_argument("--images", metavar="DIR")
@@ -121,8 +165,11 @@ def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = N
     from .engine import fit
 
     if getattr(args, "project", None) and coco is None and not getattr(args, "coco", None):
-        print("error: --project needs the Polymask app to read the project (run `polymask train --project FILE`); "
-              "`python -m trainer train` takes --coco FILE --images DIR.", file=sys.stderr)
+        print(
+            "error: --project needs the Polymask app to read the project (run `polymask train --project FILE`); "
+            "`python -m trainer train` takes --coco FILE --images DIR.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         cfg = build_config(args, coco, images)
@@ -189,7 +236,9 @@ def _pct(v: Any) -> str:
 class ProgressPrinter:
     """Turns events into a progress bar (stderr) and a per-epoch metrics table (stdout)."""
 
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None, quiet: bool = False, verbose: bool = False):
+    def __init__(
+        self, out: TextIO | None = None, err: TextIO | None = None, quiet: bool = False, verbose: bool = False
+    ):
         self.out, self.err = out or sys.stdout, err or sys.stderr
         self.quiet, self.verbose = quiet, verbose
         self.tty = hasattr(self.err, "isatty") and self.err.isatty()
@@ -203,67 +252,84 @@ class ProgressPrinter:
         self.train_loss: list[float] = []
 
     def handle(self, ev: Event, code: int) -> int:
-        kind = ev.kind
-        if kind == "failed":
-            self._newline()
-            print(f"error: {ev.reason}", file=self.err)
-            if self.verbose and ev.detail:
-                print(ev.detail, file=self.err)
-            return EXIT_FAILED
-        if kind == "finished":
-            self._newline()
-            if not self.quiet:
-                state = "stopped" if ev.stopped else "finished"
-                print(f"{state}: run folder {ev.run_dir}", file=self.out)
-                if ev.best_checkpoint:
-                    print(f"  best checkpoint: {ev.best_checkpoint}", file=self.out)
-                if ev.last_checkpoint:
-                    print(f"  last checkpoint: {ev.last_checkpoint}", file=self.out)
-            return EXIT_STOPPED if ev.stopped else EXIT_OK
+        match ev:
+            case Failed():
+                self._newline()
+                print(f"error: {ev.reason}", file=self.err)
+                if self.verbose and ev.detail:
+                    print(ev.detail, file=self.err)
+                return EXIT_FAILED
+            case Finished():
+                self._newline()
+                if not self.quiet:
+                    print(f"{'stopped' if ev.stopped else 'finished'}: run folder {ev.run_dir}", file=self.out)
+                    if ev.best_checkpoint:
+                        print(f"  best checkpoint: {ev.best_checkpoint}", file=self.out)
+                    if ev.last_checkpoint:
+                        print(f"  last checkpoint: {ev.last_checkpoint}", file=self.out)
+                return EXIT_STOPPED if ev.stopped else EXIT_OK
         if self.quiet:
             return code
-        if kind == "warning":
-            self._newline()
-            print(f"warning: {ev.message}", file=self.err)
-        elif kind == "started":
-            self.epochs = ev.epochs
-            self.total_steps = ev.iters_per_epoch * (ev.epochs - ev.start_epoch + 1)
-            self.t0 = time.perf_counter()
-            print(f"training {ev.model} on {ev.device}"
-                  + (f" ×{ev.world_size} processes" if ev.world_size > 1 else "")
-                  + f": {ev.num_train_images} train / {ev.num_val_images} val images, "
-                  f"{len(ev.class_names)} classes ({', '.join(ev.class_names)}), epochs {ev.start_epoch}..{ev.epochs}, "
-                  f"{ev.iters_per_epoch} iterations each → {ev.run_dir}", file=self.out, flush=True)
-        elif kind == "step":
-            self.steps_here += 1
-            self.train_loss.append(ev.total)
-            self._bar(ev)
-        elif kind == "epoch":
-            self._newline()
-            if not self.header:
-                print("epoch  train loss  val loss  " + "  ".join(f"{k:>9}" for k in METRIC_KEYS) + "   time",
-                      file=self.out)
-                self.header = True
-            tl = sum(self.train_loss) / len(self.train_loss) if self.train_loss else float("nan")
-            self.train_loss = []
-            vl = ev.val_losses.get("total")
-            print(f"{ev.epoch:5d}  {tl:10.4f}  {vl if vl is not None else float('nan'):8.4f}  "
-                  + "  ".join(f"{_pct(ev.metrics.get(k)):>9}" for k in METRIC_KEYS)
-                  + f"  {_fmt_time(ev.seconds)}", file=self.out, flush=True)
-        elif kind == "checkpoint" and ev.best:
-            self._newline()
-            print(f"  new best checkpoint (epoch {ev.epoch}) → {ev.path}", file=self.err)
+        match ev:
+            case WarningEvent():
+                self._newline()
+                print(f"warning: {ev.message}", file=self.err)
+            case Started():
+                self._started(ev)
+            case Step():
+                self.steps_here += 1
+                self.train_loss.append(ev.total)
+                self._bar(ev)
+            case EpochEnd():
+                self._epoch_row(ev)
+            case CheckpointSaved(best=True):
+                self._newline()
+                print(f"  new best checkpoint (epoch {ev.epoch}) → {ev.path}", file=self.err)
         return code
 
-    def _bar(self, ev) -> None:
+    def _started(self, ev: Started) -> None:
+        self.epochs = ev.epochs
+        self.total_steps = ev.iters_per_epoch * (ev.epochs - ev.start_epoch + 1)
+        self.t0 = time.perf_counter()
+        print(
+            f"training {ev.model} on {ev.device}"
+            + (f" ×{ev.world_size} processes" if ev.world_size > 1 else "")
+            + f": {ev.num_train_images} train / {ev.num_val_images} val images, "
+            f"{len(ev.class_names)} classes ({', '.join(ev.class_names)}), epochs {ev.start_epoch}..{ev.epochs}, "
+            f"{ev.iters_per_epoch} iterations each → {ev.run_dir}",
+            file=self.out,
+            flush=True,
+        )
+
+    def _epoch_row(self, ev: EpochEnd) -> None:
+        self._newline()
+        if not self.header:
+            print(
+                "epoch  train loss  val loss  " + "  ".join(f"{k:>9}" for k in METRIC_KEYS) + "   time", file=self.out
+            )
+            self.header = True
+        tl = sum(self.train_loss) / len(self.train_loss) if self.train_loss else float("nan")
+        self.train_loss = []
+        vl = ev.val_losses.get("total")
+        print(
+            f"{ev.epoch:5d}  {tl:10.4f}  {vl if vl is not None else float('nan'):8.4f}  "
+            + "  ".join(f"{_pct(ev.metrics.get(k)):>9}" for k in METRIC_KEYS)
+            + f"  {_fmt_time(ev.seconds)}",
+            file=self.out,
+            flush=True,
+        )
+
+    def _bar(self, ev: Step) -> None:
         now = time.perf_counter()
         per_step = (now - self.t0) / max(1, self.steps_here)
         eta = per_step * max(0, self.total_steps - self.steps_here)
         frac = ev.iteration / max(1, ev.iters_per_epoch)
         width = 24
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        line = (f"epoch {ev.epoch}/{self.epochs} [{bar}] {ev.iteration}/{ev.iters_per_epoch} "
-                f"loss {ev.total:.4f} lr {ev.lr:.2g} {ev.images_per_s:.1f} img/s ETA {_fmt_time(eta)}")
+        line = (
+            f"epoch {ev.epoch}/{self.epochs} [{bar}] {ev.iteration}/{ev.iters_per_epoch} "
+            f"loss {ev.total:.4f} lr {ev.lr:.2g} {ev.images_per_s:.1f} img/s ETA {_fmt_time(eta)}"
+        )
         if self.tty:
             print("\r" + line.ljust(110), end="", file=self.err, flush=True)
         elif now - self.last_line > 10 or ev.iteration == ev.iters_per_epoch:
@@ -318,9 +384,13 @@ def run_predict(args: argparse.Namespace) -> int:
     done = len(paths) - len(skipped)
     print(f"{n_inst} instances in {done} images → {args.out}" + (f", overlays in {overlay_dir}" if overlay_dir else ""))
     if skipped:
-        print(f"error: skipped {len(skipped)} of {len(paths)} image(s) that could not be read: "
-              + ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
-              + f"; the results of the other {done} are in {args.out}.", file=sys.stderr)
+        print(
+            f"error: skipped {len(skipped)} of {len(paths)} image(s) that could not be read: "
+            + ", ".join(skipped[:5])
+            + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+            + f"; the results of the other {done} are in {args.out}.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -346,12 +416,15 @@ def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: 
     prepared = prepare(coco, images, val_fraction=0.0, strict_classes=False)
     cat_ids = match_categories(predictor.class_names, prepared.coco["categories"])
     if not any(c is not None for c in cat_ids):
-        raise TrainerError(f"None of the checkpoint's classes ({', '.join(predictor.class_names)}) appear in "
-                           f"{prepared.source}: classes are matched by name.")
+        raise TrainerError(
+            f"None of the checkpoint's classes ({', '.join(predictor.class_names)}) appear in "
+            f"{prepared.source}: classes are matched by name."
+        )
     ids = prepared.train_ids + prepared.val_ids
     ds = CocoInstances(prepared, ids, build_transforms(None, False))
-    results, _ = predict_dataset(predictor.model, ds, predictor.device, [c if c is not None else -1 for c in cat_ids],
-                                 predictor.class_names)
+    results, _ = predict_dataset(
+        predictor.model, ds, predictor.device, [c if c is not None else -1 for c in cat_ids], predictor.class_names
+    )
     results = [r for r in results if r["category_id"] != -1]
     for why in ds.unreadable.values():
         print(f"warning: left out of the evaluation: {why}", file=sys.stderr)
@@ -361,8 +434,9 @@ def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     try:
-        metrics = evaluate_checkpoint(args.checkpoint, args.coco, getattr(args, "images", None),
-                                      getattr(args, "device", "auto"))
+        metrics = evaluate_checkpoint(
+            args.checkpoint, args.coco, getattr(args, "images", None), getattr(args, "device", "auto")
+        )
     except TrainerError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_FAILED

@@ -7,9 +7,10 @@ import json
 import math
 import os
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -42,7 +43,9 @@ def load_coco(coco: str | os.PathLike | dict) -> tuple[dict, str]:
         except json.JSONDecodeError as e:
             raise DatasetError(f"The COCO file {name} is not valid JSON: {e}.") from None
     if not isinstance(data, dict):
-        raise DatasetError(f"{name} is not a COCO dataset: expected a JSON object with images, annotations, categories.")
+        raise DatasetError(
+            f"{name} is not a COCO dataset: expected a JSON object with images, annotations, categories."
+        )
     missing = [k for k in ("images", "categories") if not isinstance(data.get(k), list)]
     if missing:
         raise DatasetError(f"{name} is not a COCO instance-segmentation file: it has no {' or '.join(missing)} list.")
@@ -71,7 +74,7 @@ def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = 
         img = img.convert("RGB")
         # The target comes from the original size: draft() may already have shrunk img.
         if target is not None and img.size != target:
-            img = img.resize(target, Image.BILINEAR)
+            img = img.resize(target, Image.Resampling.BILINEAR)
     return img, scale
 
 
@@ -163,11 +166,14 @@ class PreparedData:
         return self.ground_truth(self.val_ids)
 
     def ground_truth(self, image_ids: list[int]) -> dict:
-        images, anns = [], []
+        images: list[dict] = []
+        anns: list[dict] = []
         cats = set(self.category_ids)
         for iid in image_ids:
             w, h = self.sizes[iid]
-            images.append({"id": iid, "file_name": self.images_by_id[iid].get("file_name", ""), "width": w, "height": h})
+            images.append(
+                {"id": iid, "file_name": self.images_by_id[iid].get("file_name", ""), "width": w, "height": h}
+            )
             for a in self.anns_by_image.get(iid, []):
                 if a["category_id"] not in cats:
                     continue
@@ -199,13 +205,22 @@ def resolve_image_path(file_name: str, root: Path) -> Path:
     return flat if flat.exists() else cand
 
 
-def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
-            split: dict[str, str] | None = None, check_images: bool = True,
-            strict_classes: bool = True) -> PreparedData:
+def prepare(
+    coco: str | dict,
+    images: str | None,
+    val_fraction: float = 0.2,
+    split: dict[str, str] | None = None,
+    check_images: bool = True,
+    strict_classes: bool = True,
+) -> PreparedData:
     """Read and check a COCO dataset. ``strict_classes=False`` (evaluation) tolerates classes with
     no annotations instead of refusing to train on them."""
     data, source = load_coco(coco)
-    root = Path(images) if images else (Path(coco).resolve().parent if isinstance(coco, (str, os.PathLike)) else Path.cwd())
+    root = (
+        Path(images)
+        if images
+        else (Path(coco).resolve().parent if isinstance(coco, (str, os.PathLike)) else Path.cwd())
+    )
     warnings: list[str] = []
 
     if not data["images"]:
@@ -241,27 +256,38 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
         images_by_id[iid] = im
         paths[iid] = path
     if missing:
-        warnings.append(_list_message(f"Skipped {len(missing)} image(s) listed in {source} that are not in {root}", missing))
+        warnings.append(
+            _list_message(f"Skipped {len(missing)} image(s) listed in {source} that are not in {root}", missing)
+        )
     if unreadable:
         warnings.append(_list_message(f"Skipped {len(unreadable)} unreadable image(s)", unreadable))
     if not images_by_id:
-        raise DatasetError(f"None of the {len(data['images'])} images listed in {source} could be read from {root}: "
-                           "check the image folder (--images). " + " ".join(warnings))
-    mismatched = [str(paths[i].name) for i, im in images_by_id.items()
-                  if im.get("width") and im.get("height") and check_images
-                  and (int(im["width"]), int(im["height"])) != sizes[i]]
+        raise DatasetError(
+            f"None of the {len(data['images'])} images listed in {source} could be read from {root}: "
+            "check the image folder (--images). " + " ".join(warnings)
+        )
+    mismatched = [
+        str(paths[i].name)
+        for i, im in images_by_id.items()
+        if im.get("width") and im.get("height") and check_images and (int(im["width"]), int(im["height"])) != sizes[i]
+    ]
     if mismatched:
-        warnings.append(_list_message(f"{len(mismatched)} image(s) differ in size from {source} (EXIF rotation?); "
-                                      "annotations are used in the orientation shown", mismatched))
+        warnings.append(
+            _list_message(
+                f"{len(mismatched)} image(s) differ in size from {source} (EXIF rotation?); "
+                "annotations are used in the orientation shown",
+                mismatched,
+            )
+        )
 
     # Categories: sorted by the user's id, remapped to labels 1..K (0 is background).
     cats = sorted(cats, key=lambda c: c["id"])
-    count = defaultdict(int)
+    count: dict[int, int] = defaultdict(int)
     anns_by_image: dict[int, list[dict]] = defaultdict(list)
     cat_ids = {c["id"] for c in cats}
     orphans = 0
     empty: list[dict] = []  # shapes that cover no pixel: training would drop them without a word
-    empty_count = defaultdict(int)
+    empty_count: dict[int, int] = defaultdict(int)
     for a in anns_all:
         if a.get("image_id") not in images_by_id:
             continue
@@ -278,10 +304,13 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
     if orphans:
         warnings.append(f"Ignored {orphans} annotation(s) in {source} whose category_id is not in its categories.")
     if empty:
-        warnings.append(_list_message(
-            f"Ignored {len(empty)} object(s) in {source} whose shape is empty or has zero area (no segmentation, "
-            "fewer than three points, all points on a line, or outside the image); the model cannot learn from them",
-            [f"{images_by_id[a['image_id']].get('file_name')} (annotation id {a.get('id')})" for a in empty]))
+        warnings.append(
+            _list_message(
+                f"Ignored {len(empty)} object(s) in {source} whose shape is empty or has zero area (no segmentation, "
+                "fewer than three points, all points on a line, or outside the image); the model cannot learn from them",
+                [f"{images_by_id[a['image_id']].get('file_name')} (annotation id {a.get('id')})" for a in empty],
+            )
+        )
     supercats = {c.get("supercategory") for c in cats}
     kept = []
     for c in cats:
@@ -289,17 +318,23 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
             kept.append(c)
         elif c.get("name") in supercats:
             # Roboflow-style parent category with no objects of its own.
-            warnings.append(f"Category '{c.get('name')}' (id {c['id']}) has no annotations and is a parent "
-                            "category of others; it is not trained as a class.")
+            warnings.append(
+                f"Category '{c.get('name')}' (id {c['id']}) has no annotations and is a parent "
+                "category of others; it is not trained as a class."
+            )
         elif not strict_classes:
             kept.append(c)
         elif empty_count[c["id"]]:
-            raise DatasetError(f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has only empty "
-                               f"or zero-area shapes ({empty_count[c['id']]}): draw polygons around its objects "
-                               "or remove the class.")
+            raise DatasetError(
+                f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has only empty "
+                f"or zero-area shapes ({empty_count[c['id']]}): draw polygons around its objects "
+                "or remove the class."
+            )
         else:
-            raise DatasetError(f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has no "
-                               "annotations: label at least one example of it or remove the class.")
+            raise DatasetError(
+                f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has no "
+                "annotations: label at least one example of it or remove the class."
+            )
     if strict_classes and not sum(count.values()):
         raise DatasetError(f"{source}: no annotation belongs to a readable image; nothing to learn from.")
     class_names = [str(c.get("name", c["id"])) for c in kept]
@@ -307,7 +342,8 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
 
     # Split: the user's, else a stable hash of the file name.
     ids = list(images_by_id)
-    val_ids, train_ids = [], []
+    val_ids: list[int] = []
+    train_ids: list[int] = []
     for iid in ids:
         fn = str(images_by_id[iid]["file_name"])
         chosen = None
@@ -323,19 +359,31 @@ def prepare(coco: str | dict, images: str | None, val_fraction: float = 0.2,
         val_ids.append(pick)
     if not train_ids:
         raise DatasetError(f"{source}: no images are left for training after the train/val split.")
-    train_counts = defaultdict(int)
+    train_counts: dict[int, int] = defaultdict(int)
     for iid in train_ids:
         for a in anns_by_image.get(iid, []):
             if not a.get("iscrowd"):
                 train_counts[a["category_id"]] += 1
     lacking = [] if not strict_classes else [n for n, cid in zip(class_names, category_ids) if not train_counts[cid]]
     if lacking:
-        warnings.append(f"Class(es) {', '.join(map(repr, lacking))} have no examples in the training split "
-                        "(all are in validation); the model cannot learn them.")
-    return PreparedData(coco=data, source=source, image_root=root, class_names=class_names,
-                        category_ids=category_ids, train_ids=train_ids, val_ids=val_ids, paths=paths,
-                        sizes=sizes, anns_by_image=dict(anns_by_image), images_by_id=images_by_id,
-                        warnings=warnings)
+        warnings.append(
+            f"Class(es) {', '.join(map(repr, lacking))} have no examples in the training split "
+            "(all are in validation); the model cannot learn them."
+        )
+    return PreparedData(
+        coco=data,
+        source=source,
+        image_root=root,
+        class_names=class_names,
+        category_ids=category_ids,
+        train_ids=train_ids,
+        val_ids=val_ids,
+        paths=paths,
+        sizes=sizes,
+        anns_by_image=dict(anns_by_image),
+        images_by_id=images_by_id,
+        warnings=warnings,
+    )
 
 
 def _list_message(head: str, items: list[str], limit: int = 5) -> str:
@@ -348,8 +396,13 @@ def _list_message(head: str, items: list[str], limit: int = 5) -> str:
 class CocoInstances(Dataset):
     """(image, target) pairs in the format torchvision detection models take."""
 
-    def __init__(self, prepared: PreparedData, image_ids: list[int], transforms=None,
-                 max_scale_for: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        prepared: PreparedData,
+        image_ids: list[int],
+        transforms=None,
+        max_scale_for: tuple[int, int] | None = None,
+    ):
         self.p = prepared
         self.ids = list(image_ids)
         self.transforms = transforms
@@ -394,10 +447,13 @@ class CocoInstances(Dataset):
             labels.append(self.label_of[a["category_id"]])
             masks.append(m)
         target = {
-            "boxes": tv_tensors.BoundingBoxes(torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
-                                              format="XYXY", canvas_size=(h, w)),
+            "boxes": tv_tensors.BoundingBoxes(
+                torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4), format="XYXY", canvas_size=(h, w)
+            ),
             "labels": torch.tensor(labels, dtype=torch.int64),
-            "masks": tv_tensors.Mask(torch.from_numpy(np.stack(masks)) if masks else torch.zeros((0, h, w), dtype=torch.uint8)),
+            "masks": tv_tensors.Mask(
+                torch.from_numpy(np.stack(masks)) if masks else torch.zeros((0, h, w), dtype=torch.uint8)
+            ),
             "image_id": iid,
         }
         return img, target
@@ -425,8 +481,9 @@ class CocoInstances(Dataset):
                 return self.load(j)
             except DatasetError as e:
                 self.unreadable[self.ids[j]] = str(e)
-        raise DatasetError(f"None of the {len(self.ids)} images could be read: "
-                           + "; ".join(list(self.unreadable.values())[:3]))
+        raise DatasetError(
+            f"None of the {len(self.ids)} images could be read: " + "; ".join(list(self.unreadable.values())[:3])
+        )
 
 
 def collate(batch):
@@ -434,6 +491,14 @@ def collate(batch):
 
 
 # --------------------------------------------------------------------------- sampling
+class SizedSampler(Protocol):
+    """A sampler that knows its length (ours and torch's DistributedSampler do)."""
+
+    def __iter__(self) -> Iterator[int]: ...
+
+    def __len__(self) -> int: ...
+
+
 class EpochRandomSampler(Sampler[int]):
     """A seeded shuffle that changes with ``set_epoch`` (same API as DistributedSampler)."""
 
@@ -457,7 +522,7 @@ class GroupedBatchSampler(Sampler[list[int]]):
     Always yields ceil(len(sampler) / batch_size) batches, so every DDP rank takes the
     same number of steps."""
 
-    def __init__(self, sampler: Sampler[int], group_ids: list[int], batch_size: int):
+    def __init__(self, sampler: SizedSampler, group_ids: list[int], batch_size: int):
         self.sampler, self.group_ids, self.batch_size = sampler, group_ids, batch_size
 
     def set_epoch(self, epoch: int) -> None:
@@ -474,7 +539,7 @@ class GroupedBatchSampler(Sampler[list[int]]):
                 b.clear()
         rest = [i for b in buckets.values() for i in b]
         for i in range(0, len(rest), self.batch_size):
-            yield rest[i:i + self.batch_size]
+            yield rest[i : i + self.batch_size]
 
     def __len__(self) -> int:
         return math.ceil(len(self.sampler) / self.batch_size)

@@ -12,8 +12,11 @@ from pycocotools import mask as mask_utils
 def _polygons(seg: list) -> list[list[float]]:
     out = []
     for p in seg:
-        if isinstance(p, (list, tuple)) and len(p) >= 6 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p):
+        if (
+            isinstance(p, (list, tuple))
+            and len(p) >= 6
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+        ):
             out.append([float(v) for v in p])
     return out
 
@@ -37,4 +40,3 @@ def segmentation_area(seg: Any, height: int, width: int) -> int:
     except Exception:  # noqa: BLE001 - pycocotools raises plain Exceptions for malformed input
         return 0
     return 0
-

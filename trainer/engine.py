@@ -13,8 +13,9 @@ import resource
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,14 +44,20 @@ def fit(config: TrainConfig, stop: threading.Event | None = None) -> Iterator[Ev
     except TrainerError as e:
         yield Failed(reason=_clean(str(e)))
     except torch.cuda.OutOfMemoryError:
-        yield Failed(reason="The GPU ran out of memory: lower the batch size or the input size (min_size/max_size).",
-                     detail=traceback.format_exc())
+        yield Failed(
+            reason="The GPU ran out of memory: lower the batch size or the input size (min_size/max_size).",
+            detail=traceback.format_exc(),
+        )
     except MemoryError:
-        yield Failed(reason="The computer ran out of memory: lower the batch size, the input size or the workers.",
-                     detail=traceback.format_exc())
+        yield Failed(
+            reason="The computer ran out of memory: lower the batch size, the input size or the workers.",
+            detail=traceback.format_exc(),
+        )
     except Exception as e:  # noqa: BLE001 - anything else still ends as an event
-        yield Failed(reason=f"Training stopped on an unexpected error: {type(e).__name__}: {_clean(str(e))}",
-                     detail=traceback.format_exc())
+        yield Failed(
+            reason=f"Training stopped on an unexpected error: {type(e).__name__}: {_clean(str(e))}",
+            detail=traceback.format_exc(),
+        )
 
 
 def _clean(msg: str) -> str:
@@ -136,12 +143,15 @@ class _Run:
         cfg, info, device = self.cfg, self.info, self.device
         _seed(cfg.seed + info.rank)
         ckpt = self._resume_checkpoint()
+        assert cfg.coco is not None  # TrainConfig.validate() requires it
         prepared = prepare(cfg.coco, cfg.images, cfg.val_fraction, cfg.split)
         warnings = list(prepared.warnings)
         names = prepared.class_names
         if ckpt is not None and list(ckpt["class_names"]) != names:
-            raise CheckpointError(f"Cannot resume from {self.resume_path}: it was trained on classes "
-                                  f"{ckpt['class_names']} but the dataset now has {names}. Start a new run instead.")
+            raise CheckpointError(
+                f"Cannot resume from {self.resume_path}: it was trained on classes "
+                f"{ckpt['class_names']} but the dataset now has {names}. Start a new run instead."
+            )
         arch = ckpt["arch"] if ckpt is not None else resolve_arch(cfg)
         model = build_model(arch, len(names) + 1)
         if ckpt is None:
@@ -152,26 +162,40 @@ class _Run:
         core = model
         if info.enabled:
             model = torch.nn.parallel.DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None)
+                model, device_ids=[device.index] if device.type == "cuda" else None
+            )
 
         # data
         train_ds = training_dataset(prepared, cfg.augment, arch)
         val_ds = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
+        sampler: DistributedSampler | EpochRandomSampler
         if info.enabled:
-            sampler = DistributedSampler(train_ds, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed)
+            sampler = DistributedSampler(
+                train_ds, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed
+            )
         else:
             sampler = EpochRandomSampler(len(train_ds), cfg.seed)
         groups = train_ds.aspect_groups() if cfg.aspect_ratio_grouping else [0] * len(train_ds)
         batches = GroupedBatchSampler(sampler, groups, cfg.batch_size)
-        loader_kw = dict(num_workers=cfg.workers, collate_fn=collate, pin_memory=device.type == "cuda",
-                         persistent_workers=cfg.workers > 0)
-        loader = DataLoader(train_ds, batch_sampler=batches, **loader_kw)
-        val_loader = DataLoader(val_ds, batch_size=cfg.batch_size, shuffle=False, **loader_kw) if len(val_ds) else None
+
+        def loader_for(dataset, **how) -> DataLoader:
+            return DataLoader(
+                dataset,
+                num_workers=cfg.workers,
+                collate_fn=collate,
+                pin_memory=device.type == "cuda",
+                persistent_workers=cfg.workers > 0,
+                **how,
+            )
+
+        loader = loader_for(train_ds, batch_sampler=batches)
+        val_loader = loader_for(val_ds, batch_size=cfg.batch_size, shuffle=False) if len(val_ds) else None
         iters = len(batches)
 
         # optimisation
         params = [p for p in model.parameters() if p.requires_grad]
         lr = default_lr(cfg, info.world_size)
+        opt: torch.optim.Optimizer
         if cfg.optimizer == "sgd":
             opt = torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
         else:
@@ -189,20 +213,25 @@ class _Run:
                 if ckpt.get("scaler"):
                     scaler.load_state_dict(ckpt["scaler"])
             except (KeyError, ValueError) as e:
-                raise CheckpointError(f"Cannot resume from {self.resume_path}: its optimizer state does not fit "
-                                      f"this configuration ({e}).") from None
+                raise CheckpointError(
+                    f"Cannot resume from {self.resume_path}: its optimizer state does not fit this configuration ({e})."
+                ) from None
             start_epoch, best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
             self.saved_epoch = int(ckpt["epoch"])
             if start_epoch > cfg.epochs:
-                raise ConfigError(f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
-                                  f"of {cfg.epochs}; ask for more epochs to train longer.")
+                raise ConfigError(
+                    f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
+                    f"of {cfg.epochs}; ask for more epochs to train longer."
+                )
 
         if self.main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             removed = clean_stale_temps(self.run_dir)
             if removed:
-                warnings.append(f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
-                                f"a save that was interrupted: {', '.join(f.name for f in removed)}.")
+                warnings.append(
+                    f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
+                    f"a save that was interrupted: {', '.join(f.name for f in removed)}."
+                )
             cfg.save(self.run_dir)
             self.log = RunLog(self.run_dir, cfg.tensorboard)
             if self.log.warning:
@@ -210,12 +239,23 @@ class _Run:
         try:
             for w in warnings if self.main else []:
                 yield self._emit(WarningEvent(w))
-            yield self._emit(Started(run_dir=str(self.run_dir.resolve()), device=str(device), model=arch["model"],
-                                     num_train_images=len(train_ds), num_val_images=len(val_ds), class_names=names,
-                                     iters_per_epoch=iters, epochs=cfg.epochs, start_epoch=start_epoch,
-                                     world_size=info.world_size))
-            self.state = dict(core=core, arch=arch, names=names, prepared=prepared, opt=opt, sched=sched,
-                              scaler=scaler, best=best)
+            yield self._emit(
+                Started(
+                    run_dir=str(self.run_dir.resolve()),
+                    device=str(device),
+                    model=arch["model"],
+                    num_train_images=len(train_ds),
+                    num_val_images=len(val_ds),
+                    class_names=names,
+                    iters_per_epoch=iters,
+                    epochs=cfg.epochs,
+                    start_epoch=start_epoch,
+                    world_size=info.world_size,
+                )
+            )
+            self.state = dict(
+                core=core, arch=arch, names=names, prepared=prepared, opt=opt, sched=sched, scaler=scaler, best=best
+            )
             gt = coco_from_dict(prepared.val_ground_truth()) if (self.main and len(val_ds)) else None
             step = (start_epoch - 1) * iters
             metrics: dict[str, Any] = dict(ckpt.get("metrics") or {}) if ckpt is not None else {}
@@ -229,12 +269,13 @@ class _Run:
                     yield from self._finish(epoch - 1, done, metrics, stopped=True)
                     return
                 val_losses: dict[str, float] = {}
-                evaluate = (epoch % cfg.eval_interval == 0 or epoch == cfg.epochs)
+                evaluate = epoch % cfg.eval_interval == 0 or epoch == cfg.epochs
                 if self.main and evaluate and len(val_ds):
                     try:
                         val_losses = validation_losses(model, val_loader, device, cfg.loss_weights, self.stop, amp)
-                        results, previews = predict_dataset(model, val_ds, device, prepared.category_ids, names,
-                                                            cfg.preview_images, self.stop, amp)
+                        results, previews = predict_dataset(
+                            model, val_ds, device, prepared.category_ids, names, cfg.preview_images, self.stop, amp
+                        )
                     except DatasetError as e:  # every validation image failed to decode
                         yield self._emit(WarningEvent(f"No validation this epoch: {_clean(str(e))}"))
                         yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
@@ -242,8 +283,9 @@ class _Run:
                         for why in val_ds.unreadable.values():
                             yield from self._warn_unreadable(why, "left it out of validation")
                         if val_ds.unreadable:  # score only the images the model was shown
-                            gt = coco_from_dict(prepared.ground_truth(
-                                [i for i in prepared.val_ids if i not in val_ds.unreadable]))
+                            gt = coco_from_dict(
+                                prepared.ground_truth([i for i in prepared.val_ids if i not in val_ds.unreadable])
+                            )
                         if not self.stop.is_set():
                             metrics = coco_metrics(gt, results)
                             yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
@@ -268,8 +310,10 @@ class _Run:
             return None
         self.resume_path = Path(cfg.resume) if isinstance(cfg.resume, str) else self.run_dir / "last.pth"
         if not self.resume_path.is_file():
-            raise CheckpointError(f"Cannot resume: {self.resume_path} does not exist (train once without resume first, "
-                                  "or point --resume at a checkpoint).")
+            raise CheckpointError(
+                f"Cannot resume: {self.resume_path} does not exist (train once without resume first, "
+                "or point --resume at a checkpoint)."
+            )
         return load_checkpoint(self.resume_path)
 
     # ---------------------------------------------------------------- one epoch
@@ -286,8 +330,10 @@ class _Run:
             for t in targets:
                 yield from self._warn_unreadable(t.pop("unreadable", None), "another image took its place in the batch")
             images = [i.to(device, non_blocking=True) for i in images]
-            targets = [{k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in t.items()}
-                       for t in targets]
+            targets = [
+                {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in t.items()}
+                for t in targets
+            ]
             with torch.autocast(device.type, enabled=amp):
                 loss_dict = model(images, targets)
             total = sum(weights.get(k, 1.0) * v for k, v in loss_dict.items())
@@ -305,11 +351,14 @@ class _Run:
                 self.nonfinite += 1
                 bad = ", ".join(f"{k}={v}" for k, v in zip(LOSS_NAMES, values) if not math.isfinite(v))
                 if self.nonfinite >= MAX_NONFINITE:
-                    raise self._diverged(f"at epoch {epoch}, iteration {it}",
-                                         f"the loss was not finite for {self.nonfinite} iterations in a row ({bad})")
+                    raise self._diverged(
+                        f"at epoch {epoch}, iteration {it}",
+                        f"the loss was not finite for {self.nonfinite} iterations in a row ({bad})",
+                    )
                 if self.main:
-                    yield self._emit(WarningEvent(f"Non-finite loss at epoch {epoch}, iteration {it} ({bad}); "
-                                                  "skipped that batch."))
+                    yield self._emit(
+                        WarningEvent(f"Non-finite loss at epoch {epoch}, iteration {it} ({bad}); skipped that batch.")
+                    )
                 continue
             self.nonfinite = 0
             scaler.scale(total).backward()
@@ -319,8 +368,7 @@ class _Run:
             scaler.step(opt)
             scaler.update()
             if not _all_finite(params):  # one huge step: every later loss would be NaN
-                raise self._diverged(f"at epoch {epoch}, iteration {it}",
-                                     "this step made some weights NaN or infinite")
+                raise self._diverged(f"at epoch {epoch}, iteration {it}", "this step made some weights NaN or infinite")
             lr = opt.param_groups[0]["lr"]
             sched.step()
             done += 1
@@ -328,9 +376,19 @@ class _Run:
             rate = len(images) * info.world_size / max(now - t_last, 1e-9)
             ips = rate if ips is None else 0.8 * ips + 0.2 * rate
             t_last = now
-            yield self._emit(Step(epoch=epoch, iteration=it, global_step=step0 + done, iters_per_epoch=iters,
-                                  losses=dict(zip(LOSS_NAMES, values[:5])), total=values[5], lr=lr,
-                                  images_per_s=ips, memory_mb=memory_mb(device)))
+            yield self._emit(
+                Step(
+                    epoch=epoch,
+                    iteration=it,
+                    global_step=step0 + done,
+                    iters_per_epoch=iters,
+                    losses=dict(zip(LOSS_NAMES, values[:5])),
+                    total=values[5],
+                    lr=lr,
+                    images_per_s=ips,
+                    memory_mb=memory_mb(device),
+                )
+            )
         return self.stop.is_set() and not info.enabled and done < iters, done
 
     def _warn_unreadable(self, why: str | None, what_instead: str) -> Iterator[Event]:
@@ -344,21 +402,36 @@ class _Run:
         lr, usual = default_lr(cfg, ws), default_lr(cfg.replace(lr=None), ws)
         lower = f"--lr {usual:g}, the default here" if lr > usual else f"--lr {lr / 10:g}"
         last = self.run_dir / "last.pth"
-        kept = (f"{last} from epoch {self.saved_epoch} is intact" if self.saved_epoch is not None and last.exists()
-                else "no checkpoint was written")
-        return TrainerError(f"Training diverged {where}: {what}. The learning rate {lr:g} is the likely cause: lower "
-                            f"it (e.g. {lower}) and train again, or check the annotations. Non-finite weights are "
-                            f"never saved; {kept}.")
+        kept = (
+            f"{last} from epoch {self.saved_epoch} is intact"
+            if self.saved_epoch is not None and last.exists()
+            else "no checkpoint was written"
+        )
+        return TrainerError(
+            f"Training diverged {where}: {what}. The learning rate {lr:g} is the likely cause: lower "
+            f"it (e.g. {lower}) and train again, or check the annotations. Non-finite weights are "
+            f"never saved; {kept}."
+        )
 
     # ---------------------------------------------------------------- saving
     def _checkpoint(self, epoch: int, iteration: int, metrics: dict) -> dict[str, Any]:
         s = self.state
         if not _all_finite(s["core"].state_dict().values()):
             raise self._diverged(f"by the end of epoch {epoch}", "some weights are NaN or infinite")
-        return {"model": s["core"].state_dict(), "optimizer": s["opt"].state_dict(), "scheduler": s["sched"].state_dict(),
-                "scaler": s["scaler"].state_dict(), "epoch": epoch, "iteration": iteration,
-                "config": self.cfg.portable_dict(self.run_dir), "arch": s["arch"], "class_names": s["names"],
-                "category_ids": s["prepared"].category_ids, "metrics": metrics, "best_metric": s["best"]}
+        return {
+            "model": s["core"].state_dict(),
+            "optimizer": s["opt"].state_dict(),
+            "scheduler": s["sched"].state_dict(),
+            "scaler": s["scaler"].state_dict(),
+            "epoch": epoch,
+            "iteration": iteration,
+            "config": self.cfg.portable_dict(self.run_dir),
+            "arch": s["arch"],
+            "class_names": s["names"],
+            "category_ids": s["prepared"].category_ids,
+            "metrics": metrics,
+            "best_metric": s["best"],
+        }
 
     def _save(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
         score = metrics.get("segm_AP")
@@ -372,8 +445,9 @@ class _Run:
             try:
                 best = copy_checkpoint(last, self.run_dir / "best.pth")
             except CheckpointError as e:
-                raise CheckpointError(f"{e} {last} (epoch {epoch}) was saved; resume the run once there is "
-                                      "space.") from None
+                raise CheckpointError(
+                    f"{e} {last} (epoch {epoch}) was saved; resume the run once there is space."
+                ) from None
             yield self._emit(CheckpointSaved(str(best), epoch, best=True))
 
     def _finish(self, epoch: int, iteration: int, metrics: dict, stopped: bool, saved: bool = False) -> Iterator[Event]:
@@ -381,10 +455,15 @@ class _Run:
             yield from self._save_last_only(epoch, iteration, metrics)
         best = self.run_dir / "best.pth"
         last = self.run_dir / "last.pth"
-        yield self._emit(Finished(run_dir=str(self.run_dir.resolve()),
-                                  best_checkpoint=str(best if best.exists() else last) if last.exists() else None,
-                                  last_checkpoint=str(last) if last.exists() else None, stopped=stopped,
-                                  metrics=dict(metrics)))
+        yield self._emit(
+            Finished(
+                run_dir=str(self.run_dir.resolve()),
+                best_checkpoint=str(best if best.exists() else last) if last.exists() else None,
+                last_checkpoint=str(last) if last.exists() else None,
+                stopped=stopped,
+                metrics=dict(metrics),
+            )
+        )
 
     def _save_last_only(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
         last = self._write(self._checkpoint(epoch, iteration, metrics), epoch)
@@ -394,9 +473,13 @@ class _Run:
         try:
             path = save_checkpoint(checkpoint, self.run_dir / "last.pth")
         except CheckpointError as e:
-            then = (f"last.pth still holds epoch {self.saved_epoch}: resume the run" if self.saved_epoch is not None
-                    else "train again")
-            raise CheckpointError(f"{e} Epoch {epoch} was not saved; {then} once that is fixed (e.g. disk space "
-                                  "freed).") from None
+            then = (
+                f"last.pth still holds epoch {self.saved_epoch}: resume the run"
+                if self.saved_epoch is not None
+                else "train again"
+            )
+            raise CheckpointError(
+                f"{e} Epoch {epoch} was not saved; {then} once that is fixed (e.g. disk space freed)."
+            ) from None
         self.saved_epoch = epoch
         return path

@@ -6,7 +6,8 @@ import contextlib
 import io
 import threading
 from collections import defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -58,9 +59,16 @@ def _unwrap(model: nn.Module) -> nn.Module:
 
 
 @torch.inference_mode()
-def predict_dataset(model: nn.Module, dataset, device: torch.device, category_ids: Sequence[int],
-                    class_names: Sequence[str], preview_n: int = 0, stop: threading.Event | None = None,
-                    amp: bool = False) -> tuple[list[dict], list[dict[str, Any]]]:
+def predict_dataset(
+    model: nn.Module,
+    dataset,
+    device: torch.device,
+    category_ids: Sequence[int],
+    class_names: Sequence[str],
+    preview_n: int = 0,
+    stop: threading.Event | None = None,
+    amp: bool = False,
+) -> tuple[list[dict], list[dict[str, Any]]]:
     """Run the model over every image: COCO results, plus preview items for the first ``preview_n``."""
     model = _unwrap(model)
     model.eval()
@@ -82,14 +90,27 @@ def predict_dataset(model: nn.Module, dataset, device: torch.device, category_id
             shown = [i for i in instances if i.score >= 0.5]
             for inst in shown:
                 inst.polygons = mask_to_polygons(inst.mask)
-            previews.append({"image_id": iid, "file_name": dataset.file_name(idx), "width": int(w), "height": int(h),
-                             "instances": [i.to_dict() for i in shown]})
+            previews.append(
+                {
+                    "image_id": iid,
+                    "file_name": dataset.file_name(idx),
+                    "width": int(w),
+                    "height": int(h),
+                    "instances": [i.to_dict() for i in shown],
+                }
+            )
     return results, previews
 
 
 @torch.no_grad()
-def validation_losses(model: nn.Module, loader, device: torch.device, loss_weights: dict[str, float],
-                      stop: threading.Event | None = None, amp: bool = False) -> dict[str, float]:
+def validation_losses(
+    model: nn.Module,
+    loader,
+    device: torch.device,
+    loss_weights: dict[str, float],
+    stop: threading.Event | None = None,
+    amp: bool = False,
+) -> dict[str, float]:
     """Mean losses on the val set: torchvision returns losses only in train mode, so use it
     with BatchNorm frozen (running statistics must not learn from validation images)."""
     model = _unwrap(model)
@@ -104,8 +125,10 @@ def validation_losses(model: nn.Module, loader, device: torch.device, loss_weigh
             if stop is not None and stop.is_set():
                 break
             images = [i.to(device) for i in images]
-            targets = [{k: (v.to(device) if torch.is_tensor(v) else v) for k, v in t.items() if k != "unreadable"}
-                       for t in targets]
+            targets = [
+                {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in t.items() if k != "unreadable"}
+                for t in targets
+            ]
             with torch.autocast(device.type, enabled=amp):
                 losses = model(images, targets)
             for k, v in losses.items():
@@ -124,5 +147,6 @@ def match_categories(class_names: Sequence[str], categories: list[dict]) -> list
 
 
 def summarise(metrics: dict[str, Any]) -> str:
-    return "  ".join(f"{k}={v * 100:.1f}" if isinstance(v, (int, float)) and np.isfinite(v) else f"{k}=–"
-                     for k, v in metrics.items())
+    return "  ".join(
+        f"{k}={v * 100:.1f}" if isinstance(v, (int, float)) and np.isfinite(v) else f"{k}=–" for k, v in metrics.items()
+    )

@@ -7,8 +7,8 @@ download ever happens here (see ``trainer.weights``)."""
 from __future__ import annotations
 
 import math
-
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -25,24 +25,51 @@ from .errors import ConfigError
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
 ALIASES = {"fast": FAST, "accurate": "maskrcnn_resnet50_fpn_v2", "mobilenet": FAST}
 
-_R50 = dict(min_size=800, max_size=1333, rpn_pre_nms_top_n_train=2000, rpn_pre_nms_top_n_test=1000,
-            rpn_post_nms_top_n_train=2000, rpn_post_nms_top_n_test=1000, box_batch_size_per_image=512,
-            rpn_score_thresh=0.0, anchor_sizes=[[32], [64], [128], [256], [512]], levels=5, max_trainable=5)
+_R50 = dict(
+    min_size=800,
+    max_size=1333,
+    rpn_pre_nms_top_n_train=2000,
+    rpn_pre_nms_top_n_test=1000,
+    rpn_post_nms_top_n_train=2000,
+    rpn_post_nms_top_n_test=1000,
+    box_batch_size_per_image=512,
+    rpn_score_thresh=0.0,
+    anchor_sizes=[[32], [64], [128], [256], [512]],
+    levels=5,
+    max_trainable=5,
+)
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "maskrcnn_resnet50_fpn_v2": dict(_R50),
     "maskrcnn_resnet50_fpn": dict(_R50),
     # Small input, few proposals, a lighter mask head: CPU-friendly (see train_bench.py).
-    FAST: dict(min_size=320, max_size=640, rpn_pre_nms_top_n_train=1000, rpn_pre_nms_top_n_test=150,
-               rpn_post_nms_top_n_train=500, rpn_post_nms_top_n_test=150, box_batch_size_per_image=128,
-               rpn_score_thresh=0.05, anchor_sizes=[[32, 64, 128, 256, 512]] * 3, levels=3, max_trainable=6),
+    FAST: dict(
+        min_size=320,
+        max_size=640,
+        rpn_pre_nms_top_n_train=1000,
+        rpn_pre_nms_top_n_test=150,
+        rpn_post_nms_top_n_train=500,
+        rpn_post_nms_top_n_test=150,
+        box_batch_size_per_image=128,
+        rpn_score_thresh=0.05,
+        anchor_sizes=[[32, 64, 128, 256, 512]] * 3,
+        levels=3,
+        max_trainable=6,
+    ),
 }
 DESCRIPTIONS = {
     "maskrcnn_resnet50_fpn_v2": "ResNet-50 FPN v2 (most accurate, slow on CPU)",
     "maskrcnn_resnet50_fpn": "ResNet-50 FPN (original Mask R-CNN)",
     FAST: "MobileNetV3-Large FPN at a small input size (fast, CPU-friendly)",
 }
-ARCH_KEYS = ("min_size", "max_size", "rpn_pre_nms_top_n_train", "rpn_pre_nms_top_n_test",
-             "rpn_post_nms_top_n_train", "rpn_post_nms_top_n_test", "box_batch_size_per_image")
+ARCH_KEYS = (
+    "min_size",
+    "max_size",
+    "rpn_pre_nms_top_n_train",
+    "rpn_pre_nms_top_n_test",
+    "rpn_post_nms_top_n_train",
+    "rpn_post_nms_top_n_test",
+    "box_batch_size_per_image",
+)
 
 
 def resolve_model_name(name: str) -> str:
@@ -57,7 +84,9 @@ def _anchors(sizes: Any, ratios: Any, levels: int, name: str) -> tuple[list[list
     if sizes and all(isinstance(s, (list, tuple)) for s in sizes):
         per_level = [list(s) for s in sizes]
         if len(per_level) != levels:
-            raise ConfigError(f"'anchor_sizes' for {name} needs {levels} lists (one per FPN level), got {len(per_level)}.")
+            raise ConfigError(
+                f"'anchor_sizes' for {name} needs {levels} lists (one per FPN level), got {len(per_level)}."
+            )
     elif levels == 5 and len(sizes) == 5:
         per_level = [[s] for s in sizes]  # ResNet FPN: one size per level, as torchvision does
     else:
@@ -81,11 +110,14 @@ def resolve_arch(config, frozen_bn: bool | None = None) -> dict[str, Any]:
         arch[k] = d[k] if v is None else v
     if config.min_size is not None and config.max_size is None:
         arch["max_size"] = max(arch["max_size"], config.min_size)
-    sizes, ratios = _anchors(config.anchor_sizes or d["anchor_sizes"], config.aspect_ratios or [0.5, 1.0, 2.0],
-                             d["levels"], name)
+    sizes, ratios = _anchors(
+        config.anchor_sizes or d["anchor_sizes"], config.aspect_ratios or [0.5, 1.0, 2.0], d["levels"], name
+    )
     arch["anchor_sizes"], arch["aspect_ratios"] = sizes, ratios
     tl = config.trainable_backbone_layers
-    arch["trainable_backbone_layers"] = min(d["max_trainable"], tl if tl is not None else (3 if pretrained else d["max_trainable"]))
+    arch["trainable_backbone_layers"] = min(
+        d["max_trainable"], tl if tl is not None else (3 if pretrained else d["max_trainable"])
+    )
     for k in ("rpn_nms_thresh", "rpn_batch_size_per_image", "detections_per_img", "box_score_thresh", "box_nms_thresh"):
         arch[k] = getattr(config, k)
     arch["rpn_score_thresh"] = d["rpn_score_thresh"]
@@ -94,18 +126,26 @@ def resolve_arch(config, frozen_bn: bool | None = None) -> dict[str, Any]:
 
 def _kwargs(arch: dict[str, Any]) -> dict[str, Any]:
     return dict(
-        min_size=arch["min_size"], max_size=arch["max_size"],
-        rpn_pre_nms_top_n_train=arch["rpn_pre_nms_top_n_train"], rpn_pre_nms_top_n_test=arch["rpn_pre_nms_top_n_test"],
-        rpn_post_nms_top_n_train=arch["rpn_post_nms_top_n_train"], rpn_post_nms_top_n_test=arch["rpn_post_nms_top_n_test"],
-        rpn_nms_thresh=arch["rpn_nms_thresh"], rpn_batch_size_per_image=arch["rpn_batch_size_per_image"],
-        rpn_score_thresh=arch["rpn_score_thresh"], box_batch_size_per_image=arch["box_batch_size_per_image"],
-        box_score_thresh=arch["box_score_thresh"], box_nms_thresh=arch["box_nms_thresh"],
+        min_size=arch["min_size"],
+        max_size=arch["max_size"],
+        rpn_pre_nms_top_n_train=arch["rpn_pre_nms_top_n_train"],
+        rpn_pre_nms_top_n_test=arch["rpn_pre_nms_top_n_test"],
+        rpn_post_nms_top_n_train=arch["rpn_post_nms_top_n_train"],
+        rpn_post_nms_top_n_test=arch["rpn_post_nms_top_n_test"],
+        rpn_nms_thresh=arch["rpn_nms_thresh"],
+        rpn_batch_size_per_image=arch["rpn_batch_size_per_image"],
+        rpn_score_thresh=arch["rpn_score_thresh"],
+        box_batch_size_per_image=arch["box_batch_size_per_image"],
+        box_score_thresh=arch["box_score_thresh"],
+        box_nms_thresh=arch["box_nms_thresh"],
         box_detections_per_img=arch["detections_per_img"],
     )
 
 
 def _anchor_generator(arch: dict[str, Any]) -> AnchorGenerator:
-    return AnchorGenerator(tuple(tuple(s) for s in arch["anchor_sizes"]), tuple(tuple(r) for r in arch["aspect_ratios"]))
+    return AnchorGenerator(
+        tuple(tuple(s) for s in arch["anchor_sizes"]), tuple(tuple(r) for r in arch["aspect_ratios"])
+    )
 
 
 def _build_r50_v2(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
@@ -115,8 +155,15 @@ def _build_r50_v2(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     rpn_head = RPNHead(backbone.out_channels, ag.num_anchors_per_location()[0], conv_depth=2)
     box_head = FastRCNNConvFCHead((backbone.out_channels, 7, 7), [256] * 4, [1024], norm_layer=nn.BatchNorm2d)
     mask_head = MaskRCNNHeads(backbone.out_channels, [256] * 4, 1, norm_layer=nn.BatchNorm2d)
-    return MaskRCNN(backbone, num_classes=num_classes, rpn_anchor_generator=ag, rpn_head=rpn_head,
-                    box_head=box_head, mask_head=mask_head, **_kwargs(arch))
+    return MaskRCNN(
+        backbone,
+        num_classes=num_classes,
+        rpn_anchor_generator=ag,
+        rpn_head=rpn_head,
+        box_head=box_head,
+        mask_head=mask_head,
+        **_kwargs(arch),
+    )
 
 
 def _build_r50(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
@@ -141,11 +188,17 @@ def _mobilenet_norm(arch: dict[str, Any]):
 def _build_mobilenet(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     # As fasterrcnn_mobilenet_v3_large_fpn, plus a two-layer mask head (four 256-channel convs
     # per RoI would cost more than the whole backbone at this input size).
-    backbone = _mobilenet_extractor(mobilenet_v3_large(norm_layer=_mobilenet_norm(arch)), True,
-                                    arch["trainable_backbone_layers"])
+    backbone = _mobilenet_extractor(
+        mobilenet_v3_large(norm_layer=_mobilenet_norm(arch)), True, arch["trainable_backbone_layers"]
+    )
     mask_head = MaskRCNNHeads(backbone.out_channels, [256, 256], 1)
-    return MaskRCNN(backbone, num_classes=num_classes, rpn_anchor_generator=_anchor_generator(arch),
-                    mask_head=mask_head, **_kwargs(arch))
+    return MaskRCNN(
+        backbone,
+        num_classes=num_classes,
+        rpn_anchor_generator=_anchor_generator(arch),
+        mask_head=mask_head,
+        **_kwargs(arch),
+    )
 
 
 BUILDERS: dict[str, Callable[[dict[str, Any], int], MaskRCNN]] = {
@@ -175,5 +228,7 @@ def resolve_device(spec: str = "auto") -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"Device '{spec}' was asked for but no CUDA GPU is available here; use --device cpu or auto.")
     if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ConfigError("Device 'mps' was asked for but Apple's Metal backend is not available here; use --device cpu.")
+        raise ConfigError(
+            "Device 'mps' was asked for but Apple's Metal backend is not available here; use --device cpu."
+        )
     return dev

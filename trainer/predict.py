@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,8 +32,13 @@ class Instance:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe, without the mask."""
-        return {"label": self.label, "class_name": self.class_name, "score": round(float(self.score), 4),
-                "box": [round(float(v), 2) for v in self.box], "polygons": self.polygons}
+        return {
+            "label": self.label,
+            "class_name": self.class_name,
+            "score": round(float(self.score), 4),
+            "box": [round(float(v), 2) for v in self.box],
+            "polygons": self.polygons,
+        }
 
 
 def mask_to_polygons(mask: np.ndarray, tolerance: float = 1.0, min_area: float = 8.0) -> list[list[float]]:
@@ -77,8 +83,13 @@ def to_rgb_array(image: Any) -> np.ndarray:
     return np.ascontiguousarray(arr[:, :, :3])
 
 
-def output_to_instances(output: dict[str, torch.Tensor], class_names: Sequence[str], score_threshold: float = 0.5,
-                        mask_threshold: float = 0.5, polygons: bool = True) -> list[Instance]:
+def output_to_instances(
+    output: dict[str, torch.Tensor],
+    class_names: Sequence[str],
+    score_threshold: float = 0.5,
+    mask_threshold: float = 0.5,
+    polygons: bool = True,
+) -> list[Instance]:
     """One torchvision Mask R-CNN output dict → instances above ``score_threshold``."""
     keep = output["scores"] >= score_threshold
     scores = output["scores"][keep].cpu().numpy()
@@ -88,16 +99,30 @@ def output_to_instances(output: dict[str, torch.Tensor], class_names: Sequence[s
     out = []
     for s, lab, b, m in zip(scores, labels, boxes, masks):
         name = class_names[lab - 1] if 1 <= lab <= len(class_names) else str(int(lab))
-        out.append(Instance(mask=m, box=tuple(float(v) for v in b), score=float(s), label=int(lab), class_name=name,
-                            polygons=mask_to_polygons(m) if polygons else []))
+        out.append(
+            Instance(
+                mask=m,
+                box=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                score=float(s),
+                label=int(lab),
+                class_name=name,
+                polygons=mask_to_polygons(m) if polygons else [],
+            )
+        )
     return out
 
 
 class Predictor:
     """A trained model ready for inference. ``predict(image)`` → list of Instance."""
 
-    def __init__(self, model: torch.nn.Module, class_names: list[str], category_ids: list[int] | None = None,
-                 device: torch.device | str = "cpu", metrics: dict | None = None):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        class_names: list[str],
+        category_ids: list[int] | None = None,
+        device: torch.device | str = "cpu",
+        metrics: dict | None = None,
+    ):
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.class_names = list(class_names)
@@ -105,7 +130,7 @@ class Predictor:
         self.metrics = metrics or {}
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto") -> "Predictor":
+    def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto") -> Predictor:
         ckpt = load_checkpoint(path)
         arch = ckpt["arch"]
         names = list(ckpt["class_names"])
@@ -120,7 +145,7 @@ class Predictor:
     @torch.inference_mode()
     def predict(self, image: Any, score_threshold: float = 0.5, mask_threshold: float = 0.5) -> list[Instance]:
         arr = to_rgb_array(image)
-        heads = self.model.roi_heads
+        heads: Any = self.model.roi_heads  # torchvision's RoIHeads
         old = heads.score_thresh
         heads.score_thresh = min(old, score_threshold)  # never hide what the user asked to see
         try:
@@ -130,8 +155,9 @@ class Predictor:
             heads.score_thresh = old
         return output_to_instances(output, self.class_names, score_threshold, mask_threshold)
 
-    def predict_many(self, images: Iterable[Any], score_threshold: float = 0.5,
-                     progress: Callable[[int, int], None] | None = None) -> list[tuple[Any, list[Instance]]]:
+    def predict_many(
+        self, images: Iterable[Any], score_threshold: float = 0.5, progress: Callable[[int, int], None] | None = None
+    ) -> list[tuple[Any, list[Instance]]]:
         images = list(images)
         results = []
         for i, img in enumerate(images):
@@ -141,25 +167,33 @@ class Predictor:
         return results
 
 
-def instances_to_coco(image_id: int, instances: Iterable[Instance], category_ids: Sequence[int],
-                      file_name: str | None = None) -> list[dict]:
+def instances_to_coco(
+    image_id: int, instances: Iterable[Instance], category_ids: Sequence[int], file_name: str | None = None
+) -> list[dict]:
     """COCO results entries (bbox xywh, RLE segmentation) with the user's category ids."""
     out = []
     for inst in instances:
         rle = mask_utils.encode(np.asfortranarray(inst.mask.astype(np.uint8)))
         x0, y0, x1, y1 = inst.box
-        r = {"image_id": image_id, "category_id": category_ids[inst.label - 1],
-             "bbox": [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)],
-             "score": round(float(inst.score), 5),
-             "segmentation": {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}}
+        r = {
+            "image_id": image_id,
+            "category_id": category_ids[inst.label - 1],
+            "bbox": [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)],
+            "score": round(float(inst.score), 5),
+            "segmentation": {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")},
+        }
         if file_name is not None:
             r["file_name"] = file_name
         out.append(r)
     return out
 
 
-def write_coco_results(path: str | os.PathLike, items: Iterable[tuple[int, Iterable[Instance]]],
-                       category_ids: Sequence[int], file_names: dict[int, str] | None = None) -> Path:
+def write_coco_results(
+    path: str | os.PathLike,
+    items: Iterable[tuple[int, Iterable[Instance]]],
+    category_ids: Sequence[int],
+    file_names: dict[int, str] | None = None,
+) -> Path:
     """Write a COCO results JSON (a list; loads with ``COCO.loadRes``). ``items``: (image_id, instances)."""
     results = []
     for image_id, instances in items:
@@ -178,19 +212,20 @@ def write_coco_results(path: str | os.PathLike, items: Iterable[tuple[int, Itera
     return path
 
 
-def _colour(label: int) -> tuple[int, int, int]:
-    rng = np.random.default_rng(label * 7919)
-    return tuple(int(c) for c in rng.integers(60, 255, 3))
+def label_colour(label: int) -> tuple[int, int, int]:
+    """A stable, light RGB colour per class label (overlays drawn by the trainer)."""
+    r, g, b = (int(c) for c in np.random.default_rng(label * 7919).integers(60, 255, 3))
+    return (r, g, b)
 
 
 def draw_overlay(image: Any, instances: Sequence[Instance], alpha: float = 0.45) -> np.ndarray:
     """RGB uint8 picture: filled masks, outlines, class names and scores."""
     arr = to_rgb_array(image).copy()
     for inst in instances:
-        col = np.array(_colour(inst.label), np.float32)
-        arr[inst.mask] = (arr[inst.mask] * (1 - alpha) + col * alpha).astype(np.uint8)
+        fill = np.array(label_colour(inst.label), np.float32)
+        arr[inst.mask] = (arr[inst.mask] * (1 - alpha) + fill * alpha).astype(np.uint8)
     for inst in instances:
-        col = _colour(inst.label)
+        col = label_colour(inst.label)
         for p in inst.polygons:
             pts = np.array(p, np.float32).reshape(-1, 1, 2).round().astype(np.int32)
             cv2.polylines(arr, [pts], True, col, 2, cv2.LINE_AA)

@@ -20,6 +20,7 @@ from pycocotools import mask as mask_utils
 from .config import TrainConfig
 from .data import EpochRandomSampler, GroupedBatchSampler, prepare
 from .models import resolve_arch
+from .predict import label_colour
 from .transforms import training_dataset
 
 DEFAULT_COUNT = 8
@@ -28,6 +29,7 @@ DEFAULT_COUNT = 8
 def write_preview(config: TrainConfig, out_dir: str | os.PathLike, count: int = DEFAULT_COUNT) -> list[dict[str, Any]]:
     """Write the first ``count`` samples of epoch 1 (the engine's order and transforms) to ``out_dir``."""
     config.validate()
+    assert config.coco is not None  # validate() requires it
     prepared = prepare(config.coco, config.images, config.val_fraction, config.split)
     arch = resolve_arch(config)
     ds = training_dataset(prepared, config.augment, arch)
@@ -36,7 +38,7 @@ def write_preview(config: TrainConfig, out_dir: str | os.PathLike, count: int = 
     groups = ds.aspect_groups() if config.aspect_ratio_grouping else [0] * len(ds)
     batches = GroupedBatchSampler(sampler, groups, config.batch_size)
     batches.set_epoch(1)
-    order = [i for batch in batches for i in batch][:max(0, count)]
+    order = [i for batch in batches for i in batch][: max(0, count)]
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -48,13 +50,29 @@ def write_preview(config: TrainConfig, out_dir: str | os.PathLike, count: int = 
         instances = _instances(target, prepared.class_names)
         name = f"sample_{n:03d}.png"
         cv2.imwrite(str(out / name), cv2.cvtColor(draw_samples(picture, instances), cv2.COLOR_RGB2BGR))
-        samples.append({"image": name, "source": str(prepared.paths[ds.ids[idx]]), "file_name": ds.file_name(idx),
-                        "input_size": [int(picture.shape[1]), int(picture.shape[0])],
-                        "instances": [{k: v for k, v in inst.items() if k != "mask"} for inst in instances]})
+        samples.append(
+            {
+                "image": name,
+                "source": str(prepared.paths[ds.ids[idx]]),
+                "file_name": ds.file_name(idx),
+                "input_size": [int(picture.shape[1]), int(picture.shape[0])],
+                "instances": [{k: v for k, v in inst.items() if k != "mask"} for inst in instances],
+            }
+        )
     tmp = out / "samples.json.tmp"
-    tmp.write_text(json.dumps({"model": arch["model"], "min_size": arch["min_size"], "max_size": arch["max_size"],
-                               "augment": list(config.augment or []), "samples": samples}, indent=1),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps(
+            {
+                "model": arch["model"],
+                "min_size": arch["min_size"],
+                "max_size": arch["max_size"],
+                "augment": list(config.augment or []),
+                "samples": samples,
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     os.replace(tmp, out / "samples.json")
     return samples
 
@@ -64,16 +82,16 @@ def _instances(target: dict, class_names: list[str]) -> list[dict[str, Any]]:
     out = []
     for box, label, mask in zip(target["boxes"].tolist(), target["labels"].tolist(), masks):
         rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-        out.append({"label": class_names[label - 1], "box": [round(v, 2) for v in box],
-                    "mask_area": int(mask.sum()),
-                    "segmentation": {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")},
-                    "mask": mask})
+        out.append(
+            {
+                "label": class_names[label - 1],
+                "box": [round(v, 2) for v in box],
+                "mask_area": int(mask.sum()),
+                "segmentation": {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")},
+                "mask": mask,
+            }
+        )
     return out
-
-
-def _colour(i: int) -> tuple[int, int, int]:
-    rng = np.random.default_rng(i * 7919 + 1)
-    return tuple(int(c) for c in rng.integers(60, 255, 3))
 
 
 def draw_samples(picture: np.ndarray, instances: list[dict[str, Any]], alpha: float = 0.45) -> np.ndarray:
@@ -82,10 +100,10 @@ def draw_samples(picture: np.ndarray, instances: list[dict[str, Any]], alpha: fl
     names = sorted({inst["label"] for inst in instances})
     for inst in instances:
         m = inst["mask"]
-        col = np.array(_colour(names.index(inst["label"])), np.float32)
-        arr[m] = (arr[m] * (1 - alpha) + col * alpha).astype(np.uint8)
+        fill = np.array(label_colour(names.index(inst["label"]) + 1), np.float32)
+        arr[m] = (arr[m] * (1 - alpha) + fill * alpha).astype(np.uint8)
     for inst in instances:
-        col = _colour(names.index(inst["label"]))
+        col = label_colour(names.index(inst["label"]) + 1)
         x0, y0, x1, y1 = (int(round(v)) for v in inst["box"])
         cv2.rectangle(arr, (x0, y0), (x1 - 1, y1 - 1), col, 2)
         (tw, th), _ = cv2.getTextSize(inst["label"], cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)

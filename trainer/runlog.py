@@ -35,9 +35,9 @@ class RunLog:
         elif isinstance(ev, EpochEnd):
             for k, v in ev.val_losses.items():
                 self._tb.add_scalar(f"val/{k}", v, ev.epoch)
-            for k, v in ev.metrics.items():
-                if v is not None:
-                    self._tb.add_scalar(f"metrics/{k}", v, ev.epoch)
+            for k, metric in ev.metrics.items():
+                if metric is not None:
+                    self._tb.add_scalar(f"metrics/{k}", metric, ev.epoch)
             self._tb.flush()
 
     def close(self) -> None:

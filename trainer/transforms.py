@@ -38,5 +38,9 @@ def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v
 def training_dataset(prepared: PreparedData, augment: list[str] | None, arch: dict) -> CocoInstances:
     """The training images as the model receives them: loaded at the model's input scale
     (large photos decoded small), then augmented. Shared by training and ``--preview-data``."""
-    return CocoInstances(prepared, prepared.train_ids, build_transforms(augment, True, arch["max_size"]),
-                         max_scale_for=(arch["min_size"], arch["max_size"]))
+    return CocoInstances(
+        prepared,
+        prepared.train_ids,
+        build_transforms(augment, True, arch["max_size"]),
+        max_scale_for=(arch["min_size"], arch["max_size"]),
+    )

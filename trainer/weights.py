@@ -34,8 +34,11 @@ def _coco_enum(arch: dict[str, Any]):
     if name == "maskrcnn_resnet50_fpn":
         return MaskRCNN_ResNet50_FPN_Weights.COCO_V1
     # No COCO Mask R-CNN exists on MobileNet: use the Faster R-CNN one trained nearest our input size.
-    return (FasterRCNN_MobileNet_V3_Large_320_FPN_Weights.COCO_V1 if arch["min_size"] < 600
-            else FasterRCNN_MobileNet_V3_Large_FPN_Weights.COCO_V1)
+    return (
+        FasterRCNN_MobileNet_V3_Large_320_FPN_Weights.COCO_V1
+        if arch["min_size"] < 600
+        else FasterRCNN_MobileNet_V3_Large_FPN_Weights.COCO_V1
+    )
 
 
 def _imagenet_enum(arch: dict[str, Any]):
@@ -78,14 +81,16 @@ def read_pretrained_file(path: Path, url: str) -> dict[str, torch.Tensor]:
     if expected is None or not actual.startswith(expected):
         raise WeightsUnavailableError(
             f"The pretrained weights file {path} is not the file torchvision publishes: its SHA-256 starts with "
-            f"{actual[:len(expected or '') or 8]}, but its name says {expected or '(no hash in the name)'}. "
-            f"It may be incomplete or tampered with, so it was not loaded. {redo}")
+            f"{actual[: len(expected or '') or 8]}, but its name says {expected or '(no hash in the name)'}. "
+            f"It may be incomplete or tampered with, so it was not loaded. {redo}"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - UnpicklingError, RuntimeError, EOFError...
         first = (str(e).splitlines() or [type(e).__name__])[0][:200]
-        raise WeightsUnavailableError(f"The pretrained weights file {path} cannot be loaded safely ({first}). "
-                                      f"{redo}") from None
+        raise WeightsUnavailableError(
+            f"The pretrained weights file {path} cannot be loaded safely ({first}). {redo}"
+        ) from None
     if not isinstance(state, dict) or not any(isinstance(v, torch.Tensor) for v in state.values()):
         raise WeightsUnavailableError(f"The pretrained weights file {path} holds no tensors. {redo}")
     return state
@@ -108,7 +113,9 @@ def fetch_state_dict(weights_enum) -> dict[str, torch.Tensor]:
     return read_pretrained_file(target, url)
 
 
-def load_matching(model: nn.Module, state: dict[str, torch.Tensor], prefix_map: dict[str, str] | None = None) -> tuple[int, list[str]]:
+def load_matching(
+    model: nn.Module, state: dict[str, torch.Tensor], prefix_map: dict[str, str] | None = None
+) -> tuple[int, list[str]]:
     """Copy tensors whose name and shape match; return (count loaded, names skipped for shape)."""
     own = model.state_dict()
     take, skipped = {}, []
@@ -116,7 +123,7 @@ def load_matching(model: nn.Module, state: dict[str, torch.Tensor], prefix_map: 
         key = k
         for old, new in (prefix_map or {}).items():
             if key.startswith(old):
-                key = new + key[len(old):]
+                key = new + key[len(old) :]
                 break
         if key in own and hasattr(v, "shape"):
             if own[key].shape == v.shape:
@@ -129,18 +136,23 @@ def load_matching(model: nn.Module, state: dict[str, torch.Tensor], prefix_map: 
 
 def _loaded_message(source: str, file_name: str, model: nn.Module, n: int) -> str:
     total = len(model.state_dict())
-    return (f"Started from {source} weights ({file_name}): loaded {n} of this model's {total} tensors; "
-            f"{total - n} start freshly initialised.")
+    return (
+        f"Started from {source} weights ({file_name}): loaded {n} of this model's {total} tensors; "
+        f"{total - n} start freshly initialised."
+    )
 
 
-def _load_pretrained(model: nn.Module, enum, source: str, prefix_map: dict[str, str] | None = None
-                     ) -> tuple[int, list[str]]:
+def _load_pretrained(
+    model: nn.Module, enum, source: str, prefix_map: dict[str, str] | None = None
+) -> tuple[int, list[str]]:
     state = fetch_state_dict(enum)
     n, skipped = load_matching(model, state, prefix_map)
     if n == 0:
-        raise WeightsUnavailableError(f"No tensor in the {source} weights file {cache_path(enum)} fits this model "
-                                      f"({len(state)} tensors, none with matching names and shapes): is it the "
-                                      f"right file? Delete it and download {enum.url} again.")
+        raise WeightsUnavailableError(
+            f"No tensor in the {source} weights file {cache_path(enum)} fits this model "
+            f"({len(state)} tensors, none with matching names and shapes): is it the "
+            f"right file? Delete it and download {enum.url} again."
+        )
     return n, skipped
 
 
@@ -154,12 +166,16 @@ def load_initial_weights(model: nn.Module, arch: dict[str, Any], weights: str) -
         n, skipped = _load_pretrained(model, enum, "COCO")
         msgs = [_loaded_message("COCO", os.path.basename(enum.url), model, n)]
         if arch["model"] == FAST:
-            msgs.append("No COCO Mask R-CNN exists for MobileNet: the backbone, RPN and box head come from COCO "
-                        "Faster R-CNN, and the mask head starts untrained.")
+            msgs.append(
+                "No COCO Mask R-CNN exists for MobileNet: the backbone, RPN and box head come from COCO "
+                "Faster R-CNN, and the mask head starts untrained."
+            )
         other = [k for k in skipped if "box_predictor" not in k and "mask_fcn_logits" not in k]
         if other:
-            msgs.append(f"Re-initialised {len(other)} pretrained tensors whose shape differs from this "
-                        f"configuration (e.g. {other[0]}): changed anchors?")
+            msgs.append(
+                f"Re-initialised {len(other)} pretrained tensors whose shape differs from this "
+                f"configuration (e.g. {other[0]}): changed anchors?"
+            )
         return msgs
     if weights == "imagenet":
         enum = _imagenet_enum(arch)
@@ -179,7 +195,11 @@ def _load_local(model: nn.Module, path: Path) -> list[str]:
     state = {k.removeprefix("module."): v for k, v in state.items()}  # saved from DDP
     n, skipped = load_matching(model, state)
     if n == 0:
-        raise CheckpointError(f"No tensor in {path} fits this model ({len(state)} tensors, none with matching names "
-                              "and shapes): is it a Mask R-CNN of the same kind?")
-    return [f"Loaded {n} of {len(model.state_dict())} tensors from {path.name}"
-            + (f"; {len(skipped)} re-initialised for a different shape (class count)." if skipped else ".")]
+        raise CheckpointError(
+            f"No tensor in {path} fits this model ({len(state)} tensors, none with matching names "
+            "and shapes): is it a Mask R-CNN of the same kind?"
+        )
+    return [
+        f"Loaded {n} of {len(model.state_dict())} tensors from {path.name}"
+        + (f"; {len(skipped)} re-initialised for a different shape (class count)." if skipped else ".")
+    ]

@@ -3,6 +3,7 @@
 Qt-free and torch-free (an import-linter contract keeps it so): where a project
 file lives for an opened path, where its images are, whether an export can go ahead.
 """
+
 from .image_search import ImageSearch, count_found, locate_images
 from .project_location import Opened, open_for_editing, project_file_for
 

@@ -12,6 +12,7 @@ sizes are facts learnt by looking at a file, not edits, so they never conflict.
 Project-level data (attributes, settings, our own keys such as runs) follow the same
 three-way rule per top-level key. Qt-free: the window and tests call it alike.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -115,7 +116,7 @@ def _images(data: dict) -> dict[str, tuple[Any, Any]]:
     via = data.get(IMAGES)
     ours = (data.get(OURS) or {}).get("images") or {}
     out = {}
-    for key, entry in (via.items() if isinstance(via, dict) else ()):
+    for key, entry in via.items() if isinstance(via, dict) else ():
         meta = ours.get(key) if isinstance(ours, dict) else None
         out[key] = (entry, bool((meta or {}).get("done", False)))
     return out
@@ -123,8 +124,11 @@ def _images(data: dict) -> dict[str, tuple[Any, Any]]:
 
 def _sizes(data: dict) -> dict[str, dict]:
     ours = (data.get(OURS) or {}).get("images") or {}
-    return {k: {f: v[f] for f in ("width", "height") if v.get(f) is not None}
-            for k, v in (ours.items() if isinstance(ours, dict) else ()) if isinstance(v, dict)}
+    return {
+        k: {f: v[f] for f in ("width", "height") if v.get(f) is not None}
+        for k, v in (ours.items() if isinstance(ours, dict) else ())
+        if isinstance(v, dict)
+    }
 
 
 def _order(data: dict) -> list[str]:
@@ -171,8 +175,10 @@ def merge(base: dict, theirs: dict, mine: dict) -> MergeResult:
     # ---- project-level keys, and our own keys, one unit each
     out: dict[str, Any] = {}
     b_ours, t_ours, m_ours = (_own(d) for d in (base, theirs, mine))
-    for where, (b_d, t_d, m_d), skip in (("", (base, theirs, mine), {IMAGES, ORDER, OURS}),
-                                         (OURS, (b_ours, t_ours, m_ours), {"images"} | _NOT_COMPARED)):
+    for where, (b_d, t_d, m_d), skip in (
+        ("", (base, theirs, mine), {IMAGES, ORDER, OURS}),
+        (OURS, (b_ours, t_ours, m_ours), {"images"} | _NOT_COMPARED),
+    ):
         target = out if not where else out.setdefault(OURS, {})
         for key in {**b_d, **t_d, **m_d}:
             if key in skip:

@@ -8,6 +8,7 @@ One policy for `polymask convert` and the window's Export menu:
   in those files: the rest is exported, each one is named with its reason, and the
   export counts as having problems (the CLI exits 1; the window asks first).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,8 +35,10 @@ class SizeCheck:
         """Why the export is refused or incomplete, in one line."""
         if self.missing:
             first = self.missing[0]
-            return (f"COCO needs every image's width and height, and {len(self.missing)} image(s) were not found "
-                    f"(first: {first.message.removeprefix('image file not found at ')})")
+            return (
+                f"COCO needs every image's width and height, and {len(self.missing)} image(s) were not found "
+                f"(first: {first.message.removeprefix('image file not found at ')})"
+            )
         if self.unreadable:
             names = ", ".join(f"{p.image} ({p.message})" for p in self.unreadable[:3])
             more = f" and {len(self.unreadable) - 3} more" if len(self.unreadable) > 3 else ""

@@ -11,6 +11,7 @@ one holding the most:
 4. the folder VIA's `_via_settings.core.default_filepath` names (relative to the file);
 5. a sub-folder, one or two levels down, holding the listed file names (bounded in time).
 """
+
 from __future__ import annotations
 
 import os
@@ -49,8 +50,10 @@ class ImageSearch:
         places = ", ".join(str(p) for p in self.looked_in) or "nowhere"
         if self.found == 0:
             return f"None of the {self.total} images were found (looked in {places})."
-        return (f"{self.total - self.found} of {self.total} images are not in {self.root} "
-                f"(first missing: {self.missing[0]}).")
+        return (
+            f"{self.total - self.found} of {self.total} images are not in {self.root} "
+            f"(first missing: {self.missing[0]})."
+        )
 
 
 def is_local(filename: str) -> bool:
@@ -127,8 +130,13 @@ def _sub_folders(near: Path, depth: int, deadline: float) -> list[Path]:
                 return out
             try:
                 with os.scandir(folder) as it:
-                    subs = sorted(e.path for e in it if e.is_dir(follow_symlinks=True)
-                                  and not e.name.startswith(".") and e.name not in SKIPPED_FOLDERS)
+                    subs = sorted(
+                        e.path
+                        for e in it
+                        if e.is_dir(follow_symlinks=True)
+                        and not e.name.startswith(".")
+                        and e.name not in SKIPPED_FOLDERS
+                    )
             except OSError:
                 continue
             nxt += [Path(s) for s in subs]
@@ -137,8 +145,9 @@ def _sub_folders(near: Path, depth: int, deadline: float) -> list[Path]:
     return out[:MAX_FOLDERS]
 
 
-def locate_images(project: Project, near=None, given=None, depth: int = SEARCH_DEPTH,
-                  seconds: float = SEARCH_SECONDS) -> ImageSearch:
+def locate_images(
+    project: Project, near=None, given=None, depth: int = SEARCH_DEPTH, seconds: float = SEARCH_SECONDS
+) -> ImageSearch:
     """Find the folder the project's image file names are relative to. Reads only folder listings.
 
     `near` is the folder of the file the user opened (default: the project file's folder);
@@ -148,8 +157,14 @@ def locate_images(project: Project, near=None, given=None, depth: int = SEARCH_D
     listing = _Listing()
     if given is not None:
         given = Path(given)
-        return ImageSearch(given, "given", count_found(project, given, names, listing), len(names),
-                           _missing(given, names, listing), [str(given)])
+        return ImageSearch(
+            given,
+            "given",
+            count_found(project, given, names, listing),
+            len(names),
+            _missing(given, names, listing),
+            [str(given)],
+        )
     if near is None:
         near = project.path.parent if project.path else (Path(project.image_root) if project.image_root else None)
     near = Path(near) if near is not None else None

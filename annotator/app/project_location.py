@@ -12,6 +12,7 @@
 
 Qt-free: the window and tests call `open_for_editing`; nothing here writes a file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -100,9 +101,11 @@ def source_changed(project) -> str | None:
             return None
     except OSError:  # moved or deleted: the project stands on its own
         return None
-    return (f"{source.name} changed since it was imported into {Path(project.path).name}. "
-            f"The project keeps your edits and was not imported again; to start over from the "
-            f"new {source.name}, move {Path(project.path).name} away and open {source.name}.")
+    return (
+        f"{source.name} changed since it was imported into {Path(project.path).name}. "
+        f"The project keeps your edits and was not imported again; to start over from the "
+        f"new {source.name}, move {Path(project.path).name} away and open {source.name}."
+    )
 
 
 def _records_source(project_file: Path, source: Path) -> bool:
@@ -196,8 +199,10 @@ def _open_folder(folder: Path) -> Opened:
         raise
     opened = _finish(result, folder, created=True)
     if listed:
-        opened.notes.append(f"{folder.name} also holds {names}; this new project does not use them. "
-                            f"Open one of them with File > Open to work on its annotations.")
+        opened.notes.append(
+            f"{folder.name} also holds {names}; this new project does not use them. "
+            f"Open one of them with File > Open to work on its annotations."
+        )
     return opened
 
 
@@ -261,5 +266,14 @@ def projects_over_same_images(project, folders) -> list[Path]:
     return out
 
 
-__all__ = ["Opened", "open_for_editing", "project_file_for", "is_project_name", "source_record",
-           "source_changed", "annotation_files", "projects_over_same_images", "PROJECT_SUFFIX"]
+__all__ = [
+    "Opened",
+    "open_for_editing",
+    "project_file_for",
+    "is_project_name",
+    "source_record",
+    "source_changed",
+    "annotation_files",
+    "projects_over_same_images",
+    "PROJECT_SUFFIX",
+]

@@ -3,11 +3,12 @@
 Formats are found in small registries (format name -> reader / writer) rather
 than branches scattered through the app.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ..model import ImageRecord, Project
 from .bulk import without_gc
@@ -17,8 +18,19 @@ from .jsonfile import read_json
 from .native import PROJECT_FILENAME, is_native, load_project, save_project
 from .via import looks_like_via, read_via, write_via_annotations, write_via_project
 
-__all__ = ["fill_image_sizes", "FormatError", "ReadResult", "open_path", "read_file", "save_project", "export", "WRITERS",
-           "project_from_folder", "load_project", "PROJECT_FILENAME"]
+__all__ = [
+    "fill_image_sizes",
+    "FormatError",
+    "ReadResult",
+    "open_path",
+    "read_file",
+    "save_project",
+    "export",
+    "WRITERS",
+    "project_from_folder",
+    "load_project",
+    "PROJECT_FILENAME",
+]
 
 
 def _write_coco(project: Project, path) -> list:
@@ -91,8 +103,9 @@ def read_file(path, images=None, class_attribute: str | None = None) -> ReadResu
         result = read_labelme(path)
     else:
         kind = type(data).__name__
-        raise FormatError(path, f"is not a VIA, COCO or labelme file (top level is a JSON {kind} "
-                                "without the keys those formats use)")
+        raise FormatError(
+            path, f"is not a VIA, COCO or labelme file (top level is a JSON {kind} without the keys those formats use)"
+        )
     result.project.image_root = image_root if fmt != "labelme" else result.project.image_root or path.parent
     _fill_file_sizes(result.project)
     return result

@@ -2,6 +2,7 @@
 garbage collector would sweep the growing project again and again (more than
 half of the time of a 100,000-polygon read). None of these objects form cycles
 that need collecting during the call, so collection waits until it ends."""
+
 from __future__ import annotations
 
 import functools
@@ -25,4 +26,5 @@ def without_gc(fn):
     def wrapper(*args, **kwargs):
         with gc_paused():
             return fn(*args, **kwargs)
+
     return wrapper

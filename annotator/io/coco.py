@@ -24,6 +24,7 @@ Round trip design (COCO -> project -> COCO is lossless):
 Classes are the options of a dropdown region attribute "class", in category
 order; the user's category ids and names are kept (the trainer remaps them).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,17 +32,30 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..model import (OWN_KEY, AmbiguousClass, AttributeDef, ImageRecord, MultiPolygon, Polygon, Problem, Project,
-                     Rect, Region, Shape, area_geometry, own_data, shape_from_geometry)
+from ..model import (
+    OWN_KEY,
+    AmbiguousClass,
+    AttributeDef,
+    ImageRecord,
+    MultiPolygon,
+    Polygon,
+    Problem,
+    Project,
+    Rect,
+    Region,
+    Shape,
+    area_geometry,
+    own_data,
+    shape_from_geometry,
+)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .images import ImageReadError, displayed_size
 from .jsonfile import copy_json, read_json, write_json
 from .limits import usable_side
-from .paths import UnsafeImagePath, image_file, project_image_file
 from .numbers import all_finite_numbers
-from .rle import (is_finite_number, mask_from_segmentation, mask_to_geometry, parts_to_rle, polygon_area,
-                  rle_area_bbox)
+from .paths import UnsafeImagePath, image_file, project_image_file
+from .rle import is_finite_number, mask_from_segmentation, mask_to_geometry, parts_to_rle, polygon_area, rle_area_bbox
 from .via_parts import to_lists
 
 FORMAT = "coco"
@@ -57,8 +71,7 @@ _LISTS = ("images", "annotations", "categories")
 
 
 def looks_like_coco(data) -> bool:
-    return (isinstance(data, dict) and isinstance(data.get("images"), list)
-            and isinstance(data.get("annotations"), list))
+    return isinstance(data, dict) and isinstance(data.get("images"), list) and isinstance(data.get("annotations"), list)
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -192,8 +205,12 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
     by_id: dict[Any, ImageRecord] = {}
     by_name: dict[str, ImageRecord] = {}
     for i, entry in enumerate(data["images"]):
-        if not isinstance(entry, dict) or not _is_id(entry.get("id")) or not isinstance(entry.get("file_name"), str) \
-                or not entry["file_name"]:
+        if (
+            not isinstance(entry, dict)
+            or not _is_id(entry.get("id"))
+            or not isinstance(entry.get("file_name"), str)
+            or not entry["file_name"]
+        ):
             problem(BAD_IMAGE, f"image entry {i} has no id or no file_name; skipped")
             continue
         name = entry["file_name"]
@@ -202,8 +219,12 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             continue
         if name in by_name:
             first = by_name[name]
-            problem(v.DUPLICATE_IMAGE, f"the image is listed twice (ids {own_data(first)[IMAGE]['id']!r} and "
-                                       f"{entry['id']!r}); its annotations are merged into the first", name)
+            problem(
+                v.DUPLICATE_IMAGE,
+                f"the image is listed twice (ids {own_data(first)[IMAGE]['id']!r} and "
+                f"{entry['id']!r}); its annotations are merged into the first",
+                name,
+            )
             by_id[entry["id"]] = first
             continue
         size = -1
@@ -216,10 +237,14 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
                 problem(v.MISSING_IMAGE, f"image file not found in {images}", name)
         for side in ("width", "height"):
             if side in entry and _size(entry[side]) is None:
-                problem(BAD_IMAGE, f"the {side} {_short(entry[side])} is not a usable size; it is read from "
-                                   "the image file instead", name)
-        record = ImageRecord(name, size, _size(entry.get("width")), _size(entry.get("height")),
-                             extra={OWN_KEY: {IMAGE: entry}})
+                problem(
+                    BAD_IMAGE,
+                    f"the {side} {_short(entry[side])} is not a usable size; it is read from the image file instead",
+                    name,
+                )
+        record = ImageRecord(
+            name, size, _size(entry.get("width")), _size(entry.get("height")), extra={OWN_KEY: {IMAGE: entry}}
+        )
         by_id[entry["id"]] = by_name[name] = record
         project.images.append(record)
 
@@ -231,16 +256,21 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             continue
         found = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
         if found is None:
-            problem(v.BAD_REGION, f"{label} refers to image id {ann.get('image_id')!r}, "
-                                  f"which is not in 'images'; skipped")
+            problem(
+                v.BAD_REGION, f"{label} refers to image id {ann.get('image_id')!r}, which is not in 'images'; skipped"
+            )
             continue
         record = found
         index = seen_per_image[id(record)]
         seen_per_image[id(record)] += 1
         cat = ann.get("category_id")
         if not _is_id(cat) or cat not in class_by_id:
-            problem(v.BAD_REGION, f"{label} has category id {cat!r}, which is not in 'categories'; skipped",
-                    record.filename, index)
+            problem(
+                v.BAD_REGION,
+                f"{label} has category id {cat!r}, which is not in 'categories'; skipped",
+                record.filename,
+                index,
+            )
             continue
         try:
             shape, read_as = _shape_of(ann, (record.height, record.width))
@@ -252,11 +282,14 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             ours[READ_AS] = read_as
         record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra={OWN_KEY: ours}))
 
-    project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(
-        CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})}
+    project.region_attributes = {
+        CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})
+    }
     project.class_attribute = CLASS_ATTRIBUTE
-    project.polymask["coco"] = {"header": {k: val for k, val in data.items() if k not in _LISTS},
-                                "categories": categories}
+    project.polymask["coco"] = {
+        "header": {k: val for k, val in data.items() if k not in _LISTS},
+        "categories": categories,
+    }
     return ReadResult(project, FORMAT, problems)
 
 
@@ -317,8 +350,11 @@ def _segmentation(region: Region, width: int, height: int) -> dict:
         return {"segmentation": rle, "area": area, "bbox": bbox}
     xs = [c for outer, _ in parts for c in outer[0::2]]
     ys = [c for outer, _ in parts for c in outer[1::2]]
-    return {"segmentation": [outer for outer, _ in parts], "area": sum(polygon_area(o) for o, _ in parts),
-            "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]}
+    return {
+        "segmentation": [outer for outer, _ in parts],
+        "area": sum(polygon_area(o) for o, _ in parts),
+        "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
+    }
 
 
 def _categories(project: Project) -> tuple[list[dict], dict[str, Any]]:
@@ -351,8 +387,9 @@ def _image_size(project: Project, image: ImageRecord) -> tuple[int, int]:
     except UnsafeImagePath as exc:
         raise _Skip(exc.kind, f"{exc}; not exported") from None
     except ImageReadError as exc:
-        raise _Skip(v.UNREADABLE_IMAGE, f"the image size is unknown and the file cannot be read "
-                                        f"({exc}); not exported") from None
+        raise _Skip(
+            v.UNREADABLE_IMAGE, f"the image size is unknown and the file cannot be read ({exc}); not exported"
+        ) from None
 
 
 def export_coco(project: Project) -> tuple[dict, list[Problem]]:
@@ -384,8 +421,9 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             try:
                 name = project.class_of(region)
             except AmbiguousClass as exc:
-                problems.append(Problem(v.AMBIGUOUS_CLASS, f"the class is ambiguous ({exc}); not exported",
-                                        image.filename, index))
+                problems.append(
+                    Problem(v.AMBIGUOUS_CLASS, f"the class is ambiguous ({exc}); not exported", image.filename, index)
+                )
                 continue
             if name is None:
                 problems.append(Problem(v.NO_CLASS, "the region has no class; not exported", image.filename, index))
@@ -400,8 +438,13 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
                 except _Skip as exc:
                     problems.append(Problem(exc.kind, str(exc), image.filename, index))
                     continue
-                ann = {"id": None, "image_id": None, "category_id": None, **geometry,
-                       "iscrowd": original.get("iscrowd", 0)}
+                ann = {
+                    "id": None,
+                    "image_id": None,
+                    "category_id": None,
+                    **geometry,
+                    "iscrowd": original.get("iscrowd", 0),
+                }
                 ann.update({k: copy_json(val) for k, val in original.items() if k not in ann})
             ann.update(id=ann_id, image_id=image_id, category_id=category_ids[name])
             annotations.append(ann)
@@ -424,4 +467,3 @@ def write_coco(project: Project, path) -> list[Problem]:
     coco, problems = export_coco(project)
     write_json(path, coco)
     return problems
-

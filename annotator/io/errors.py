@@ -1,4 +1,5 @@
 """What readers return and raise: errors that name the file and what is wrong."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """Image files: which files are images, and their size as displayed (after EXIF)."""
+
 from __future__ import annotations
 
 import os
@@ -83,8 +84,10 @@ def load_image(path) -> Image.Image:
 
 
 def _too_big() -> str:
-    return (f"has more than {MAX_IMAGE_PIXELS:,} pixels; Polymask does not decode images this large "
-            "(a decompression bomb, or split it into tiles)")
+    return (
+        f"has more than {MAX_IMAGE_PIXELS:,} pixels; Polymask does not decode images this large "
+        "(a decompression bomb, or split it into tiles)"
+    )
 
 
 class _bombs_raise(warnings.catch_warnings):

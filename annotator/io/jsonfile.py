@@ -3,6 +3,7 @@
 Whatever was read can be written back unchanged: integers stay exact at any
 size, lone surrogates and deep nesting (up to what the reader accepts) survive.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,9 @@ def parse_json(raw: bytes, path=None) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             if "depth limit" in str(exc) or "recursion" in str(exc).lower():
-                raise FormatError(path, f"is nested more than {MAX_DEPTH} levels deep; "
-                                        "no annotation file needs that") from None
+                raise FormatError(
+                    path, f"is nested more than {MAX_DEPTH} levels deep; no annotation file needs that"
+                ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

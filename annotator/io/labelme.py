@@ -11,6 +11,7 @@ group_id, flags, description, unknown keys) is kept in ``own_data(region)["label
 and of a file (version, flags, imagePath, ...) in ``own_data(image)["labelme"]``;
 the embedded ``imageData`` is ignored.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,14 +25,27 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from shapely import affinity
 
-from ..model import (OWN_KEY, AttributeDef, Circle, ImageRecord, MultiPolygon, Point, Polygon, Polyline, Problem,
-                     Project, Rect, Region, area_geometry, shape_from_geometry)
+from ..model import (
+    OWN_KEY,
+    AttributeDef,
+    Circle,
+    ImageRecord,
+    MultiPolygon,
+    Point,
+    Polygon,
+    Polyline,
+    Problem,
+    Project,
+    Rect,
+    Region,
+    area_geometry,
+    shape_from_geometry,
+)
 from ..model import validation as v
 from .errors import FormatError, ReadResult
 from .jsonfile import read_json
-from .limits import usable_side
+from .limits import too_many_pixels, usable_side
 from .paths import UnsafeImagePath, image_file
-from .limits import too_many_pixels
 from .rle import is_finite_number, mask_to_geometry
 
 FORMAT = "labelme"
@@ -102,10 +116,15 @@ def _mask_shape(encoded, corner: tuple[float, float]):
 
 def _join_groups(regions: list[Region]) -> list[Region]:
     """Area shapes of one label sharing a group_id become one object in several parts."""
+
     def group(r: Region):
         g = r.extra[OWN_KEY][EXTRA].get("group_id")
-        if g is None or isinstance(g, bool) or area_geometry(r.shape) is None or \
-                not isinstance(r.shape, (Polygon, MultiPolygon)):
+        if (
+            g is None
+            or isinstance(g, bool)
+            or area_geometry(r.shape) is None
+            or not isinstance(r.shape, (Polygon, MultiPolygon))
+        ):
             return None
         return (r.attributes[CLASS_ATTRIBUTE], str(g))
 
@@ -134,8 +153,11 @@ def _label(item) -> str:
 
 
 def _json_files(folder: Path) -> list[Path]:
-    return sorted(f for f in folder.rglob("*.json")
-                  if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts))
+    return sorted(
+        f
+        for f in folder.rglob("*.json")
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+    )
 
 
 def read_labelme(path_or_folder) -> ReadResult:
@@ -178,21 +200,32 @@ def read_labelme(path_or_folder) -> ReadResult:
                 problems.append(Problem(exc.kind, f"imagePath: {exc}", name, file=str(file)))
             except OSError:
                 problems.append(Problem(v.MISSING_IMAGE, "image file not found", name, file=str(file)))
-            record = ImageRecord(name, size, usable_side(width), usable_side(height),
-                                 extra={OWN_KEY: {EXTRA: {k: val for k, val in data.items()
-                                                          if k not in _IMAGE_KEYS}}})
+            record = ImageRecord(
+                name,
+                size,
+                usable_side(width),
+                usable_side(height),
+                extra={OWN_KEY: {EXTRA: {k: val for k, val in data.items() if k not in _IMAGE_KEYS}}},
+            )
             by_name[name] = record
             project.images.append(record)
         else:
-            problems.append(Problem(v.DUPLICATE_IMAGE, "a second labelme file names this image; "
-                                                       "its shapes are added to it", name, file=str(file)))
+            problems.append(
+                Problem(
+                    v.DUPLICATE_IMAGE,
+                    "a second labelme file names this image; its shapes are added to it",
+                    name,
+                    file=str(file),
+                )
+            )
         shapes_read: list[Region] = []
         for i, item in enumerate(data["shapes"]):
             try:
                 shape = _shape(item)
             except ValueError as exc:
-                problems.append(Problem(v.BAD_REGION, f"shape {i} ({_label(item)!r}): {exc}; skipped",
-                                        name, i, str(file)))
+                problems.append(
+                    Problem(v.BAD_REGION, f"shape {i} ({_label(item)!r}): {exc}; skipped", name, i, str(file))
+                )
                 continue
             label = _label(item)
             if label:
@@ -202,7 +235,8 @@ def read_labelme(path_or_folder) -> ReadResult:
         record.regions += _join_groups(shapes_read)
     if given.is_dir() and not project.images:
         raise FormatError(given, f"contains no labelme JSON files ({len(files)} .json files checked)")
-    project.region_attributes = {CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown",
-                                                               options=dict.fromkeys(labels, ""))}
+    project.region_attributes = {
+        CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown", options=dict.fromkeys(labels, ""))
+    }
     project.class_attribute = CLASS_ATTRIBUTE
     return ReadResult(project, FORMAT, problems)

@@ -5,6 +5,7 @@ groups the parts of one instance); an object with holes as a ``mask`` shape (a P
 cropped to its box), since labelme polygons cannot hold holes. An ellipse, which
 labelme lacks, is written as its polygon and said so in the report.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,8 +17,20 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..model import (Circle, Ellipse, MultiPolygon, Point, Polygon, Polyline, Problem, Project, Rect, Shape,
-                     area_geometry, own_data)
+from ..model import (
+    Circle,
+    Ellipse,
+    MultiPolygon,
+    Point,
+    Polygon,
+    Polyline,
+    Problem,
+    Project,
+    Rect,
+    Shape,
+    area_geometry,
+    own_data,
+)
 from ..model import validation as v
 from .jsonfile import write_json
 from .labelme import CLASS_ATTRIBUTE, EXTRA
@@ -44,8 +57,11 @@ def _mask_shape(shape: MultiPolygon) -> dict[str, Any]:
         mask &= 1 - polygons_to_mask(holes, h, w)
     png = io.BytesIO()
     Image.fromarray(mask.astype(np.uint8) * 255).save(png, format="PNG")
-    return {"points": [[x0, y0], [x1, y1]], "shape_type": "mask",
-            "mask": base64.b64encode(png.getvalue()).decode("ascii")}
+    return {
+        "points": [[x0, y0], [x1, y1]],
+        "shape_type": "mask",
+        "mask": base64.b64encode(png.getvalue()).decode("ascii"),
+    }
 
 
 def _shapes(shape: Shape, group: int) -> list[dict[str, Any]]:
@@ -53,15 +69,17 @@ def _shapes(shape: Shape, group: int) -> list[dict[str, Any]]:
     if isinstance(shape, MultiPolygon):
         if any(holes for _, holes in shape.parts):
             return [_mask_shape(shape)]
-        return [{"points": _pts(outer.xs, outer.ys), "shape_type": "polygon", "group_id": group}
-                for outer, _ in shape.parts]
+        return [
+            {"points": _pts(outer.xs, outer.ys), "shape_type": "polygon", "group_id": group} for outer, _ in shape.parts
+        ]
     if isinstance(shape, Polygon):
         return [{"points": _pts(shape.xs, shape.ys), "shape_type": "polygon"}]
     if isinstance(shape, Polyline):
         return [{"points": _pts(shape.xs, shape.ys), "shape_type": "linestrip"}]
     if isinstance(shape, Rect):
-        return [{"points": [[shape.x, shape.y], [shape.x + shape.width, shape.y + shape.height]],
-                 "shape_type": "rectangle"}]
+        return [
+            {"points": [[shape.x, shape.y], [shape.x + shape.width, shape.y + shape.height]], "shape_type": "rectangle"}
+        ]
     if isinstance(shape, Circle):
         return [{"points": [[shape.cx, shape.cy], [shape.cx + shape.r, shape.cy]], "shape_type": "circle"}]
     if isinstance(shape, Point):
@@ -74,26 +92,46 @@ def write_labelme(project: Project, folder) -> list[Problem]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     problems: list[Problem] = []
-    group = max([int(g) for _, r in project.iter_regions()
-                 if isinstance(g := own_data(r).get(EXTRA, {}).get("group_id"), int)] + [0]) + 1
+    group = (
+        max(
+            [
+                int(g)
+                for _, r in project.iter_regions()
+                if isinstance(g := own_data(r).get(EXTRA, {}).get("group_id"), int)
+            ]
+            + [0]
+        )
+        + 1
+    )
     for image in project.images:
         shapes = []
         for index, region in enumerate(image.regions):
-            kept = {k: val for k, val in own_data(region).get(EXTRA, {}).items()
-                    if k not in ("shape_type", "group_id", "mask")}
+            kept = {
+                k: val
+                for k, val in own_data(region).get(EXTRA, {}).items()
+                if k not in ("shape_type", "group_id", "mask")
+            }
             label = project.class_of(region) if project.class_attribute else region.attributes.get(CLASS_ATTRIBUTE)
             if isinstance(region.shape, Ellipse):
-                problems.append(Problem(ELLIPSE_AS_POLYGON, "labelme has no ellipse: written as a polygon",
-                                        image.filename, index))
+                problems.append(
+                    Problem(ELLIPSE_AS_POLYGON, "labelme has no ellipse: written as a polygon", image.filename, index)
+                )
             for item in _shapes(region.shape, group):
-                shapes.append({"label": label or "", "group_id": None, "description": "", "flags": {},
-                               **kept, **item})
+                shapes.append({"label": label or "", "group_id": None, "description": "", "flags": {}, **kept, **item})
             group += 1
         image_path = Path(os.path.relpath(project_image_file(project, image), folder)).as_posix()
-        out: dict[str, Any] = {"version": LABELME_VERSION, "flags": {}, "shapes": shapes, "imagePath": image_path,
-                               "imageData": None, "imageHeight": image.height, "imageWidth": image.width}
+        out: dict[str, Any] = {
+            "version": LABELME_VERSION,
+            "flags": {},
+            "shapes": shapes,
+            "imagePath": image_path,
+            "imageData": None,
+            "imageHeight": image.height,
+            "imageWidth": image.width,
+        }
         if image.height is None or image.width is None:
-            problems.append(Problem(v.MISSING_IMAGE, "the image size is unknown: imageHeight/Width left empty",
-                                    image.filename))
+            problems.append(
+                Problem(v.MISSING_IMAGE, "the image size is unknown: imageHeight/Width left empty", image.filename)
+            )
         write_json(folder / (Path(image.filename).stem + ".json"), out, backup=False)
     return problems

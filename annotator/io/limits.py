@@ -1,5 +1,6 @@
 """Sizes we refuse before allocating anything: a 39-byte RLE or a PNG header can
 declare a 70000x70000 image, which would take gigabytes to decode."""
+
 from __future__ import annotations
 
 # 134 megapixels (about 11,600 x 11,600; a 100 MP camera fits): a decoded RGB image

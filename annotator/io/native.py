@@ -1,6 +1,7 @@
 """The native project file: a VIA 2 project that VIA itself can open, plus our
 own data (image sizes, done flags, class attribute and colours, split, runs,
 app version) under one extra top-level key."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,7 @@ def is_native(data: Any) -> bool:
 
 def from_native(data: dict, source=None) -> ReadResult:
     ours = dict(data.get(POLYMASK_KEY) or {})
-    result = read_via({k: v for k, v in data.items() if k != POLYMASK_KEY}, source,
-                      class_attribute=None)
+    result = read_via({k: v for k, v in data.items() if k != POLYMASK_KEY}, source, class_attribute=None)
     project = result.project
     file = str(source) if source is not None else None
 
@@ -47,8 +47,10 @@ def from_native(data: dict, source=None) -> ReadResult:
         fold_other_parts(project)
     images = ours.pop("images", {}) or {}
     if not isinstance(images, dict):
-        problem(f"{POLYMASK_KEY}.images is not an object; image sizes are read from the files again "
-                "and no image is marked done")
+        problem(
+            f"{POLYMASK_KEY}.images is not an object; image sizes are read from the files again "
+            "and no image is marked done"
+        )
         images = {}
     bad_sizes = 0
     for im in project.images:
@@ -56,12 +58,15 @@ def from_native(data: dict, source=None) -> ReadResult:
         if not isinstance(meta, dict):
             meta = {}
         im.width, im.height = usable_side(meta.get("width")), usable_side(meta.get("height"))
-        bad_sizes += (im.width is None and meta.get("width") is not None) or \
-                     (im.height is None and meta.get("height") is not None)
+        bad_sizes += (im.width is None and meta.get("width") is not None) or (
+            im.height is None and meta.get("height") is not None
+        )
         im.done = meta.get("done") is True
     if bad_sizes:
-        problem(f"{bad_sizes} image(s) in {POLYMASK_KEY}.images have a width or height that is not a "
-                "usable size; they are read from the image files instead")
+        problem(
+            f"{bad_sizes} image(s) in {POLYMASK_KEY}.images have a width or height that is not a "
+            "usable size; they are read from the image files instead"
+        )
     wanted = ours.pop("class_attribute", None)
     if isinstance(wanted, str) and wanted in project.region_attributes:
         project.class_attribute = wanted
@@ -81,8 +86,9 @@ def from_native(data: dict, source=None) -> ReadResult:
 
 
 def _move_old_round_trip_keys(project: Project) -> None:
-    for item, keys in [(im, _OLD_IMAGE_KEYS) for im in project.images] + \
-                      [(r, _OLD_REGION_KEYS) for _, r in project.iter_regions()]:
+    for item, keys in [(im, _OLD_IMAGE_KEYS) for im in project.images] + [
+        (r, _OLD_REGION_KEYS) for _, r in project.iter_regions()
+    ]:
         old = [k for k in keys if k in item.extra]
         if old:
             own = item.extra.setdefault(OWN_KEY, {})
@@ -98,7 +104,8 @@ def to_native(project: Project) -> dict[str, Any]:
     ours["class_attribute"] = project.class_attribute
     ours["images"] = {
         im.key: {"width": im.width, "height": im.height, "done": im.done}
-        for im in project.images if im.width is not None or im.done
+        for im in project.images
+        if im.width is not None or im.done
     }
     data[POLYMASK_KEY] = ours
     return data

@@ -1,4 +1,5 @@
 """Fast checks on coordinate lists: readers meet millions of them."""
+
 from __future__ import annotations
 
 import math

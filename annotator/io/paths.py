@@ -1,6 +1,7 @@
 """Where an image named in an annotation file lives, refusing names that point
 outside the image folder (`../../etc/passwd`, absolute paths elsewhere) or that
 no file system accepts (a NUL character): such files are never read or written."""
+
 from __future__ import annotations
 
 import os
@@ -32,13 +33,15 @@ def image_file(root, name) -> Path:
     folder = os.path.normpath(os.path.abspath(root_text))
     target = os.path.normpath(os.path.join(folder, name))  # join keeps an absolute name as is
     if target != folder and not target.startswith(folder.rstrip(os.sep) + os.sep):
-        raise UnsafeImagePath(OUTSIDE_FOLDER, f"the file name {name!r} points outside the image folder "
-                                              f"{root_text}; not read")
+        raise UnsafeImagePath(
+            OUTSIDE_FOLDER, f"the file name {name!r} points outside the image folder {root_text}; not read"
+        )
     try:
         os.fsencode(target)
     except UnicodeEncodeError:  # e.g. a lone surrogate from a JSON escape
-        raise UnsafeImagePath(BAD_FILE_NAME, f"the file name {name!r} cannot be a file name on this system; "
-                                             "not read") from None
+        raise UnsafeImagePath(
+            BAD_FILE_NAME, f"the file name {name!r} cannot be a file name on this system; not read"
+        ) from None
     return Path(root_text) / name if not os.path.isabs(name) else Path(target)
 
 

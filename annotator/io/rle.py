@@ -5,6 +5,7 @@ pixels, not an error), so RLEs are checked and decoded here, with numpy.
 Masks are traced with OpenCV along pixel *edges*, so that pycocotools rasterises
 the traced polygon back to the same pixels.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,13 +54,15 @@ def rle_runs(seg) -> tuple[int, int, list[int]]:
     if not isinstance(seg, dict):
         raise ValueError("the RLE is not an object")
     size = seg.get("size")
-    if (not isinstance(size, list) or len(size) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+    if (
+        not isinstance(size, list)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)
+    ):
         raise ValueError(f"the RLE size {size!r} is not [height, width]")
     h, w = size
     if too_many_pixels(h, w):  # before decoding: a few bytes of counts can declare gigabytes
-        raise ValueError(f"the RLE declares a {h}x{w} mask, more than the {MAX_IMAGE_PIXELS:,} pixels "
-                         "Polymask decodes")
+        raise ValueError(f"the RLE declares a {h}x{w} mask, more than the {MAX_IMAGE_PIXELS:,} pixels Polymask decodes")
     counts = seg.get("counts")
     if isinstance(counts, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
@@ -81,10 +84,15 @@ def mask_from_segmentation(seg, image_size: tuple[int | None, int | None] = (Non
     image is refused before anything is decoded."""
     size = seg.get("size") if isinstance(seg, dict) else None
     img_h, img_w = image_size
-    if (img_h is not None and img_w is not None and isinstance(size, list) and len(size) == 2
-            and all(isinstance(v, int) for v in size) and size[0] * size[1] > img_h * img_w):
-        raise ValueError(f"the RLE declares a {size[0]}x{size[1]} mask for a {img_h}x{img_w} "
-                         "image; not decoded")
+    if (
+        img_h is not None
+        and img_w is not None
+        and isinstance(size, list)
+        and len(size) == 2
+        and all(isinstance(v, int) for v in size)
+        and size[0] * size[1] > img_h * img_w
+    ):
+        raise ValueError(f"the RLE declares a {size[0]}x{size[1]} mask for a {img_h}x{img_w} image; not decoded")
     h, w, runs = rle_runs(seg)
     # Runs alternate 0, 1, 0, ... over the pixels in column-major order.
     values = np.arange(len(runs), dtype=np.uint8) % 2
@@ -103,13 +111,19 @@ def mask_to_polygons(mask: np.ndarray) -> list[list[Point2]]:
     growing it by half a pixel with square corners puts it on the pixel edges,
     which pycocotools rasterises back to the same pixels.
     """
-    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8),
-                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     polygons: list[tuple[float, list[Point2]]] = []
     for contour in contours:
         pts = contour.reshape(-1, 2).astype(float) + 0.5
-        geom = (ShapelyPolygon(pts) if len(pts) >= 3 else shapely.geometry.LineString(pts) if len(pts) == 2
-                else shapely.geometry.Point(pts[0]))
+        geom = (
+            ShapelyPolygon(pts)
+            if len(pts) >= 3
+            else shapely.geometry.LineString(pts)
+            if len(pts) == 2
+            else shapely.geometry.Point(pts[0])
+        )
         grown = geom.buffer(0.5, join_style="mitre", cap_style="square", mitre_limit=2.0)
         for part in getattr(grown, "geoms", [grown]):
             if part.geom_type == "Polygon" and part.area > 0:
@@ -128,8 +142,12 @@ def mask_to_geometry(mask: np.ndarray):
     padded = np.pad(np.ascontiguousarray(mask, dtype=np.uint8) == 0, 1, constant_values=True).astype(np.uint8)
     n, labels = cv2.connectedComponents(padded, connectivity=4)
     outside = labels[0, 0]
-    holes = [ShapelyPolygon(pts) for label in range(1, n) if label != outside
-             for pts in mask_to_polygons((labels[1:-1, 1:-1] == label).astype(np.uint8))]
+    holes = [
+        ShapelyPolygon(pts)
+        for label in range(1, n)
+        if label != outside
+        for pts in mask_to_polygons((labels[1:-1, 1:-1] == label).astype(np.uint8))
+    ]
     geom = shapely.union_all(blobs)
     return geom.difference(shapely.union_all(holes)) if holes else geom
 

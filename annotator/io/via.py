@@ -6,6 +6,7 @@ A 2.x project wraps the same image metadata with `_via_settings`,
 `_via_data_format_version` and `_via_image_id_list`. Everything we do not
 understand is kept and written back.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region, own_data
-from ..model.shapes import Circle, Ellipse, MultiPolygon, PathShape, Point, Polygon, Polyline, Rect, Shape
+from ..model.shapes import Ellipse, MultiPolygon, PathShape, Polygon, Polyline, Shape
 from ..model.validation import BAD_PROJECT_DATA, BAD_REGION
 from .errors import FormatError, ReadResult
 from .numbers import all_finite_numbers
@@ -52,7 +53,8 @@ def looks_like_via(data: Any) -> bool:
 
 def _json_type(value) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-        type(value), "number")
+        type(value), "number"
+    )
 
 
 # ---- reading ----------------------------------------------------------------------
@@ -113,7 +115,7 @@ def _num_out(v: float):
 
 # Floats hold integers exactly up to 2**53; a shape read with larger integers keeps
 # what it was read from (our round-trip data), written back while it is not edited.
-_EXACT = 2 ** 53
+_EXACT = 2**53
 READ_SHAPE = "via_shape"
 READ_AS = "via_read_as"
 
@@ -124,8 +126,11 @@ def _has_inexact_int(attrs: dict) -> bool:
     max/min run in C: this is on the path of every region of a 100,000-polygon read."""
     for value in attrs.values():
         if type(value) is list:
-            if value and (max(value) > _EXACT or min(value) < -_EXACT) and \
-                    any(type(v) is int and abs(v) > _EXACT for v in value):
+            if (
+                value
+                and (max(value) > _EXACT or min(value) < -_EXACT)
+                and any(type(v) is int and abs(v) > _EXACT for v in value)
+            ):
                 return True
         elif type(value) is int and abs(value) > _EXACT:
             return True
@@ -165,7 +170,8 @@ def _attribute_def(name: str, raw: Any) -> AttributeDef:
     options = raw.get("options") if "options" in known else None
     defaults = raw.get("default_options") if "default_options" in known else None
     return AttributeDef(
-        name=name, type=raw.get("type", "text") if "type" in known else "text",
+        name=name,
+        type=raw.get("type", "text") if "type" in known else "text",
         description=raw.get("description", "") if "description" in known else "",
         options={str(k): v if isinstance(v, str) else "" for k, v in (options or {}).items()},
         default_options={str(k): bool(v) for k, v in (defaults or {}).items()},
@@ -198,18 +204,29 @@ def read_via(data: Any, source=None, class_attribute: str | None = None) -> Read
             raise FormatError(source, "_via_attributes is not an object")
         project.settings = data.get("_via_settings") or {}
         if not isinstance(project.settings, dict):  # VIA's display preferences: defaults will do
-            early_problems.append(Problem(BAD_PROJECT_DATA, f"_via_settings is a JSON {_json_type(project.settings)}, "
-                                                      "not an object; VIA's default settings are used",
-                                          file=str(source) if source is not None else None))
+            early_problems.append(
+                Problem(
+                    BAD_PROJECT_DATA,
+                    f"_via_settings is a JSON {_json_type(project.settings)}, "
+                    "not an object; VIA's default settings are used",
+                    file=str(source) if source is not None else None,
+                )
+            )
             project.settings = {}
         for kind in ("region", "file"):
             if not isinstance(attributes.get(kind) or {}, dict):
-                raise FormatError(source, f"_via_attributes.{kind} is a JSON {_json_type(attributes[kind])}, "
-                                          "not an object of attribute definitions")
+                raise FormatError(
+                    source,
+                    f"_via_attributes.{kind} is a JSON {_json_type(attributes[kind])}, "
+                    "not an object of attribute definitions",
+                )
         project.region_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("region") or {}).items()}
         project.file_attributes = {n: _attribute_def(n, a) for n, a in (attributes.get("file") or {}).items()}
-        project.extra = {k: v for k, v in data.items() if k not in PROJECT_KEYS
-                         and k not in ("_via_data_format_version", "_via_image_id_list")}
+        project.extra = {
+            k: v
+            for k, v in data.items()
+            if k not in PROJECT_KEYS and k not in ("_via_data_format_version", "_via_image_id_list")
+        }
         if "_via_data_format_version" in data:
             project.polymask["via_data_format_version"] = data["_via_data_format_version"]
         order = data.get("_via_image_id_list")
@@ -247,13 +264,20 @@ def _read_image(key: str, entry: Any, source, problems: list[Problem]) -> ImageR
     file_attributes = entry.get("file_attributes")
     if not isinstance(file_attributes, dict):
         file_attributes = {}
-    image = ImageRecord(filename=filename, size=size, file_attributes=file_attributes, via_key=key,
-                        extra={k: v for k, v in entry.items() if k not in _IMAGE_KEYS})
+    image = ImageRecord(
+        filename=filename,
+        size=size,
+        file_attributes=file_attributes,
+        via_key=key,
+        extra={k: v for k, v in entry.items() if k not in _IMAGE_KEYS},
+    )
     raw_regions = entry.get("regions") or []
     if isinstance(raw_regions, dict):  # VIA 1.x: {"0": {...}, "1": {...}}
         raw_regions = [raw_regions[k] for k in sorted(raw_regions, key=_region_order)]
     if not isinstance(raw_regions, list):
-        problems.append(Problem(BAD_REGION, "regions is neither a list nor an object; no region read", filename, None, src))
+        problems.append(
+            Problem(BAD_REGION, "regions is neither a list nor an object; no region read", filename, None, src)
+        )
         return image
     for index, raw in enumerate(raw_regions):
         try:
@@ -325,10 +349,19 @@ def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
             if isinstance(r.shape, MultiPolygon):  # VIA has single shapes: one region per part
                 regions += part_regions(r, str(n), foreign, shape_to_via, lambda extra: _kept(extra, foreign))
             else:
-                regions.append({"shape_attributes": region_shape_out(r), "region_attributes": r.attributes,
-                                **_kept(r.extra, foreign)})
-        entry: dict[str, Any] = {"filename": im.filename, "size": im.size, "regions": regions,
-                                 "file_attributes": im.file_attributes}
+                regions.append(
+                    {
+                        "shape_attributes": region_shape_out(r),
+                        "region_attributes": r.attributes,
+                        **_kept(r.extra, foreign),
+                    }
+                )
+        entry: dict[str, Any] = {
+            "filename": im.filename,
+            "size": im.size,
+            "regions": regions,
+            "file_attributes": im.file_attributes,
+        }
         entry.update(_kept(im.extra, foreign))
         out[im.key] = entry
     return out
@@ -353,12 +386,26 @@ def to_via_project(project: Project, foreign: bool = False) -> dict[str, Any]:
 def default_settings() -> dict[str, Any]:
     """Settings VIA 2 expects when it opens a project."""
     return {
-        "ui": {"annotation_editor_height": 25, "annotation_editor_fontsize": 0.8, "leftsidebar_width": 18,
-               "image_grid": {"img_height": 80, "rshape_fill": "none", "rshape_fill_opacity": 0.3,
-                              "rshape_stroke": "yellow", "rshape_stroke_width": 2, "show_region_shape": True,
-                              "show_image_policy": "all"},
-               "image": {"region_label": "__via_region_id__", "region_color": "__via_default_region_color__",
-                         "region_label_font": "10px Sans", "on_image_annotation_editor_placement": "NEAR_REGION"}},
+        "ui": {
+            "annotation_editor_height": 25,
+            "annotation_editor_fontsize": 0.8,
+            "leftsidebar_width": 18,
+            "image_grid": {
+                "img_height": 80,
+                "rshape_fill": "none",
+                "rshape_fill_opacity": 0.3,
+                "rshape_stroke": "yellow",
+                "rshape_stroke_width": 2,
+                "show_region_shape": True,
+                "show_image_policy": "all",
+            },
+            "image": {
+                "region_label": "__via_region_id__",
+                "region_color": "__via_default_region_color__",
+                "region_label_font": "10px Sans",
+                "on_image_annotation_editor_placement": "NEAR_REGION",
+            },
+        },
         "core": {"buffer_size": 18, "filepath": {}, "default_filepath": ""},
         "project": {"name": "polymask"},
     }

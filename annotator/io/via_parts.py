@@ -7,6 +7,7 @@ exact shape under our own key on the first part's region (used on reading while
 VIA has not changed the parts), and an export for VIA lists each hole it leaves
 out (`holes_left_out`), so nothing is dropped silently.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,10 @@ def part_regions(region: Region, group: str, with_exact: bool, shape_out, kept) 
     assert isinstance(shape, MultiPolygon)
     out = []
     for n, (outer, _holes) in enumerate(shape.parts):
-        entry: dict[str, Any] = {"shape_attributes": shape_out(outer),
-                                 "region_attributes": {**region.attributes, PART_OF: group}}
+        entry: dict[str, Any] = {
+            "shape_attributes": shape_out(outer),
+            "region_attributes": {**region.attributes, PART_OF: group},
+        }
         if n == 0:
             extra = dict(region.extra)
             if with_exact:
@@ -99,6 +102,12 @@ def holes_left_out(project: Project) -> list[Problem]:
             if isinstance(shape, MultiPolygon):
                 holes = sum(len(h) for _, h in shape.parts)
                 if holes:
-                    problems.append(Problem(HOLES_NOT_IN_VIA, f"VIA has no holes: {holes} hole(s) of this object "
-                                            "are written filled (its parts are kept)", image.filename, index))
+                    problems.append(
+                        Problem(
+                            HOLES_NOT_IN_VIA,
+                            f"VIA has no holes: {holes} hole(s) of this object are written filled (its parts are kept)",
+                            image.filename,
+                            index,
+                        )
+                    )
     return problems

@@ -1,12 +1,41 @@
 """Polymask's data model: no Qt, no torch, no I/O."""
+
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
-from .edits import (AddClass, AddRegions, DeleteClass, Edit, EditGroup, RemoveRegions, RenameClass,
-                    SetClass, SetFileAttribute, SetRegionAttribute, SetShape, delete_vertex,
-                    insert_vertex, merge_classes, move_shape, move_vertex)
+from .edits import (
+    AddClass,
+    AddRegions,
+    DeleteClass,
+    Edit,
+    EditGroup,
+    RemoveRegions,
+    RenameClass,
+    SetClass,
+    SetFileAttribute,
+    SetRegionAttribute,
+    SetShape,
+    delete_vertex,
+    insert_vertex,
+    merge_classes,
+    move_shape,
+    move_vertex,
+)
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
 from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data
-from .shapes import (MIN_RING_VERTICES, SHAPE_TYPES, Circle, Ellipse, MultiPolygon, PathShape, Point, Polygon,
-                     Polyline, Rect, Shape, area_geometry, shape_from_geometry)
+from .shapes import (
+    MIN_RING_VERTICES,
+    SHAPE_TYPES,
+    Circle,
+    Ellipse,
+    MultiPolygon,
+    PathShape,
+    Point,
+    Polygon,
+    Polyline,
+    Rect,
+    Shape,
+    area_geometry,
+    shape_from_geometry,
+)
 from .validation import Problem, project_problems, repair_shape, shape_problems
 
 __all__ = [name for name in dir() if not name.startswith("_")]

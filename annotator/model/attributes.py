@@ -4,6 +4,7 @@ VIA has no notion of "class": a class is an option of one region attribute. The
 attribute may be a checkbox (value ``{"gun": true}``), radio / dropdown / image
 (value ``"gun"``) or free text (value ``"gun"``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -94,8 +95,9 @@ def choose_class_attribute(region_attributes: dict[str, AttributeDef], preferred
     """Pick the attribute that holds the class, VIA having no notion of one."""
     if preferred:
         if preferred not in region_attributes:
-            raise KeyError(f"no region attribute named {preferred!r}; "
-                           f"the file has: {', '.join(region_attributes) or 'none'}")
+            raise KeyError(
+                f"no region attribute named {preferred!r}; the file has: {', '.join(region_attributes) or 'none'}"
+            )
         return preferred
     if not region_attributes:
         return None

@@ -5,11 +5,13 @@ QUndoCommands. Edits record the old state when they are made (Qt's Undo
 Framework pattern: record on press, push on release) and drags of the same
 thing merge into one step through `merge`.
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any
 
 from .attributes import AttributeDef
 from .project import ImageRecord, Project, Region
@@ -32,7 +34,7 @@ class Edit:
         """Edits with equal non-None keys, pushed one after the other, merge."""
         return None
 
-    def merge(self, other: "Edit") -> bool:
+    def merge(self, other: Edit) -> bool:
         return False
 
     def images(self) -> set[str]:
@@ -215,10 +217,14 @@ class _ProjectSnapshotEdit(Edit):
         attrs = {r.id: copy.deepcopy(r.attributes) for _, r in project.iter_regions()}
         lists = {im.key: list(im.regions) for im in project.images}
         self._change(project)
-        self._regions = {im.key: lists[im.key] for im in project.images
-                         if im.key in lists and not _same_items(lists[im.key], im.regions)}
-        self._attrs = {r.id: attrs[r.id] for _, r in project.iter_regions()
-                       if r.id in attrs and r.attributes != attrs[r.id]}
+        self._regions = {
+            im.key: lists[im.key]
+            for im in project.images
+            if im.key in lists and not _same_items(lists[im.key], im.regions)
+        }
+        self._attrs = {
+            r.id: attrs[r.id] for _, r in project.iter_regions() if r.id in attrs and r.attributes != attrs[r.id]
+        }
 
     def revert(self, project):
         project.region_attributes = self._defs

@@ -1,6 +1,7 @@
 """Edits that change what an object is made of: parts, holes, brush strokes, merging and
 splitting. Geometry is shapely's (union, difference); the result is a Polygon when one part
 without holes remains, else a MultiPolygon, so plain objects stay plain."""
+
 from __future__ import annotations
 
 import copy
@@ -55,8 +56,9 @@ def merge_regions(image: ImageRecord, region_ids: list[int]) -> Edit:
     old, geom = _area_of(image, first)
     for rid in others:
         geom = geom.union(_area_of(image, rid)[1])
-    return EditGroup([_reshaped(image, first, old, geom, "Merge"), RemoveRegions(image.key, list(others))],
-                     "Merge objects")
+    return EditGroup(
+        [_reshaped(image, first, old, geom, "Merge"), RemoveRegions(image.key, list(others))], "Merge objects"
+    )
 
 
 def split_part(image: ImageRecord, region_id: int, part: int) -> Edit:
@@ -68,5 +70,10 @@ def split_part(image: ImageRecord, region_id: int, part: int) -> Edit:
     outer, holes = shape.parts[part]
     piece = MultiPolygon(((outer, holes),)) if holes else outer
     new_region = Region(piece, copy.deepcopy(region.attributes))
-    return EditGroup([SetShape(image.key, region_id, shape, shape.without_part(part), "Split part"),
-                      AddRegions(image.key, [new_region])], "Split part")
+    return EditGroup(
+        [
+            SetShape(image.key, region_id, shape, shape.without_part(part), "Split part"),
+            AddRegions(image.key, [new_region]),
+        ],
+        "Split part",
+    )

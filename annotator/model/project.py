@@ -3,12 +3,14 @@
 Plain data, no Qt and no I/O. Every change the window makes goes through an
 `Edit` (edits.py) so it can be undone; readers build projects directly.
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
 from .shapes import Shape
@@ -20,7 +22,7 @@ _region_ids = itertools.count(1)
 OWN_KEY = "_polymask"
 
 
-def own_data(item: "Region | ImageRecord", create: bool = False) -> dict[str, Any]:
+def own_data(item: Region | ImageRecord, create: bool = False) -> dict[str, Any]:
     """The round-trip data we keep on `item` (a new dict in it when `create`)."""
     if create:
         return item.extra.setdefault(OWN_KEY, {})

@@ -4,6 +4,7 @@ Immutable so that an undoable edit can keep the old and the new shape side by
 side; a 1,000-vertex polygon is still cheap to copy.  Geometry (area, validity)
 is delegated to shapely.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,11 +30,11 @@ class Shape:
         """Editable handles, in image pixels."""
         raise NotImplementedError
 
-    def with_vertex(self, index: int, x: float, y: float) -> "Shape":
+    def with_vertex(self, index: int, x: float, y: float) -> Shape:
         """A copy with handle `index` moved to (x, y)."""
         raise NotImplementedError
 
-    def translated(self, dx: float, dy: float) -> "Shape":
+    def translated(self, dx: float, dy: float) -> Shape:
         raise NotImplementedError
 
     def outline(self) -> list[Point2]:
@@ -83,7 +84,7 @@ class PathShape(Shape):
     ys: tuple[float, ...]
 
     @classmethod
-    def from_points(cls, points) -> "PathShape":
+    def from_points(cls, points) -> PathShape:
         pts = list(points)
         return cls(tuple(float(p[0]) for p in pts), tuple(float(p[1]) for p in pts))
 
@@ -95,13 +96,13 @@ class PathShape(Shape):
         xs[index], ys[index] = float(x), float(y)
         return replace(self, xs=tuple(xs), ys=tuple(ys))
 
-    def with_inserted_vertex(self, index: int, x: float, y: float) -> "PathShape":
+    def with_inserted_vertex(self, index: int, x: float, y: float) -> PathShape:
         xs, ys = list(self.xs), list(self.ys)
         xs.insert(index, float(x))
         ys.insert(index, float(y))
         return replace(self, xs=tuple(xs), ys=tuple(ys))
 
-    def without_vertex(self, index: int) -> "PathShape":
+    def without_vertex(self, index: int) -> PathShape:
         xs, ys = list(self.xs), list(self.ys)
         del xs[index], ys[index]
         return replace(self, xs=tuple(xs), ys=tuple(ys))
@@ -139,8 +140,12 @@ class Rect(Shape):
     height: float
 
     def vertices(self):
-        return [(self.x, self.y), (self.x + self.width, self.y),
-                (self.x + self.width, self.y + self.height), (self.x, self.y + self.height)]
+        return [
+            (self.x, self.y),
+            (self.x + self.width, self.y),
+            (self.x + self.width, self.y + self.height),
+            (self.x, self.y + self.height),
+        ]
 
     def with_vertex(self, index, x, y):
         # Dragging a corner keeps the opposite corner fixed.
@@ -170,8 +175,7 @@ class Ellipse(Shape):
 
     def _axis_points(self) -> list[Point2]:
         c, s = math.cos(self.theta), math.sin(self.theta)
-        return [(self.cx + self.rx * c, self.cy + self.rx * s),
-                (self.cx - self.ry * s, self.cy + self.ry * c)]
+        return [(self.cx + self.rx * c, self.cy + self.rx * s), (self.cx - self.ry * s, self.cy + self.ry * c)]
 
     def vertices(self):
         return [(self.cx, self.cy), *self._axis_points()]
@@ -251,8 +255,6 @@ class Point(Shape):
         return (self.cx, self.cy, 0.0, 0.0)
 
 
-
-
 Part = tuple[Polygon, tuple[Polygon, ...]]  # (outer ring, holes)
 
 
@@ -283,13 +285,13 @@ class MultiPolygon(Shape):
             index -= len(ring_poly.xs)
         raise IndexError("vertex index out of range")
 
-    def _with_rings(self, rings: list[Polygon]) -> "MultiPolygon":
+    def _with_rings(self, rings: list[Polygon]) -> MultiPolygon:
         parts, it = [], iter(rings)
         for _outer, holes in self.parts:
             parts.append((next(it), tuple(next(it) for _ in holes)))
         return MultiPolygon(tuple(parts))
 
-    def _edit_ring(self, index: int, change) -> "MultiPolygon":
+    def _edit_ring(self, index: int, change) -> MultiPolygon:
         ring, local = self.ring_of(index)
         rings = self.rings()
         rings[ring] = change(rings[ring], local)
@@ -301,11 +303,11 @@ class MultiPolygon(Shape):
     def with_vertex(self, index, x, y):
         return self._edit_ring(index, lambda ring, i: ring.with_vertex(i, x, y))
 
-    def with_inserted_vertex(self, index: int, x: float, y: float) -> "MultiPolygon":
+    def with_inserted_vertex(self, index: int, x: float, y: float) -> MultiPolygon:
         """A vertex right after flat vertex index-1, in that vertex's ring (a polygon's meaning)."""
         return self._edit_ring(index - 1, lambda ring, i: ring.with_inserted_vertex(i + 1, x, y))
 
-    def without_vertex(self, index: int) -> "MultiPolygon":
+    def without_vertex(self, index: int) -> MultiPolygon:
         ring, local = self.ring_of(index)
         if len(self.rings()[ring].xs) <= MIN_RING_VERTICES:
             raise ValueError(f"a ring needs at least {MIN_RING_VERTICES} vertices; remove the ring instead")
@@ -336,28 +338,28 @@ class MultiPolygon(Shape):
     def has_area(self) -> bool:
         return any(len(outer.outline()) >= 3 for outer, _ in self.parts)
 
-    def with_part(self, polygon: Polygon) -> "MultiPolygon":
+    def with_part(self, polygon: Polygon) -> MultiPolygon:
         return MultiPolygon((*self.parts, (polygon, ())))
 
-    def without_part(self, part: int) -> "Shape":
-        rest = self.parts[:part] + self.parts[part + 1:]
+    def without_part(self, part: int) -> Shape:
+        rest = self.parts[:part] + self.parts[part + 1 :]
         if not rest:
             raise ValueError("the object's last part cannot be removed; delete the object instead")
         return _simplest(rest)
 
-    def with_hole(self, part: int, hole: Polygon) -> "MultiPolygon":
+    def with_hole(self, part: int, hole: Polygon) -> MultiPolygon:
         outer, holes = self.parts[part]
-        return MultiPolygon(self.parts[:part] + ((outer, (*holes, hole)),) + self.parts[part + 1:])
+        return MultiPolygon(self.parts[:part] + ((outer, (*holes, hole)),) + self.parts[part + 1 :])
 
-    def without_ring(self, ring: int) -> "Shape":
+    def without_ring(self, ring: int) -> Shape:
         """Without ring `ring`; removing a part's outer ring removes the part with its holes."""
         n = 0
         for part, (outer, holes) in enumerate(self.parts):
             if ring == n:
                 return self.without_part(part)
             if ring <= n + len(holes):
-                kept = holes[:ring - n - 1] + holes[ring - n:]
-                return _simplest(self.parts[:part] + ((outer, kept),) + self.parts[part + 1:])
+                kept = holes[: ring - n - 1] + holes[ring - n :]
+                return _simplest(self.parts[:part] + ((outer, kept),) + self.parts[part + 1 :])
             n += 1 + len(holes)
         raise IndexError("ring index out of range")
 
@@ -368,7 +370,7 @@ MIN_RING_VERTICES = 3
 SLIVER_AREA = 1.0
 
 
-def _simplest(parts: tuple[Part, ...]) -> "Polygon | MultiPolygon":
+def _simplest(parts: tuple[Part, ...]) -> Polygon | MultiPolygon:
     """A plain Polygon for one part without holes, else a MultiPolygon."""
     if len(parts) == 1 and not parts[0][1]:
         return parts[0][0]
@@ -401,14 +403,14 @@ def shape_from_geometry(geom, simplify_px: float = 0.0) -> Polygon | MultiPolygo
     if simplify_px > 0:
         geom = geom.simplify(simplify_px, preserve_topology=True)
     polys = [g for g in getattr(geom, "geoms", [geom]) for g in getattr(g, "geoms", [g])]
-    parts = tuple((_ring(p.exterior.coords), tuple(_ring(h.coords) for h in p.interiors
-                                                   if ShapelyPolygon(h).area >= SLIVER_AREA))
-                  for p in polys if isinstance(p, ShapelyPolygon) and p.area >= SLIVER_AREA)
+    parts = tuple(
+        (_ring(p.exterior.coords), tuple(_ring(h.coords) for h in p.interiors if ShapelyPolygon(h).area >= SLIVER_AREA))
+        for p in polys
+        if isinstance(p, ShapelyPolygon) and p.area >= SLIVER_AREA
+    )
     return _simplest(parts) if parts else None
 
 
 # VIA's six shapes, by the names VIA writes (a MultiPolygon is not one: formats that lack it
 # write its parts as separate regions).
-SHAPE_TYPES: dict[str, type[Shape]] = {
-    cls.name: cls for cls in (Polygon, Polyline, Rect, Ellipse, Circle, Point)
-}
+SHAPE_TYPES: dict[str, type[Shape]] = {cls.name: cls for cls in (Polygon, Polyline, Rect, Ellipse, Circle, Point)}

@@ -1,5 +1,6 @@
 """Shape problems (too few vertices, zero area, self-intersection, outside the
 image) found with shapely, reported as data and repairable on request."""
+
 from __future__ import annotations
 
 import math
@@ -119,8 +120,10 @@ def _changed(shape: Shape, geom) -> bool:
 
 
 def region_problems(project: Project, image: ImageRecord, index: int, region: Region) -> list[Problem]:
-    out = [Problem(kind, msg, image.filename, index) for kind, msg in
-           shape_problems(region.shape, image.width, image.height)]
+    out = [
+        Problem(kind, msg, image.filename, index)
+        for kind, msg in shape_problems(region.shape, image.width, image.height)
+    ]
     try:
         if project.class_of(region) is None:
             out.append(Problem(NO_CLASS, "the region has no class", image.filename, index))

@@ -2,6 +2,7 @@
 shortcut cheat sheet (F1), which is generated from the window's menus and actions
 themselves (also those other parts add, e.g. the Model menu) so it can never
 disagree with them."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
@@ -55,8 +56,13 @@ MENUS: dict[str, list] = {
         ("delete", "&Delete shapes\tDel", [], "delete", "Delete the selected shapes (Delete key on the canvas)"),
         "-",
         ("merge_objects", "&Merge objects", ["Ctrl+M"], "merge", "Merge the selected objects into one"),
-        ("split_part", "&Split part out", ["Ctrl+Shift+M"], "split",
-         "Make the part under the cursor (else the smallest) an object of its own"),
+        (
+            "split_part",
+            "&Split part out",
+            ["Ctrl+Shift+M"],
+            "split",
+            "Make the part under the cursor (else the smallest) an object of its own",
+        ),
         "-",
         ("done", "Image &done", ["Ctrl+D"], "done", "Mark this image done / to do"),
     ],
@@ -68,10 +74,20 @@ MENUS: dict[str, list] = {
         "-",
         ("show_labels", "Show class &names", ["N"], None, "Show each shape's class name on the canvas"),
         ("hide_annotations", "&Hide annotations", ["H"], None, "Hide every shape to look at the image itself"),
-        ("fill_more", "&More fill opacity", ["]"], None,
-         "Make the shapes' fill more opaque (with the brush or eraser, ] sizes the brush)"),
-        ("fill_less", "&Less fill opacity", ["["], None,
-         "Make the shapes' fill more transparent (with the brush or eraser, [ sizes the brush)"),
+        (
+            "fill_more",
+            "&More fill opacity",
+            ["]"],
+            None,
+            "Make the shapes' fill more opaque (with the brush or eraser, ] sizes the brush)",
+        ),
+        (
+            "fill_less",
+            "&Less fill opacity",
+            ["["],
+            None,
+            "Make the shapes' fill more transparent (with the brush or eraser, [ sizes the brush)",
+        ),
         "-",
         ("@docks", "&Panels"),
     ],
@@ -86,8 +102,10 @@ MENUS: dict[str, list] = {
         ("merge_classes", "&Merge classes…", [], "merge", "Merge the selected classes"),
         ("delete_class", "&Delete class…", [], "delete", "Delete the selected class"),
         "-",
-        *[(f"class_{i}", f"Class {i}", [str(i)], None, f"Give the selection (and the next shape) class {i}")
-          for i in range(1, 10)],
+        *[
+            (f"class_{i}", f"Class {i}", [str(i)], None, f"Give the selection (and the next shape) class {i}")
+            for i in range(1, 10)
+        ],
     ],
     "&Help": [
         ("shortcuts", "&Keyboard shortcuts", ["F1"], "keyboard", "All shortcuts"),
@@ -95,14 +113,31 @@ MENUS: dict[str, list] = {
     ],
 }
 
-EXPORTS = [("export_via_project", "VIA &project…", "via-project"),
-           ("export_via", "VIA &annotations…", "via"),
-           ("export_coco", "&COCO…", "coco")]
+EXPORTS = [
+    ("export_via_project", "VIA &project…", "via-project"),
+    ("export_via", "VIA &annotations…", "via"),
+    ("export_coco", "&COCO…", "coco"),
+]
 
 CHECKABLE = {"done", "show_labels", "hide_annotations", *(t[0] for t in TOOLS)}
 
-TOOLBAR = ["open", "save", "-", "undo", "redo", "-", *[t[0] for t in TOOLS], "-",
-           "zoom_in", "zoom_out", "fit", "-", "prev", "next", "done"]
+TOOLBAR = [
+    "open",
+    "save",
+    "-",
+    "undo",
+    "redo",
+    "-",
+    *[t[0] for t in TOOLS],
+    "-",
+    "zoom_in",
+    "zoom_out",
+    "fit",
+    "-",
+    "prev",
+    "next",
+    "done",
+]
 
 # keys the canvas handles itself while it has focus (listed in the cheat sheet)
 CANVAS_KEYS = [
@@ -128,7 +163,7 @@ class Actions(QObject):
         self.tool_group = QActionGroup(self)
         self.tool_group.setExclusive(True)
         tool_names = {t[0] for t in TOOLS}
-        for menu, entries in MENUS.items():
+        for entries in MENUS.values():
             for entry in entries:
                 if entry == "-" or entry[0].startswith("@"):
                     continue
@@ -252,8 +287,11 @@ def shortcut_rows(window) -> list[tuple[str, list[tuple[str, str]]]]:
         walk(top.menu(), rows)
         if rows:
             out.append((top.text().replace("&", ""), rows))
-    rest = [(_command_text(a), shortcut_text(a)) for a in QWidget.actions(window)  # (window.actions: ours)
-            if _key(a) not in seen and a.shortcuts()]
+    rest = [
+        (_command_text(a), shortcut_text(a))
+        for a in QWidget.actions(window)  # (window.actions: ours)
+        if _key(a) not in seen and a.shortcuts()
+    ]
     if rest:
         out.append(("Other", rest))
     out.append(("On the canvas", list(CANVAS_KEYS)))

@@ -1,5 +1,6 @@
 """Application entry point: `run(path)` opens a folder / project / annotation
 file, else the last project, else (first start) the demo project."""
+
 from __future__ import annotations
 
 import signal

@@ -4,11 +4,23 @@ Region attributes apply to the selected regions (all of them at once), file
 attributes to the current image. Changes are emitted as model edits
 (SetRegionAttribute / SetFileAttribute) for the window to push on the undo stack.
 """
+
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel,
-                               QLineEdit, QRadioButton, QScrollArea, QVBoxLayout, QWidget)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..model import AttributeDef, SetFileAttribute, SetRegionAttribute
 
@@ -68,8 +80,11 @@ class _Field:
         try:
             t = self.attr.type
             if t == "checkbox":
-                ticked = value if isinstance(value, dict) else ({v: True for v in value} if isinstance(value, list)
-                                                                else ({value: True} if value else {}))
+                ticked = (
+                    value
+                    if isinstance(value, dict)
+                    else ({v: True for v in value} if isinstance(value, list) else ({value: True} if value else {}))
+                )
                 for k, cb in self.boxes.items():
                     cb.setChecked(bool(ticked.get(k)))
             elif t == "radio":
@@ -141,8 +156,11 @@ class AttributePanel(QWidget):
         regions = [r for r in image.regions if r.id in set(self.region_ids)] if image else []
         self.region_box.setVisible(bool(regions) and bool(self._region_fields))
         self.hint.setVisible(image is not None and not regions)
-        self.hint.setText("Select a region to edit its attributes." if self._region_fields or not image
-                          else "This project has no region attributes; add a class to create one.")
+        self.hint.setText(
+            "Select a region to edit its attributes."
+            if self._region_fields or not image
+            else "This project has no region attributes; add a class to create one."
+        )
         self.region_box.setTitle(f"{len(regions)} selected region{'s' if len(regions) != 1 else ''}")
         for name, field in self._region_fields.items():
             values = [r.attributes.get(name) for r in regions]

@@ -13,6 +13,7 @@ last read or wrote (annotator.app.conflicts); if another window or program wrote
 it, nothing is written, autosave pauses and `conflict` is emitted for the window
 to ask. A failed save is kept in `error` until a save succeeds.
 """
+
 from __future__ import annotations
 
 import copy

@@ -4,12 +4,23 @@ and per-class counts; add, rename, merge and delete classes.
 The panel never changes the project itself: it emits model edits
 (`edit_requested`) that the window pushes on the undo stack.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QMessageBox,
-                               QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QMessageBox,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..model import AddClass, DeleteClass, EditGroup, RenameClass, merge_classes
 from . import theme
@@ -40,15 +51,18 @@ class ClassPanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemClicked.connect(lambda item, _c: self.set_current_class(item.data(1, Qt.ItemDataRole.UserRole)))
         self.tree.itemDoubleClicked.connect(
-            lambda item, _c: self.class_activated.emit(item.data(1, Qt.ItemDataRole.UserRole)))
+            lambda item, _c: self.class_activated.emit(item.data(1, Qt.ItemDataRole.UserRole))
+        )
         self.buttons = {}
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
-        for name, tip, slot in (("add", "Add a class", self.add_class),
-                                ("rename", "Rename the selected class (renames it in every region)", self.rename_class),
-                                ("merge", "Merge the selected classes into one", self.merge_classes),
-                                ("delete", "Delete the selected class", self.delete_class)):
+        for name, tip, slot in (
+            ("add", "Add a class", self.add_class),
+            ("rename", "Rename the selected class (renames it in every region)", self.rename_class),
+            ("merge", "Merge the selected classes into one", self.merge_classes),
+            ("delete", "Delete the selected class", self.delete_class),
+        ):
             b = QToolButton(toolTip=tip, autoRaise=True)
             b.setIcon(icon(name))
             b.clicked.connect(lambda _=False, s=slot: s())
@@ -140,8 +154,9 @@ class ClassPanel(QWidget):
         if old is None:
             return False
         if new is None:
-            new, ok = QInputDialog.getText(self, "Rename class", f"New name for “{old}”\n"
-                                           "(an existing name merges the two classes):", text=old)
+            new, ok = QInputDialog.getText(
+                self, "Rename class", f"New name for “{old}”\n(an existing name merges the two classes):", text=old
+            )
             if not ok:
                 return False
         new = new.strip()
@@ -155,8 +170,9 @@ class ClassPanel(QWidget):
     def merge_classes(self, sources: list[str] | None = None, target: str | None = None) -> bool:
         sources = sources if sources is not None else self.selected_classes()
         if len(sources) < 2 and target is None:
-            QMessageBox.information(self, "Merge classes", "Select two or more classes to merge "
-                                    "(Ctrl+click), then press Merge.")
+            QMessageBox.information(
+                self, "Merge classes", "Select two or more classes to merge (Ctrl+click), then press Merge."
+            )
             return False
         if target is None:
             target, ok = QInputDialog.getItem(self, "Merge classes", "Merge into:", sources, 0, False)
@@ -165,8 +181,9 @@ class ClassPanel(QWidget):
         edits = merge_classes(sources, target)
         if not edits:
             return False
-        self.edit_requested.emit(EditGroup(edits, f"Merge {', '.join(s for s in sources if s != target)} "
-                                                  f"into {target}"))
+        self.edit_requested.emit(
+            EditGroup(edits, f"Merge {', '.join(s for s in sources if s != target)} into {target}")
+        )
         self.set_current_class(target)
         return True
 
@@ -177,8 +194,12 @@ class ClassPanel(QWidget):
         if delete_regions is None:
             count = self.project.class_counts().get(name, 0)
             if count:
-                box = QMessageBox(QMessageBox.Icon.Question, "Delete class",
-                                  f"Delete the class “{name}”? {count} regions have it.", parent=self)
+                box = QMessageBox(
+                    QMessageBox.Icon.Question,
+                    "Delete class",
+                    f"Delete the class “{name}”? {count} regions have it.",
+                    parent=self,
+                )
                 keep = box.addButton("Delete class, keep regions", QMessageBox.ButtonRole.AcceptRole)
                 drop = box.addButton(f"Delete class and its {count} regions", QMessageBox.ButtonRole.DestructiveRole)
                 box.addButton(QMessageBox.StandardButton.Cancel)

@@ -9,6 +9,7 @@ Every choice keeps both versions somewhere:
   disk come from disk, those changed only here from here (annotator.app.conflicts).
 - Decide later: autosave stays paused and the bar over the window stays.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,21 +27,28 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         name = Path(path).name
         self.setWindowTitle("The project file changed on disk")
-        text = QLabel(f"<b>{name} was changed by another window or program</b> since this window last "
-                      "read or saved it. Autosave is paused until you choose; nothing has been overwritten.",
-                      wordWrap=True)
+        text = QLabel(
+            f"<b>{name} was changed by another window or program</b> since this window last "
+            "read or saved it. Autosave is paused until you choose; nothing has been overwritten.",
+            wordWrap=True,
+        )
         self.merge_label = QLabel(wordWrap=True)
         self.reload_button = QPushButton("Reload theirs")
-        self.reload_button.setToolTip(f"Open {name} as it is on disk; this window's version is kept "
-                                      f"as {Path(path).stem}.mine-<time>.json")
+        self.reload_button.setToolTip(
+            f"Open {name} as it is on disk; this window's version is kept as {Path(path).stem}.mine-<time>.json"
+        )
         self.keep_button = QPushButton("Keep mine")
-        self.keep_button.setToolTip(f"Write this window's version over {name}; the version on disk is kept "
-                                    f"as {Path(path).stem}.theirs-<time>.json")
+        self.keep_button.setToolTip(
+            f"Write this window's version over {name}; the version on disk is kept "
+            f"as {Path(path).stem}.theirs-<time>.json"
+        )
         self.merge_button = QPushButton("Merge")
         self.later_button = QPushButton("Decide later")
         if merge_result is not None and merge_result.ok:
-            self.merge_label.setText(f"Merge takes {len(merge_result.from_theirs)} image(s) changed on disk and "
-                                     f"keeps {len(merge_result.from_mine)} changed here.")
+            self.merge_label.setText(
+                f"Merge takes {len(merge_result.from_theirs)} image(s) changed on disk and "
+                f"keeps {len(merge_result.from_mine)} changed here."
+            )
         else:
             self.merge_button.setEnabled(False)
             if merge_result is not None:

@@ -18,6 +18,7 @@ Class edits in the model restore on undo only what they changed, so undoing a
 class edit does not roll back unrelated edits other images made since (the
 stacks are independent histories).
 """
+
 from __future__ import annotations
 
 import itertools

@@ -5,6 +5,7 @@ The window asks for the current image and prefetches its neighbours, so that
 QThreadPool (QImageReader is thread-safe for distinct files; QImage may be
 created off the UI thread). EXIF orientation is applied (`setAutoTransform`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -46,7 +47,7 @@ class _Emitter(QObject):
 class _Job(QRunnable):
     """Pops the most recent request first, so what the user looks at now wins."""
 
-    def __init__(self, loader: "BackgroundLoader"):
+    def __init__(self, loader: BackgroundLoader):
         super().__init__()
         self.loader = loader
 
@@ -70,8 +71,14 @@ class BackgroundLoader(QObject):
     loaded = Signal(str, QImage, int, int)  # key, image, displayed width, height
     failed = Signal(str, str)  # key, message
 
-    def __init__(self, threads: int = 1, max_size: int | None = None, budget_bytes: int = 400 << 20,
-                 max_queue: int = 10_000, parent=None):
+    def __init__(
+        self,
+        threads: int = 1,
+        max_size: int | None = None,
+        budget_bytes: int = 400 << 20,
+        max_queue: int = 10_000,
+        parent=None,
+    ):
         super().__init__(parent)
         self.max_size = max_size
         self.budget = budget_bytes

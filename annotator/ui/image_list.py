@@ -4,13 +4,31 @@
 Fast for 10,000 images: rows have uniform sizes, thumbnails are requested only
 when a row is painted, and data() does constant work per call.
 """
+
 from __future__ import annotations
 
-from PySide6.QtCore import (QAbstractListModel, QModelIndex, QPersistentModelIndex, QRectF, QSize,
-                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QStyle,
-                               QStyledItemDelegate, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .image_problem_bar import describe_failure
 from .thumbnails import THUMB_SIZE, ThumbnailLoader
@@ -259,8 +277,11 @@ class ImageDelegate(QStyledItemDelegate):
         name_rect = QRectF(text_left, rect.top() + 8, rect.right() - text_left - tick_w, fm.height())
         painter.setFont(font)
         painter.setPen(QColor(PROBLEM_COLOUR) if problem else pal.color(QPalette.ColorRole.Text))
-        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())))
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())),
+        )
         small = QFont(font)
         small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
         painter.setFont(small)
@@ -271,8 +292,11 @@ class ImageDelegate(QStyledItemDelegate):
         w, h = index.data(SizeRole) or (None, None)
         if w:
             sub += f"  ·  {w}×{h}"
-        painter.drawText(QRectF(text_left, name_rect.bottom() + 3, name_rect.width(), fm.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, sub)
+        painter.drawText(
+            QRectF(text_left, name_rect.bottom() + 3, name_rect.width(), fm.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            sub,
+        )
         # done tick
         c = QRectF(rect.right() - tick_w + 2, rect.center().y() - 8, 16, 16)
         if done:
@@ -421,5 +445,14 @@ class ImageListPanel(QWidget):
         return out
 
 
-__all__ = ["ImageListModel", "ImageFilterProxy", "ImageListPanel", "ImageDelegate", "KeyRole",
-           "RegionCountRole", "DoneRole", "ProblemRole", "QPersistentModelIndex"]
+__all__ = [
+    "ImageListModel",
+    "ImageFilterProxy",
+    "ImageListPanel",
+    "ImageDelegate",
+    "KeyRole",
+    "RegionCountRole",
+    "DoneRole",
+    "ProblemRole",
+    "QPersistentModelIndex",
+]

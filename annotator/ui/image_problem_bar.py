@@ -6,6 +6,7 @@ The image's own problem is shown first; a "Locate images…" button is offered
 whenever a file is missing. The bar is a child of the canvas laid over its bottom
 edge (the top one is the save-problem bar's), so the canvas knows nothing about it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-STYLE = ("#imageProblemBar { background: #fff3cd; border-top: 1px solid #e0b84c; }"
-         "#imageProblemBar QLabel { color: #4d3800; }")
+STYLE = (
+    "#imageProblemBar { background: #fff3cd; border-top: 1px solid #e0b84c; }"
+    "#imageProblemBar QLabel { color: #4d3800; }"
+)
 
 
 def describe_failure(path, message: str) -> tuple[str, bool]:

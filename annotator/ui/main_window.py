@@ -6,6 +6,7 @@ and the panels emit model edits, which go through `push` onto the undo stacks;
 every do / undo / redo comes back through `_on_change`, which refreshes the
 views and schedules the autosave.
 """
+
 from __future__ import annotations
 
 import gc
@@ -13,8 +14,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
 
 from .. import io as pio
 from ..app.export_check import check_image_sizes
@@ -34,7 +45,7 @@ from .image_problem_bar import ImageProblemBar, describe_failure
 from .recent import RecentProjects, settings
 from .save_guard import SaveGuard
 from .status_bar import StatusBar
-from .theme import Theme, class_colours
+from .theme import Theme
 from .thumbnails import ThumbnailLoader
 from .training import install_training
 from .view_menu import ViewMenu
@@ -43,8 +54,13 @@ EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.js
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, theme: Theme | None = None, recent: RecentProjects | None = None,
-                 autosave_delay_ms: int = 1200, training_design: str | None = None):
+    def __init__(
+        self,
+        theme: Theme | None = None,
+        recent: RecentProjects | None = None,
+        autosave_delay_ms: int = 1200,
+        training_design: str | None = None,
+    ):
         super().__init__()
         self.theme = theme or Theme()
         self.recent = recent or RecentProjects()
@@ -71,9 +87,11 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.autosave = Autosaver(autosave_delay_ms, self)
-        self.docks = [self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
-                      self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-                      self._dock("Attributes", self.attribute_panel, Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.docks = [
+            self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
+            self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            self._dock("Attributes", self.attribute_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+        ]
         self.resizeDocks(self.docks[:2], [300, 280], Qt.Orientation.Horizontal)
 
         self.actions = Actions(self, self.theme.icon)
@@ -93,8 +111,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -162,8 +181,9 @@ class MainWindow(QMainWindow):
         if folder:
             path = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
         else:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a project or annotation file", start,
-                                                  "Projects and annotations (*.json);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open a project or annotation file", start, "Projects and annotations (*.json);;All files (*)"
+            )
         if path:
             self.open_path(path)
 
@@ -192,8 +212,11 @@ class MainWindow(QMainWindow):
         self.recent.add(project.path)
         self.image_bar.set_missing_images("" if opened.images.complete else opened.images.summary())
         if opened.imported_from is not None:
-            self.status.showMessage(f"Imported {path.name} ({result.format}); your work is saved in "
-                                    f"{project.path.name} beside it, which opens again next time", 10000)
+            self.status.showMessage(
+                f"Imported {path.name} ({result.format}); your work is saved in "
+                f"{project.path.name} beside it, which opens again next time",
+                10000,
+            )
         notices = [n for n in (opened.source_changed, *opened.notes) if n]
         if notices:
             self.show_notice(f"Opened {project.path.name}", "\n\n".join(notices))
@@ -202,11 +225,15 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_existing_project(self, opened) -> str:
-        """"open" the existing project over these images, make a "new" one, or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Question, "A project already exists",
-                          f"{opened.others[0]} already holds a project over these images. "
-                          f"Open it, or start a second project {opened.project.path.name}?",
-                          QMessageBox.StandardButton.Cancel, self)
+        """ "open" the existing project over these images, make a "new" one, or "cancel"."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "A project already exists",
+            f"{opened.others[0]} already holds a project over these images. "
+            f"Open it, or start a second project {opened.project.path.name}?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
         open_it = box.addButton("Open the existing project", QMessageBox.ButtonRole.AcceptRole)
         new = box.addButton("Start a new project", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(open_it)
@@ -364,8 +391,9 @@ class MainWindow(QMainWindow):
                 return False
         search = search_images(self.project, given=folder)
         if search.total and not search.found:
-            self.image_bar.set_missing_images(f"None of the {search.total} images are in {folder} "
-                                              f"(looked for {search.missing[0]}).")
+            self.image_bar.set_missing_images(
+                f"None of the {search.total} images are in {folder} (looked for {search.missing[0]})."
+            )
             return False
         self.project.image_root = Path(folder)
         self.autosave.mark_dirty(None)  # the image folder is stored in the project file
@@ -467,9 +495,12 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             p = self.project.path
-            base = p.parent / p.name.removesuffix(".json").removesuffix(".polymask") if p else Path.home() / "annotations"
-            path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt],
-                                                  "JSON (*.json)")
+            base = (
+                p.parent / p.name.removesuffix(".json").removesuffix(".polymask") if p else Path.home() / "annotations"
+            )
+            path, _ = QFileDialog.getSaveFileName(
+                self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt], "JSON (*.json)"
+            )
             if not path:
                 return False
         try:
@@ -478,8 +509,12 @@ class MainWindow(QMainWindow):
             self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
             return False
         if left_out:  # e.g. points and unclassified regions have no COCO mask
-            self.show_problems(path, left_out, "Export problems",
-                               f"{Path(path).name} was written; {len(left_out)} items were left out:")
+            self.show_problems(
+                path,
+                left_out,
+                "Export problems",
+                f"{Path(path).name} was written; {len(left_out)} items were left out:",
+            )
         self.status.showMessage(f"Exported {fmt} to {path}", 6000)
         return True
 
@@ -489,15 +524,20 @@ class MainWindow(QMainWindow):
         check = check_image_sizes(self.project)
         self.autosave.touch(None)  # sizes learnt are saved with the next save
         if check.refused:
-            self.show_problems(self.project.path, check.problems, "Cannot export COCO",
-                               f"Nothing was written. {check.reason()}. Use File ▸ Locate images… "
-                               "to show where the images are, then export again.")
+            self.show_problems(
+                self.project.path,
+                check.problems,
+                "Cannot export COCO",
+                f"Nothing was written. {check.reason()}. Use File ▸ Locate images… "
+                "to show where the images are, then export again.",
+            )
             return False
         return not check.unreadable or self.ask_export_without(check)
 
     def ask_export_without(self, check) -> bool:
-        answer = QMessageBox.question(self, "Export COCO without some images?",
-                                      f"{check.reason()}.\n\nExport the other images?")
+        answer = QMessageBox.question(
+            self, "Export COCO without some images?", f"{check.reason()}.\n\nExport the other images?"
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def undo(self) -> None:
@@ -515,8 +555,12 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from .. import __version__
 
-        QMessageBox.about(self, "About Polymask", f"<b>Polymask {__version__}</b><p>Label images with polygons, "
-                          "export VIA and COCO, train Mask R-CNN in the same window.</p>")
+        QMessageBox.about(
+            self,
+            "About Polymask",
+            f"<b>Polymask {__version__}</b><p>Label images with polygons, "
+            "export VIA and COCO, train Mask R-CNN in the same window.</p>",
+        )
 
     def _retint(self) -> None:
         for entries in MENUS.values():

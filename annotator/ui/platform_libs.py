@@ -6,13 +6,14 @@ ones and print the one apt line that installs them (the same line as in the READ
 The list is what `ldd` shows for PySide6's libqxcb.so / libQt6XcbQpa.so.6 and
 what Qt 6's "Qt for X11 Requirements" page lists, as Debian / Ubuntu packages.
 """
+
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import os
 import sys
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 XCB_LIBRARIES = {  # soname -> the Debian / Ubuntu package that installs it
     "libxcb-cursor.so.0": "libxcb-cursor0",
@@ -64,13 +65,16 @@ def uses_xcb(env: Mapping[str, str] | None = None, platform: str | None = None) 
 
 def missing_message(missing: list[str]) -> str:
     packages = " ".join(XCB_LIBRARIES[m] for m in missing)
-    return (f"polymask: cannot open a window: Qt's X11 (xcb) plugin needs system libraries that are not "
-            f"installed: {', '.join(missing)} (packages: {packages}).\n"
-            f"Install them on Debian / Ubuntu with:\n\n    {APT_LINE}\n")
+    return (
+        f"polymask: cannot open a window: Qt's X11 (xcb) plugin needs system libraries that are not "
+        f"installed: {', '.join(missing)} (packages: {packages}).\n"
+        f"Install them on Debian / Ubuntu with:\n\n    {APT_LINE}\n"
+    )
 
 
-def platform_problem(env: Mapping[str, str] | None = None, platform: str | None = None,
-                     can_load: Callable[[str], bool] | None = None) -> str | None:
+def platform_problem(
+    env: Mapping[str, str] | None = None, platform: str | None = None, can_load: Callable[[str], bool] | None = None
+) -> str | None:
     """The message to print instead of starting Qt, or None when Qt can try."""
     if not uses_xcb(env, platform):
         return None
@@ -78,8 +82,9 @@ def platform_problem(env: Mapping[str, str] | None = None, platform: str | None 
     return missing_message(missing) if missing else None
 
 
-def failure_message(qt_message: str, env: Mapping[str, str] | None = None,
-                    can_load: Callable[[str], bool] | None = None) -> str:
+def failure_message(
+    qt_message: str, env: Mapping[str, str] | None = None, can_load: Callable[[str], bool] | None = None
+) -> str:
     """What to say when Qt itself reports that the platform plugin could not start."""
     env = os.environ if env is None else env
     missing = missing_libraries(can_load)
@@ -87,8 +92,10 @@ def failure_message(qt_message: str, env: Mapping[str, str] | None = None,
         return missing_message(missing)
     first = qt_message.strip().splitlines()[0] if qt_message.strip() else "no platform plugin"
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        hint = ("No display was found (DISPLAY is not set): run polymask in a desktop session, "
-                "over `ssh -X`, or under `xvfb-run`.")
+        hint = (
+            "No display was found (DISPLAY is not set): run polymask in a desktop session, "
+            "over `ssh -X`, or under `xvfb-run`."
+        )
     else:
         hint = f"On Debian / Ubuntu, Qt's X11 plugin needs these libraries:\n\n    {APT_LINE}\n"
     return f"polymask: cannot open a window: {first}\n{hint}"

@@ -1,4 +1,5 @@
 """Recently opened projects, kept in QSettings (most recent first)."""
+
 from __future__ import annotations
 
 from pathlib import Path

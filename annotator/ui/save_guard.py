@@ -6,6 +6,7 @@
   mine or merge (conflict_dialog.py); every choice keeps both versions somewhere.
 - Closing with changes that cannot be saved asks: Save as… / Discard / Cancel.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,8 @@ class SaveGuard(QObject):
         self.autosave.saved.connect(self._saved)
         self.autosave.conflict.connect(self._conflict)
         self.autosave.rescued.connect(
-            lambda copy: self._status(f"The unsaved changes of the previous project were written to {copy}", 30000))
+            lambda copy: self._status(f"The unsaved changes of the previous project were written to {copy}", 30000)
+        )
         self.bar.save_as_requested.connect(self.save_as)
         self.bar.retry_requested.connect(self.retry)
         self.bar.resolve_requested.connect(self.show_conflict)
@@ -47,8 +49,10 @@ class SaveGuard(QObject):
     # ---- failures ---------------------------------------------------------------------------
     def _failed(self, error: str) -> None:
         path = self._path()
-        self.bar.show_problem(f"Could not save {path}: {error}. Your changes are only in this window: "
-                              "use Save as… to keep them in another file.")
+        self.bar.show_problem(
+            f"Could not save {path}: {error}. Your changes are only in this window: "
+            "use Save as… to keep them in another file."
+        )
         self.window.status.set_saved("Not saved")
 
     def _saved(self, _path: str) -> None:
@@ -66,8 +70,9 @@ class SaveGuard(QObject):
             return False
         if path is None:
             suggestion = str(current) if current else str(Path.home() / "polymask.json")
-            path, _ = QFileDialog.getSaveFileName(self.window, "Save the project as", suggestion,
-                                                  "Polymask project (*.json)")
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Save the project as", suggestion, "Polymask project (*.json)"
+            )
             if not path:
                 return False
         if not self.autosave.save_as(path):
@@ -81,8 +86,11 @@ class SaveGuard(QObject):
 
     # ---- conflicts --------------------------------------------------------------------------
     def _conflict(self, path: str) -> None:
-        self.bar.show_problem(f"{Path(path).name} was changed by another window or program. Autosave is paused "
-                              "so that neither version is lost.", conflict=True)
+        self.bar.show_problem(
+            f"{Path(path).name} was changed by another window or program. Autosave is paused "
+            "so that neither version is lost.",
+            conflict=True,
+        )
         self.window.status.set_saved("Not saved: file changed on disk")
         self.show_conflict()
 
@@ -122,8 +130,9 @@ class SaveGuard(QObject):
             elif choice == MERGE:
                 self._merge(path)
         except OSError as exc:  # the copy that keeps the other version could not be written
-            self.window.show_error("Could not resolve the conflict", f"Nothing was changed in {path}",
-                                   f"{type(exc).__name__}: {exc}")
+            self.window.show_error(
+                "Could not resolve the conflict", f"Nothing was changed in {path}", f"{type(exc).__name__}: {exc}"
+            )
 
     def _reload(self, path: Path) -> None:
         mine = copy_path(path, "mine")
@@ -139,8 +148,9 @@ class SaveGuard(QObject):
             kept = copy_path(path, "theirs")
             atomic_write_bytes(kept, theirs.data, backup=False)
         if self.autosave.overwrite(theirs):  # only the version copied above is overwritten
-            self._status(f"Saved this window's version; the other one is in {kept.name}" if kept else
-                         f"Saved {path.name}", 15000)
+            self._status(
+                f"Saved this window's version; the other one is in {kept.name}" if kept else f"Saved {path.name}", 15000
+            )
 
     def _merge(self, path: Path) -> None:
         theirs, result, _ = self._merge_now(path)  # again: edits made while the dialog was open count
@@ -156,8 +166,9 @@ class SaveGuard(QObject):
         if key is not None and any(im.key == key for im in merged.images):
             self.window.show_image(key)
         self.bar.hide()
-        self._status(f"Merged: {len(result.from_theirs)} image(s) from disk, "
-                     f"{len(result.from_mine)} from this window", 15000)
+        self._status(
+            f"Merged: {len(result.from_theirs)} image(s) from disk, {len(result.from_mine)} from this window", 15000
+        )
 
     # ---- closing ----------------------------------------------------------------------------
     def may_close(self) -> bool:
@@ -166,11 +177,18 @@ class SaveGuard(QObject):
         if a.closed or a.flush():
             return True
         path = self._path()
-        reason = (f"{path.name} was changed by another window or program." if a.in_conflict
-                  else f"Saving {path} failed: {a.error}")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
-                          f"Your changes to {path.name if path else 'this project'} are not saved.",
-                          QMessageBox.StandardButton.NoButton, self.window)
+        reason = (
+            f"{path.name} was changed by another window or program."
+            if a.in_conflict
+            else f"Saving {path} failed: {a.error}"
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Unsaved changes",
+            f"Your changes to {path.name if path else 'this project'} are not saved.",
+            QMessageBox.StandardButton.NoButton,
+            self.window,
+        )
         box.setInformativeText(reason + "\n\nSave them to another file, or discard them and close?")
         save_as = box.addButton("Save as…", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton(QMessageBox.StandardButton.Discard)

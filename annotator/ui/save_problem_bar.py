@@ -3,6 +3,7 @@
 Not a status-bar message (those time out and are easy to miss): it stays until a save
 succeeds, says what failed and offers "Save as…" to put the work somewhere writable.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -17,8 +18,9 @@ class SaveProblemBar(QFrame):
     def __init__(self, host: QWidget):
         super().__init__(host)
         self.setObjectName("saveProblemBar")
-        self.setStyleSheet("#saveProblemBar { background: #b3261e; }"
-                           "#saveProblemBar QLabel { color: white; font-weight: bold; }")
+        self.setStyleSheet(
+            "#saveProblemBar { background: #b3261e; }#saveProblemBar QLabel { color: white; font-weight: bold; }"
+        )
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(20, 20))
         self.label = QLabel(wordWrap=True)

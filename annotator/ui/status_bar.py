@@ -1,4 +1,5 @@
 """Status bar: image coordinates under the cursor, zoom, image size, counts."""
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,11 @@ class StatusBar(QStatusBar):
 
     def set_image(self, width, height, index: int, total: int, regions: int) -> None:
         self.image_size.setText(f"{width} × {height} px" if width else "")
-        self.counts.setText(f"image {index + 1:,} / {total:,}  ·  {regions} region{'s' if regions != 1 else ''}"
-                            if total else "no images")
+        self.counts.setText(
+            f"image {index + 1:,} / {total:,}  ·  {regions} region{'s' if regions != 1 else ''}"
+            if total
+            else "no images"
+        )
 
     def set_saved(self, state: str) -> None:
         self.saved.setText(state)

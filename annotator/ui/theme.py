@@ -1,5 +1,6 @@
 """Look and feel: light/dark palettes following the system, the style sheet,
 SVG icons tinted for the theme, and the fixed qualitative class palette."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -15,21 +16,57 @@ ICONS = RESOURCES / "icons"
 # Tableau 10 (readable on light and dark backgrounds, distinct for the colour-blind
 # more than HSV steps), then a second set of 10 for projects with many classes.
 CLASS_PALETTE = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
 ]
 
 LIGHT = {
-    "window": "#f4f5f7", "base": "#ffffff", "alt": "#f0f2f5", "text": "#1d2330", "muted": "#6b7385",
-    "border": "#d5d9e0", "accent": "#2d6cdf", "accent_text": "#ffffff", "hover": "#e6edfb",
-    "selected": "#d3e1fb", "canvas": "#e3e6eb", "button": "#ffffff", "danger": "#c93c3c",
+    "window": "#f4f5f7",
+    "base": "#ffffff",
+    "alt": "#f0f2f5",
+    "text": "#1d2330",
+    "muted": "#6b7385",
+    "border": "#d5d9e0",
+    "accent": "#2d6cdf",
+    "accent_text": "#ffffff",
+    "hover": "#e6edfb",
+    "selected": "#d3e1fb",
+    "canvas": "#e3e6eb",
+    "button": "#ffffff",
+    "danger": "#c93c3c",
 }
 DARK = {
-    "window": "#1e2127", "base": "#16181d", "alt": "#22262d", "text": "#e3e6ec", "muted": "#8f97a8",
-    "border": "#343a45", "accent": "#4c8dff", "accent_text": "#ffffff", "hover": "#2a3140",
-    "selected": "#27406d", "canvas": "#101216", "button": "#2a2f38", "danger": "#ef6b6b",
+    "window": "#1e2127",
+    "base": "#16181d",
+    "alt": "#22262d",
+    "text": "#e3e6ec",
+    "muted": "#8f97a8",
+    "border": "#343a45",
+    "accent": "#4c8dff",
+    "accent_text": "#ffffff",
+    "hover": "#2a3140",
+    "selected": "#27406d",
+    "canvas": "#101216",
+    "button": "#2a2f38",
+    "danger": "#ef6b6b",
 }
 
 
@@ -98,13 +135,20 @@ class Theme(QObject):
         c = self.colours
         pal = QPalette()
         roles = {
-            QPalette.ColorRole.Window: c["window"], QPalette.ColorRole.WindowText: c["text"],
-            QPalette.ColorRole.Base: c["base"], QPalette.ColorRole.AlternateBase: c["alt"],
-            QPalette.ColorRole.Text: c["text"], QPalette.ColorRole.Button: c["button"],
-            QPalette.ColorRole.ButtonText: c["text"], QPalette.ColorRole.Highlight: c["accent"],
-            QPalette.ColorRole.HighlightedText: c["accent_text"], QPalette.ColorRole.ToolTipBase: c["base"],
-            QPalette.ColorRole.ToolTipText: c["text"], QPalette.ColorRole.PlaceholderText: c["muted"],
-            QPalette.ColorRole.Link: c["accent"], QPalette.ColorRole.Mid: c["border"],
+            QPalette.ColorRole.Window: c["window"],
+            QPalette.ColorRole.WindowText: c["text"],
+            QPalette.ColorRole.Base: c["base"],
+            QPalette.ColorRole.AlternateBase: c["alt"],
+            QPalette.ColorRole.Text: c["text"],
+            QPalette.ColorRole.Button: c["button"],
+            QPalette.ColorRole.ButtonText: c["text"],
+            QPalette.ColorRole.Highlight: c["accent"],
+            QPalette.ColorRole.HighlightedText: c["accent_text"],
+            QPalette.ColorRole.ToolTipBase: c["base"],
+            QPalette.ColorRole.ToolTipText: c["text"],
+            QPalette.ColorRole.PlaceholderText: c["muted"],
+            QPalette.ColorRole.Link: c["accent"],
+            QPalette.ColorRole.Mid: c["border"],
         }
         for role, colour in roles.items():
             pal.setColor(role, QColor(colour))

@@ -4,6 +4,7 @@ Only rows the list view paints ask for a thumbnail; the newest request is served
 first (LIFO) and the queue is short, so scrolling through 10,000 images never
 piles up work for rows already gone from the screen.
 """
+
 from __future__ import annotations
 
 from .image_cache import BackgroundLoader

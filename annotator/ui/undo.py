@@ -1,4 +1,5 @@
 """Model edits as QUndoCommands: the window's only way to change the project."""
+
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand

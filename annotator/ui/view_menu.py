@@ -1,5 +1,6 @@
 """The View menu's display options (class names N, hide annotations H, fill opacity ] / [):
 actions -> the canvas' ViewOptions, kept in the window's settings store."""
+
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,4 +1,5 @@
 """Conflict detection and the per-image three-way merge (Qt-free)."""
+
 from __future__ import annotations
 
 import copy
@@ -21,7 +22,8 @@ def native(p: Project) -> dict:
 def add_rect(data: dict, index: int, x=1.0) -> str:
     key = list(data["_via_img_metadata"])[index]
     data["_via_img_metadata"][key]["regions"].append(
-        {"shape_attributes": {"name": "rect", "x": x, "y": 2, "width": 3, "height": 4}, "region_attributes": {}})
+        {"shape_attributes": {"name": "rect", "x": x, "y": 2, "width": 3, "height": 4}, "region_attributes": {}}
+    )
     return key
 
 

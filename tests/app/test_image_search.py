@@ -1,4 +1,5 @@
 """Where images are found: the search the window and every command share (annotator.app)."""
+
 from __future__ import annotations
 
 import json

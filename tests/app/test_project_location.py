@@ -1,4 +1,5 @@
 """One project file per opened annotation file, found again on every open (annotator.app)."""
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,7 @@ def test_reopening_the_annotation_file_returns_to_its_project_every_time(tmp_pat
         next(im for im in opened.project.images if im.regions).regions.pop()
         path = save(opened)
     assert path == project_file_for(photos.json_path)
-    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["via_region_data.json",
-                                                               "via_region_data.polymask.json"]
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["via_region_data.json", "via_region_data.polymask.json"]
     again = open_for_editing(photos.json_path)
     assert regions(again.project) == total - 3
     assert again.project.image_root == photos.image_dir  # stored, found again without a search

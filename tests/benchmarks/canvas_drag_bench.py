@@ -7,6 +7,7 @@ Each sample is one mouse-move event *including* the edit push, the refresh and
 the repaint it causes (QApplication.processEvents() after the event).
 Prints one JSON line. Run: QT_QPA_PLATFORM=offscreen python tests/benchmarks/canvas_drag_bench.py
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,9 @@ def main() -> int:
 
     vp = canvas.viewport()
     x0, y0 = pts[0]
-    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     canvas.mapFromScene(QPointF(x0, y0)))
+    QTest.mousePress(
+        vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.mapFromScene(QPointF(x0, y0))
+    )
     app.processEvents()
     samples, handling = [], []
     for i in range(1, MOVES + 1):
@@ -87,21 +89,32 @@ def main() -> int:
     steps = stack.count()
     stack.undo()
     restored = region.shape == Polygon.from_points(pts)
-    print(json.dumps({
-        "benchmark": "canvas_drag_vertex",
-        "vertices": N, "image": [W, H], "moves": MOVES, "zoom": round(canvas.zoom(), 4),
-        "platform": os.environ.get("QT_QPA_PLATFORM"),
-        "p50_ms": round(statistics.median(samples), 3),
-        "p95_ms": round(percentile(samples, 95), 3),
-        "max_ms": round(max(samples), 3),
-        "mean_ms": round(statistics.fmean(samples), 3),
-        # the event alone: hit/edit/push/refresh, before the repaint
-        "event_only_p50_ms": round(statistics.median(handling), 3),
-        "event_only_p95_ms": round(percentile(handling, 95), 3),
-        "load_avg_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
-        "undo_steps": steps, "moved": moved, "undo_restores": restored,
-        "budget_ms": 16, "within_budget_p95": percentile(samples, 95) <= 16,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "canvas_drag_vertex",
+                "vertices": N,
+                "image": [W, H],
+                "moves": MOVES,
+                "zoom": round(canvas.zoom(), 4),
+                "platform": os.environ.get("QT_QPA_PLATFORM"),
+                "p50_ms": round(statistics.median(samples), 3),
+                "p95_ms": round(percentile(samples, 95), 3),
+                "max_ms": round(max(samples), 3),
+                "mean_ms": round(statistics.fmean(samples), 3),
+                # the event alone: hit/edit/push/refresh, before the repaint
+                "event_only_p50_ms": round(statistics.median(handling), 3),
+                "event_only_p95_ms": round(percentile(handling, 95), 3),
+                "load_avg_1min": round(os.getloadavg()[0], 2),
+                "cpus": os.cpu_count(),
+                "undo_steps": steps,
+                "moved": moved,
+                "undo_restores": restored,
+                "budget_ms": 16,
+                "within_budget_p95": percentile(samples, 95) <= 16,
+            }
+        )
+    )
     canvas.close()
     return 0 if moved and restored and steps == 1 else 1
 

@@ -5,6 +5,7 @@ for each of read/write x VIA/COCO. Goal on a 2-core machine: <= 2 s each.
 
     python tests/benchmarks/io_bench.py [--images 10000] [--polygons 100000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,7 @@ def make_project(n_images: int, n_polygons: int, vertices: int = 12, seed: int =
         for (cx, cy), r in zip(centres, radii):
             xs = np.round(cx + r * np.cos(angles), 1)
             ys = np.round(cy + r * np.sin(angles), 1)
-            im.regions.append(Region(Polygon(tuple(xs.tolist()), tuple(ys.tolist())),
-                                     {"class": "abc"[int(cx) % 3]}))
+            im.regions.append(Region(Polygon(tuple(xs.tolist()), tuple(ys.tolist())), {"class": "abc"[int(cx) % 3]}))
         project.images.append(im)
     return project
 
@@ -73,11 +73,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for fmt, name in (("via", "via.json"), ("coco", "coco.json")):
             path = Path(tmp) / name
-            figures[f"write_{fmt}_s"] = round(timed(lambda: export(project, path, fmt), args.repeat), 3)
-            figures[f"write_{fmt}_peak_mb"] = round(peak_mb(lambda: export(project, path, fmt)), 1)
+            figures[f"write_{fmt}_s"] = round(
+                timed(lambda path=path, fmt=fmt: export(project, path, fmt), args.repeat), 3
+            )
+            figures[f"write_{fmt}_peak_mb"] = round(peak_mb(lambda path=path, fmt=fmt: export(project, path, fmt)), 1)
             figures[f"{fmt}_file_mb"] = round(path.stat().st_size / 2**20, 1)
-            figures[f"read_{fmt}_s"] = round(timed(lambda: read_file(path), args.repeat), 3)
-            figures[f"read_{fmt}_peak_mb"] = round(peak_mb(lambda: read_file(path)), 1)
+            figures[f"read_{fmt}_s"] = round(timed(lambda path=path: read_file(path), args.repeat), 3)
+            figures[f"read_{fmt}_peak_mb"] = round(peak_mb(lambda path=path: read_file(path)), 1)
             n = sum(len(im.regions) for im in read_file(path).project.images)
             assert n == args.polygons, (fmt, n)
     figures["goal_s"] = 2.0

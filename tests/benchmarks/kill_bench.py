@@ -17,6 +17,7 @@ Figures:
 - temp_bytes_left: bytes of our temp files (`.polymask.json.*.tmp`) left after all kills;
 - max_wait_ms: the autosave's maximum wait measured ("none": the debounce alone, as before).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -107,8 +108,10 @@ def make_project(folder: Path, n: int) -> Path:
         (folder / name).write_bytes(data)
         regions = []
         for j in range(3):
-            pts = [(20 + 15 * math.cos(t / 24 * 2 * math.pi) + j, 20 + 15 * math.sin(t / 24 * 2 * math.pi))
-                   for t in range(24)]
+            pts = [
+                (20 + 15 * math.cos(t / 24 * 2 * math.pi) + j, 20 + 15 * math.sin(t / 24 * 2 * math.pi))
+                for t in range(24)
+            ]
             regions.append(Region(Polygon.from_points(pts), attributes={"class": "thing"}))
         images.append(ImageRecord(filename=name, size=len(data), width=64, height=48, regions=regions))
     project = Project(images=images, path=folder / "polymask.json", image_root=folder)
@@ -165,8 +168,12 @@ def clear_bench_regions(path: Path) -> None:
 
 def one_kill(path: Path, work: Path, interval_ms: int, max_wait: str, rng: random.Random, env: dict) -> dict:
     log = work / f"log-{time.time_ns()}.txt"
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(path), str(log), str(interval_ms), max_wait],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(path), str(log), str(interval_ms), max_wait],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if log.exists() and "E 1 " in log.read_text():
@@ -182,9 +189,14 @@ def one_kill(path: Path, work: Path, interval_ms: int, max_wait: str, rng: rando
     edits, marks = read_log(log)
     found, valid = on_disk(path)
     lost = sorted(set(edits) - found)
-    return {"valid": valid, "backup": backup_valid(path), "save_killed": bool(marks) and marks[-1] == "S",
-            "logged": len(edits), "lost": len(lost),
-            "work_lost_s": round(killed_at - edits[lost[0]], 3) if lost else 0.0}
+    return {
+        "valid": valid,
+        "backup": backup_valid(path),
+        "save_killed": bool(marks) and marks[-1] == "S",
+        "logged": len(edits),
+        "lost": len(lost),
+        "work_lost_s": round(killed_at - edits[lost[0]], 3) if lost else 0.0,
+    }
 
 
 def main() -> None:
@@ -200,8 +212,13 @@ def main() -> None:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="polymask-kill-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(work / "config"),
-                   XDG_DATA_HOME=str(work / "data"), XDG_CACHE_HOME=str(work / "cache"))
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            XDG_CONFIG_HOME=str(work / "config"),
+            XDG_DATA_HOME=str(work / "data"),
+            XDG_CACHE_HOME=str(work / "cache"),
+        )
         path = make_project(work / "photos", args.images)
         out = {"max_wait_ms": max_wait, "images": args.images, "project_mb": round(path.stat().st_size / 1e6, 2)}
         runs = []
@@ -211,16 +228,22 @@ def main() -> None:
                 clear_bench_regions(path)
                 rate.append(one_kill(path, work, interval, max_wait, rng, env))
             runs += rate
-            out[name] = {"edits_logged_mean": round(statistics.mean(r["logged"] for r in rate), 1),
-                         "edits_lost_mean": round(statistics.mean(r["lost"] for r in rate), 1),
-                         "edits_lost_max": max(r["lost"] for r in rate),
-                         "work_lost_s_max": max(r["work_lost_s"] for r in rate)}
+            out[name] = {
+                "edits_logged_mean": round(statistics.mean(r["logged"] for r in rate), 1),
+                "edits_lost_mean": round(statistics.mean(r["lost"] for r in rate), 1),
+                "edits_lost_max": max(r["lost"] for r in rate),
+                "work_lost_s_max": max(r["work_lost_s"] for r in rate),
+            }
         temps = list(path.parent.glob(".polymask.json.*.tmp"))
-        out.update(kills=len(runs), saves_killed=sum(r["save_killed"] for r in runs),
-                   project_valid=sum(r["valid"] for r in runs),
-                   backups_checked=sum(r["backup"] is not None for r in runs),
-                   backup_valid=sum(bool(r["backup"]) for r in runs),
-                   temp_files_left=len(temps), temp_bytes_left=sum(t.stat().st_size for t in temps))
+        out.update(
+            kills=len(runs),
+            saves_killed=sum(r["save_killed"] for r in runs),
+            project_valid=sum(r["valid"] for r in runs),
+            backups_checked=sum(r["backup"] is not None for r in runs),
+            backup_valid=sum(bool(r["backup"]) for r in runs),
+            temp_files_left=len(temps),
+            temp_bytes_left=sum(t.stat().st_size for t in temps),
+        )
     print(json.dumps(out))
 
 

@@ -7,6 +7,7 @@ Prints one JSON line: cases, failures and seconds per format, rle_bomb_peak_mb.
 
     python tests/benchmarks/roundtrip_bench.py [--cases 2000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,13 @@ from tests.io.roundtrip_strategies import coco_file, coco_round_trip, via_file, 
 def run(strategy, check, cases: int) -> dict:
     counts = {"cases": 0, "failures": 0, "first_failure": None}
 
-    @settings(max_examples=cases, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=cases,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def each(data):
         counts["cases"] += 1
@@ -70,9 +76,12 @@ def main() -> None:
     # Temp files on a RAM disk when there is one: the checks fsync every save.
     if os.path.isdir("/dev/shm"):
         tempfile.tempdir = "/dev/shm"
-    out = {"via": run(via_file(), via_round_trip, args.cases),
-           "coco": run(coco_file(), coco_round_trip, args.cases),
-           "rle_bomb_peak_mb": rle_bomb_peak_mb(), "python": sys.version.split()[0]}
+    out = {
+        "via": run(via_file(), via_round_trip, args.cases),
+        "coco": run(coco_file(), coco_round_trip, args.cases),
+        "rle_bomb_peak_mb": rle_bomb_peak_mb(),
+        "python": sys.version.split()[0],
+    }
     print(json.dumps(out))
 
 

@@ -10,6 +10,7 @@ returned, with every child process gone (children_left counts them, from /proc).
 Prints one JSON line. Usage: QT_QPA_PLATFORM=offscreen python tests/benchmarks/stop_latency_bench.py
 [--images 12] [--stop-after 1] [--repeats 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,9 +76,15 @@ def one(folder: Path, args) -> dict:
     close_s = time.monotonic() - t0
     gone = wait_for(lambda: not descendants(), 10)
     w.shutdown()
-    return dict(first_step_s=first_step_s, stop_s=stop_s, close_s=close_s, stopped_mid_epoch=stopped,
-                iters_per_epoch=iters, images_per_s=steps[-1].images_per_s if steps else None,
-                children_left=0 if gone else len(descendants()))
+    return dict(
+        first_step_s=first_step_s,
+        stop_s=stop_s,
+        close_s=close_s,
+        stopped_mid_epoch=stopped,
+        iters_per_epoch=iters,
+        images_per_s=steps[-1].images_per_s if steps else None,
+        children_left=0 if gone else len(descendants()),
+    )
 
 
 def main() -> None:
@@ -91,16 +98,22 @@ def main() -> None:
     for i in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
             runs.append(one(Path(tmp) / f"r{i}", args))
-    out = {"bench": "stop_latency", "photos": "2048x1536", "images": args.images, "workers": 2,
-           "stop_after_steps": args.stop_after, "repeats": args.repeats,
-           "stop_s_median": round(statistics.median(r["stop_s"] for r in runs), 2),
-           "stop_s_max": round(max(r["stop_s"] for r in runs), 2),
-           "close_s_median": round(statistics.median(r["close_s"] for r in runs), 2),
-           "close_s_max": round(max(r["close_s"] for r in runs), 2),
-           "first_step_s_median": round(statistics.median(r["first_step_s"] for r in runs), 2),
-           "images_per_s": round(statistics.median(r["images_per_s"] or 0 for r in runs), 2),
-           "all_stopped_mid_epoch": all(r["stopped_mid_epoch"] for r in runs),
-           "children_left": max(r["children_left"] for r in runs)}
+    out = {
+        "bench": "stop_latency",
+        "photos": "2048x1536",
+        "images": args.images,
+        "workers": 2,
+        "stop_after_steps": args.stop_after,
+        "repeats": args.repeats,
+        "stop_s_median": round(statistics.median(r["stop_s"] for r in runs), 2),
+        "stop_s_max": round(max(r["stop_s"] for r in runs), 2),
+        "close_s_median": round(statistics.median(r["close_s"] for r in runs), 2),
+        "close_s_max": round(max(r["close_s"] for r in runs), 2),
+        "first_step_s_median": round(statistics.median(r["first_step_s"] for r in runs), 2),
+        "images_per_s": round(statistics.median(r["images_per_s"] or 0 for r in runs), 2),
+        "all_stopped_mid_epoch": all(r["stopped_mid_epoch"] for r in runs),
+        "children_left": max(r["children_left"] for r in runs),
+    }
     print(json.dumps(out))
 
 

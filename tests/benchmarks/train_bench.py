@@ -52,26 +52,54 @@ def make_data(root: Path, n: int, w: int = 640, h: int = 480, seed: int = 0) -> 
             d.polygon(pts, fill=(220, 60, 60) if cat == 1 else (60, 200, 90))
             flat = [c for p in pts for c in p]
             xs, ys = flat[0::2], flat[1::2]
-            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cat, "iscrowd": 0,
-                         "segmentation": [flat], "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": i + 1,
+                    "category_id": cat,
+                    "iscrowd": 0,
+                    "segmentation": [flat],
+                    "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
+                }
+            )
         fn = f"b_{i:03d}.jpg"
         im.save(root / "images" / fn, quality=92)
         images.append({"id": i + 1, "file_name": fn, "width": w, "height": h})
     p = root / "coco.json"
-    p.write_text(json.dumps({"images": images, "annotations": anns,
-                             "categories": [{"id": 1, "name": "red"}, {"id": 2, "name": "green"}]}))
+    p.write_text(
+        json.dumps(
+            {
+                "images": images,
+                "annotations": anns,
+                "categories": [{"id": 1, "name": "red"}, {"id": 2, "name": "green"}],
+            }
+        )
+    )
     return p
 
 
 def bench_config(coco: Path, out: Path, model: str, batch: int) -> TrainConfig:
-    return TrainConfig(coco=str(coco), images=str(coco.parent / "images"), out=str(out), model=model, weights="none",
-                       epochs=1, batch_size=batch, workers=0, augment=["hflip"], val_fraction=0.0, preview_images=0,
-                       warmup_iters=0, lr=0.002, grad_clip=None)
+    return TrainConfig(
+        coco=str(coco),
+        images=str(coco.parent / "images"),
+        out=str(out),
+        model=model,
+        weights="none",
+        epochs=1,
+        batch_size=batch,
+        workers=0,
+        augment=["hflip"],
+        val_fraction=0.0,
+        preview_images=0,
+        warmup_iters=0,
+        lr=0.002,
+        grad_clip=None,
+    )
 
 
 def engine_train(cfg: TrainConfig, warm: int) -> float:
     """images/s of fit(), timed from the end of warm-up step `warm` to the last step."""
-    stamps, n_img = [], 0
+    stamps = []
     for ev in fit(cfg):
         if ev.kind == "step":
             stamps.append(time.perf_counter())
@@ -87,11 +115,18 @@ def tutorial_train(cfg: TrainConfig, warm: int) -> float:
     p = prepare(cfg.coco, cfg.images, 0.0)
     arch = resolve_arch(cfg)
     model = build_model(arch, len(p.class_names) + 1)
-    ds = CocoInstances(p, p.train_ids, build_transforms(cfg.augment, True, arch["max_size"]),
-                       max_scale_for=(arch["min_size"], arch["max_size"]))
+    ds = CocoInstances(
+        p,
+        p.train_ids,
+        build_transforms(cfg.augment, True, arch["max_size"]),
+        max_scale_for=(arch["min_size"], arch["max_size"]),
+    )
     loader = torch.utils.data.DataLoader(
-        ds, batch_sampler=GroupedBatchSampler(EpochRandomSampler(len(ds), cfg.seed), ds.aspect_groups(), cfg.batch_size),
-        collate_fn=collate, num_workers=cfg.workers)
+        ds,
+        batch_sampler=GroupedBatchSampler(EpochRandomSampler(len(ds), cfg.seed), ds.aspect_groups(), cfg.batch_size),
+        collate_fn=collate,
+        num_workers=cfg.workers,
+    )
     params = [q for q in model.parameters() if q.requires_grad]
     optimizer = torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
     model.train()
@@ -158,15 +193,25 @@ def demo_coco(tmp: Path, coco: str | None, images: str | None) -> tuple[object, 
         from annotator.io.native import load_project
         from annotator.training_data import training_subset
     except ImportError as e:
-        raise SystemExit(f"demo project unavailable ({e}); pass --coco FILE --images DIR")
+        raise SystemExit(f"demo project unavailable ({e}); pass --coco FILE --images DIR") from None
     path = write_demo(tmp / "demo")
     project = load_project(path).project
     return project_to_coco(training_subset(project)), str(path.parent), "annotator.demo.write_demo (40 labelled images)"
 
 
 def ap_after_minutes(minutes: float, tmp: Path, coco, images, source: str) -> dict:
-    cfg = TrainConfig(coco=coco, images=images, out=str(tmp / "ap_run"), model="fast", weights="none",
-                      epochs=1000, workers=1, val_fraction=0.2, preview_images=0, tensorboard=False)
+    cfg = TrainConfig(
+        coco=coco,
+        images=images,
+        out=str(tmp / "ap_run"),
+        model="fast",
+        weights="none",
+        epochs=1000,
+        workers=1,
+        val_fraction=0.2,
+        preview_images=0,
+        tensorboard=False,
+    )
     stop = threading.Event()
     timer = threading.Timer(minutes * 60, stop.set)
     timer.start()
@@ -182,9 +227,17 @@ def ap_after_minutes(minutes: float, tmp: Path, coco, images, source: str) -> di
                 raise RuntimeError(ev.reason)
     finally:
         timer.cancel()
-    return {"figure": "demo_mask_AP", "model": "fast", "weights": "none", "cpu_minutes": minutes, "epochs": epochs,
-            "best_segm_AP": best, "wall_s": round(time.perf_counter() - t0, 1), "dataset": source,
-            "cores": os.cpu_count()}
+    return {
+        "figure": "demo_mask_AP",
+        "model": "fast",
+        "weights": "none",
+        "cpu_minutes": minutes,
+        "epochs": epochs,
+        "best_segm_AP": best,
+        "wall_s": round(time.perf_counter() - t0, 1),
+        "dataset": source,
+        "cores": os.cpu_count(),
+    }
 
 
 def main() -> None:
@@ -193,12 +246,17 @@ def main() -> None:
     ap.add_argument("--models", default=None, help="comma-separated registry names")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2, help="alternating engine/tutorial rounds (best kept)")
-    ap.add_argument("--ap-minutes", type=float, default=0, help="also train the fast model N minutes on the demo project")
+    ap.add_argument(
+        "--ap-minutes", type=float, default=0, help="also train the fast model N minutes on the demo project"
+    )
     ap.add_argument("--coco")
     ap.add_argument("--images")
     args = ap.parse_args()
-    models = (args.models.split(",") if args.models else
-              ["fast", "maskrcnn_resnet50_fpn"] + ([] if args.quick else ["maskrcnn_resnet50_fpn_v2"]))
+    models = (
+        args.models.split(",")
+        if args.models
+        else ["fast", "maskrcnn_resnet50_fpn"] + ([] if args.quick else ["maskrcnn_resnet50_fpn_v2"])
+    )
     torch.set_num_threads(os.cpu_count() or 1)
     with tempfile.TemporaryDirectory(prefix="train_bench-") as tmpd:
         tmp = Path(tmpd)
@@ -219,20 +277,38 @@ def main() -> None:
             train_ips[name] = ours
             imgs = sorted((tmp / name / "images").glob("*.jpg"))[: (5 if fast else 2) + 1]
             inf_ours, inf_plain = inference(Path(cfg.out) / "last.pth", imgs)
-            row = {"model": name, "batch": args.batch, "timed_iters": iters, "image": "640x480",
-                   "train_img_s_engine": round(ours, 3), "train_img_s_tutorial": round(plain, 3),
-                   "engine_overhead_pct": round(100 * (plain / ours - 1), 1),
-                   "infer_img_s_predictor": round(inf_ours, 3), "infer_img_s_plain": round(inf_plain, 3),
-                   "infer_detections_cap": DETECTIONS_CAP, "rounds": args.rounds,
-                   "cores": os.cpu_count(), "torch": torch.__version__}
+            row = {
+                "model": name,
+                "batch": args.batch,
+                "timed_iters": iters,
+                "image": "640x480",
+                "train_img_s_engine": round(ours, 3),
+                "train_img_s_tutorial": round(plain, 3),
+                "engine_overhead_pct": round(100 * (plain / ours - 1), 1),
+                "infer_img_s_predictor": round(inf_ours, 3),
+                "infer_img_s_plain": round(inf_plain, 3),
+                "infer_detections_cap": DETECTIONS_CAP,
+                "rounds": args.rounds,
+                "cores": os.cpu_count(),
+                "torch": torch.__version__,
+            }
             if fast:
                 row["infer_1MP_s"] = round(megapixel_latency(Path(cfg.out) / "last.pth", tmp), 3)
             print(json.dumps(row), flush=True)
         f = train_ips.get("maskrcnn_mobilenet_v3_large_fpn")
         for ref in ("maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2"):
             if f and ref in train_ips:
-                print(json.dumps({"figure": "fast_vs_r50_train_speed", "reference": ref,
-                                  "ratio": round(f / train_ips[ref], 2), "goal": ">= 8"}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "figure": "fast_vs_r50_train_speed",
+                            "reference": ref,
+                            "ratio": round(f / train_ips[ref], 2),
+                            "goal": ">= 8",
+                        }
+                    ),
+                    flush=True,
+                )
         if args.ap_minutes:
             coco, images, source = demo_coco(tmp, args.coco, args.images)
             print(json.dumps(ap_after_minutes(args.ap_minutes, tmp, coco, images, source)), flush=True)

@@ -11,6 +11,7 @@ Figures (goals on a 2-core laptop):
   autosave_ui_all_ms: the same when every image changed (after a class edit), autosave_write_ms: the
   background write.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,7 @@ class _PaintSpy:
 def open_10k(folder: str) -> dict:
     """Run in a fresh process: open the folder and wait for the first paint."""
     t_start = time.perf_counter()
-    app = _app()
+    _keep_alive = _app()  # the QApplication must outlive the window
     from PySide6.QtCore import QCoreApplication
 
     t_imported = time.perf_counter()
@@ -83,8 +84,13 @@ def open_10k(folder: str) -> dict:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(w.project.images)
     w.shutdown()
-    return {"images": n, "first_paint_s": t1 - t0, "with_startup_s": t1 - t_start,
-            "qt_import_s": t_imported - t_start, "rss_mb": rss}
+    return {
+        "images": n,
+        "first_paint_s": t1 - t0,
+        "with_startup_s": t1 - t_start,
+        "qt_import_s": t_imported - t_start,
+        "rss_mb": rss,
+    }
 
 
 def _make_10k(root: Path) -> Path:
@@ -139,7 +145,7 @@ def next_12mp(folder: Path) -> dict:
         if i == len(keys) - 1:  # the last one: jump without prefetch, for reference
             w.image_cache.clear()
         else:
-            wait(lambda: w.image_cache.get(nxt) is not None)  # a person looks at the image meanwhile
+            wait(lambda nxt=nxt: w.image_cache.get(nxt) is not None)  # a person looks at the image meanwhile
         t0 = time.perf_counter()
         w.actions["next"].trigger()
         wait(shown)
@@ -150,8 +156,12 @@ def next_12mp(folder: Path) -> dict:
         else:
             warm.append(dt)
     w.shutdown()
-    return {"next_12mp_p50_ms": statistics.median(warm), "next_12mp_max_ms": max(warm), "next_12mp_cold_ms": cold,
-            "next_12mp_samples": len(warm)}
+    return {
+        "next_12mp_p50_ms": statistics.median(warm),
+        "next_12mp_max_ms": max(warm),
+        "next_12mp_cold_ms": cold,
+        "next_12mp_samples": len(warm),
+    }
 
 
 def autosave_10k(root: Path) -> dict:
@@ -205,8 +215,13 @@ def autosave_10k(root: Path) -> dict:
     ui_all, write_all = write_once(None)
     size_mb = project.path.stat().st_size / 1e6
     saver.close()
-    return {"autosave_ui_ms": statistics.median(ui_one), "autosave_ui_all_ms": ui_all,
-            "autosave_write_ms": write_all, "autosave_ui_stall_ms": stall, "autosave_file_mb": round(size_mb, 1)}
+    return {
+        "autosave_ui_ms": statistics.median(ui_one),
+        "autosave_ui_all_ms": ui_all,
+        "autosave_write_ms": write_all,
+        "autosave_ui_stall_ms": stall,
+        "autosave_file_mb": round(size_mb, 1),
+    }
 
 
 def main() -> None:
@@ -216,14 +231,20 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="polymask-ui-bench-"))
     try:
         folder = _make_10k(tmp)
-        out = subprocess.run([sys.executable, __file__, "--open", str(folder)], capture_output=True, text=True,
-                             check=True, env={**os.environ, "XDG_CONFIG_HOME": str(tmp / "cfg")})
+        out = subprocess.run(
+            [sys.executable, __file__, "--open", str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp / "cfg")},
+        )
         opened = json.loads(out.stdout.strip().splitlines()[-1])
-        figures = {"open_10k_first_paint_s": round(opened["first_paint_s"], 3),
-                   "open_10k_with_startup_s": round(opened["with_startup_s"], 3),
-                   "open_10k_rss_mb": round(opened["rss_mb"], 1)}
-        figures.update({k: round(v, 1) if isinstance(v, float) else v
-                        for k, v in next_12mp(_make_12mp(tmp)).items()})
+        figures = {
+            "open_10k_first_paint_s": round(opened["first_paint_s"], 3),
+            "open_10k_with_startup_s": round(opened["with_startup_s"], 3),
+            "open_10k_rss_mb": round(opened["rss_mb"], 1),
+        }
+        figures.update({k: round(v, 1) if isinstance(v, float) else v for k, v in next_12mp(_make_12mp(tmp)).items()})
         figures.update({k: round(v, 1) if isinstance(v, float) else v for k, v in autosave_10k(tmp).items()})
         figures["cpus"] = os.cpu_count()
         print(json.dumps(figures), flush=True)

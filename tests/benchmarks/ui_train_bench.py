@@ -11,6 +11,7 @@ the same configuration run headless (`python -m trainer run-json`, no window).
 Prints one JSON line. Usage: QT_QPA_PLATFORM=offscreen python tests/benchmarks/ui_train_bench.py
 [--images 12] [--size 128] [--epochs 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,17 @@ def pct(values, q):
 
 
 def settings(args) -> dict:
-    return dict(TINY, min_size=args.size, max_size=args.size, epochs=args.epochs, preview_images=2,
-                rpn_pre_nms_top_n_train=300, rpn_post_nms_top_n_train=100, box_batch_size_per_image=64,
-                val_fraction=0.2)
+    return dict(
+        TINY,
+        min_size=args.size,
+        max_size=args.size,
+        epochs=args.epochs,
+        preview_images=2,
+        rpn_pre_nms_top_n_train=300,
+        rpn_post_nms_top_n_train=100,
+        box_batch_size_per_image=64,
+        val_fraction=0.2,
+    )
 
 
 def in_window(design: str, folder: Path, args) -> dict:
@@ -92,10 +101,17 @@ def in_window(design: str, folder: Path, args) -> dict:
     w.close()
     if ev is None or ev.kind != "finished":
         raise SystemExit(f"{design}: the run failed: {getattr(ev, 'reason', ev)}")
-    return {"stall_p99_ms": pct(gaps, 99), "stall_p50_ms": pct(gaps, 50), "stall_max_ms": max(gaps) if gaps else None,
-            "stall_p99_during_steps_ms": pct(step_gaps, 99), "ticks": len(gaps),
-            "images_per_s": round(statistics.mean(ips), 3) if ips else None, "steps": state["steps"],
-            "wall_s": round(wall, 1), "run_dir": ctl.run.get("dir") if ctl.run else None}
+    return {
+        "stall_p99_ms": pct(gaps, 99),
+        "stall_p50_ms": pct(gaps, 50),
+        "stall_max_ms": max(gaps) if gaps else None,
+        "stall_p99_during_steps_ms": pct(step_gaps, 99),
+        "ticks": len(gaps),
+        "images_per_s": round(statistics.mean(ips), 3) if ips else None,
+        "steps": state["steps"],
+        "wall_s": round(wall, 1),
+        "run_dir": ctl.run.get("dir") if ctl.run else None,
+    }
 
 
 def headless(folder: Path, args) -> dict:
@@ -106,14 +122,21 @@ def headless(folder: Path, args) -> dict:
 
     project = make_project(folder / "proj", n=args.images, unlabelled=0, size=args.size)
     fill_image_sizes(project)
-    cfg = TrainConfig(coco=project_to_coco(project), images=str(folder / "proj"), out=str(folder / "run"),
-                      **settings(args))
+    cfg = TrainConfig(
+        coco=project_to_coco(project), images=str(folder / "proj"), out=str(folder / "run"), **settings(args)
+    )
     path = cfg.save(folder / "run")
     t0 = time.perf_counter()
     # stdin stays open: run-json stops when it closes
     with open(folder / "stderr.log", "w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "trainer", "run-json", str(path)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=err, text=True, cwd=str(ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trainer", "run-json", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            cwd=str(ROOT),
+        )
         stdout = proc.stdout.read()
         proc.stdin.close()
         proc.wait()
@@ -125,8 +148,11 @@ def headless(folder: Path, args) -> dict:
     if not events or events[-1]["kind"] != "finished":
         raise SystemExit(f"headless run failed: {stderr[-2000:]}")
     ips = [e["images_per_s"] for e in steps[1:]]
-    return {"images_per_s": round(statistics.mean(ips), 3) if ips else None, "steps": len(steps),
-            "wall_s": round(wall, 1)}
+    return {
+        "images_per_s": round(statistics.mean(ips), 3) if ips else None,
+        "steps": len(steps),
+        "wall_s": round(wall, 1),
+    }
 
 
 def main() -> None:
@@ -136,8 +162,15 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--designs", default="process,thread")
     args = ap.parse_args()
-    out = {"bench": "ui_train", "cpu_count": os.cpu_count(), "images": args.images, "size": args.size,
-           "epochs": args.epochs, "goal_stall_p99_ms": 50, "goal_images_per_s_vs_headless": "within 10 %"}
+    out = {
+        "bench": "ui_train",
+        "cpu_count": os.cpu_count(),
+        "images": args.images,
+        "size": args.size,
+        "epochs": args.epochs,
+        "goal_stall_p99_ms": 50,
+        "goal_images_per_s_vs_headless": "within 10 %",
+    }
     with tempfile.TemporaryDirectory(prefix="polymask-ui-train-bench-") as tmp:
         tmp = Path(tmp)
         out["headless"] = headless(tmp / "headless", args)

@@ -7,6 +7,7 @@ flat polygons [x0, y0, x1, y1, ...] (one object may have several parts) or an RL
 {"size": [h, w], "counts": ...}: counts a list of run lengths (uncompressed,
 column-major, starting with a run of zeros) or COCO's compressed string.
 """
+
 from __future__ import annotations
 
 import copy
@@ -55,8 +56,14 @@ def coco_dataset() -> dict:
         "info": {"description": "fixture", "year": 2024, "contributor": "tests"},
         "licenses": [{"id": 1, "name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}],
         "images": [
-            {"id": 0, "file_name": "top.jpg", "width": W, "height": H, "license": 1,
-             "date_captured": "2024-01-01 10:00:00"},
+            {
+                "id": 0,
+                "file_name": "top.jpg",
+                "width": W,
+                "height": H,
+                "license": 1,
+                "date_captured": "2024-01-01 10:00:00",
+            },
             {"id": 7, "file_name": "train/sub/b.png", "width": W, "height": H},
             {"id": 3, "file_name": UNICODE_NAME, "width": W, "height": H, "flickr_url": ""},
         ],
@@ -67,20 +74,57 @@ def coco_dataset() -> dict:
         ],
         # Deliberately not grouped by image.
         "annotations": [
-            {"id": 10, "image_id": 0, "category_id": 0, "segmentation": [[2, 2, 30, 2, 2, 30]],
-             "area": 392.0, "bbox": [2, 2, 28, 28], "iscrowd": 0},
-            {"id": 12, "image_id": 7, "category_id": 0, "segmentation": compressed_rle(blob_mask()),
-             "area": float(blob_mask().sum()), "bbox": [4, 6, 48, 28], "iscrowd": 0},
-            {"id": 13, "image_id": 3, "category_id": 5, "segmentation": uncompressed_rle(crowd),
-             "area": float(crowd.sum()), "bbox": [4, 6, 48, 28], "iscrowd": 1},
+            {
+                "id": 10,
+                "image_id": 0,
+                "category_id": 0,
+                "segmentation": [[2, 2, 30, 2, 2, 30]],
+                "area": 392.0,
+                "bbox": [2, 2, 28, 28],
+                "iscrowd": 0,
+            },
+            {
+                "id": 12,
+                "image_id": 7,
+                "category_id": 0,
+                "segmentation": compressed_rle(blob_mask()),
+                "area": float(blob_mask().sum()),
+                "bbox": [4, 6, 48, 28],
+                "iscrowd": 0,
+            },
+            {
+                "id": 13,
+                "image_id": 3,
+                "category_id": 5,
+                "segmentation": uncompressed_rle(crowd),
+                "area": float(crowd.sum()),
+                "bbox": [4, 6, 48, 28],
+                "iscrowd": 1,
+            },
             # Three parts; the largest (the second) is the one shown for editing.
-            {"id": 11, "image_id": 0, "category_id": 5,
-             "segmentation": [[40, 2, 44, 2, 44, 6, 40, 6], [35, 10, 60, 10, 60, 40, 35, 40],
-                              [50.5, 42.25, 55.5, 42.25, 53, 46.75]],
-             "area": 782.25, "bbox": [35, 2, 25, 44.75], "iscrowd": 0},
-            {"id": 4, "image_id": 7, "category_id": 5, "segmentation": [[1.5, 40.25, 10.75, 40.5, 6.125, 46.0]],
-             "area": 25.0, "bbox": [1.5, 40.25, 9.25, 5.75], "iscrowd": 0,
-             "attributes": {"occluded": True}},
+            {
+                "id": 11,
+                "image_id": 0,
+                "category_id": 5,
+                "segmentation": [
+                    [40, 2, 44, 2, 44, 6, 40, 6],
+                    [35, 10, 60, 10, 60, 40, 35, 40],
+                    [50.5, 42.25, 55.5, 42.25, 53, 46.75],
+                ],
+                "area": 782.25,
+                "bbox": [35, 2, 25, 44.75],
+                "iscrowd": 0,
+            },
+            {
+                "id": 4,
+                "image_id": 7,
+                "category_id": 5,
+                "segmentation": [[1.5, 40.25, 10.75, 40.5, 6.125, 46.0]],
+                "area": 25.0,
+                "bbox": [1.5, 40.25, 9.25, 5.75],
+                "iscrowd": 0,
+                "attributes": {"occluded": True},
+            },
         ],
     }
 

@@ -8,13 +8,14 @@ and file names pointing outside the image folder. Used by
 tests/io/test_malformed_corpus.py (and runnable against older code to count
 tracebacks before a fix).
 """
+
 from __future__ import annotations
 
 import json
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image
 
@@ -23,37 +24,71 @@ POLY = {"name": "polygon", "all_points_x": [1, 6, 6], "all_points_y": [1, 1, 5]}
 
 
 def via() -> dict:
-    return {"a.png64": {"filename": "a.png", "size": 64, "file_attributes": {},
-                        "regions": [{"shape_attributes": json.loads(json.dumps(POLY)), "region_attributes": {"class": "cat"}}]}}
+    return {
+        "a.png64": {
+            "filename": "a.png",
+            "size": 64,
+            "file_attributes": {},
+            "regions": [{"shape_attributes": json.loads(json.dumps(POLY)), "region_attributes": {"class": "cat"}}],
+        }
+    }
 
 
 def via_project() -> dict:
-    return {"_via_settings": {}, "_via_img_metadata": via(),
-            "_via_attributes": {"region": {"class": {"type": "dropdown", "description": "",
-                                                     "options": {"cat": ""}, "default_options": {}}},
-                                "file": {}},
-            "_via_data_format_version": "2.0.10", "_via_image_id_list": ["a.png64"]}
+    return {
+        "_via_settings": {},
+        "_via_img_metadata": via(),
+        "_via_attributes": {
+            "region": {"class": {"type": "dropdown", "description": "", "options": {"cat": ""}, "default_options": {}}},
+            "file": {},
+        },
+        "_via_data_format_version": "2.0.10",
+        "_via_image_id_list": ["a.png64"],
+    }
 
 
 def native() -> dict:
     data = via_project()
-    data["_polymask"] = {"app_version": "0.1.0", "class_attribute": "class",
-                         "images": {"a.png64": {"width": 8, "height": 6, "done": False}},
-                         "class_colours": {"cat": "#ff0000"}}
+    data["_polymask"] = {
+        "app_version": "0.1.0",
+        "class_attribute": "class",
+        "images": {"a.png64": {"width": 8, "height": 6, "done": False}},
+        "class_colours": {"cat": "#ff0000"},
+    }
     return data
 
 
 def coco() -> dict:
-    return {"info": {}, "images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 6}],
-            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 6, 1, 6, 5]],
-                             "area": 10, "bbox": [1, 1, 5, 4], "iscrowd": 0}],
-            "categories": [{"id": 1, "name": "cat"}]}
+    return {
+        "info": {},
+        "images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 6}],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "category_id": 1,
+                "segmentation": [[1, 1, 6, 1, 6, 5]],
+                "area": 10,
+                "bbox": [1, 1, 5, 4],
+                "iscrowd": 0,
+            }
+        ],
+        "categories": [{"id": 1, "name": "cat"}],
+    }
 
 
 def labelme() -> dict:
-    return {"version": "5.0.1", "flags": {}, "imagePath": "a.png", "imageData": None, "imageHeight": 6,
-            "imageWidth": 8, "shapes": [{"label": "cat", "points": [[1, 1], [6, 1], [6, 5]],
-                                         "shape_type": "polygon", "group_id": None, "flags": {}}]}
+    return {
+        "version": "5.0.1",
+        "flags": {},
+        "imagePath": "a.png",
+        "imageData": None,
+        "imageHeight": 6,
+        "imageWidth": 8,
+        "shapes": [
+            {"label": "cat", "points": [[1, 1], [6, 1], [6, 5]], "shape_type": "polygon", "group_id": None, "flags": {}}
+        ],
+    }
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -81,10 +116,15 @@ def _deep_attribute(depth: int) -> bytes:
 
 def png_header(width: int, height: int) -> bytes:
     """A PNG with only its header: Pillow reads the declared size without any pixels."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 # A 70000 x 70000 RLE in a few bytes: runs of 0 and 4.9e9 as one compressed counts string.
@@ -138,27 +178,53 @@ def cases() -> dict[str, tuple[str, bytes, bytes | None]]:
     add("nested 50,000 deep", b"[" * 50_000 + b"]" * 50_000)
     add("nested 1,100 deep in an attribute", _deep_attribute(1_100))
     add("nested 300 deep in an attribute (saveable)", _deep_attribute(300))
-    add("number with 5,000 digits", b'{"a.png64": {"filename": "a.png", "size": 1' + b"0" * 5000
-        + b', "regions": []}}')
+    add("number with 5,000 digits", b'{"a.png64": {"filename": "a.png", "size": 1' + b"0" * 5000 + b', "regions": []}}')
     # Huge and non-finite numbers.
-    add("coordinate NaN", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, float("nan"))))
-    add("coordinate Infinity", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, float("inf"))))
-    add("coordinate 10**400", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_y"].__setitem__(1, 10 ** 400)))
-    add("coordinate 2**64 (saveable)", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(1, 2 ** 64)))
-    add("rect width 10**400", _edit(via, lambda d: _region(d).update(
-        shape_attributes={"name": "rect", "x": 1, "y": 1, "width": 10 ** 400, "height": 3})))
-    add("circle radius -Infinity", _edit(via, lambda d: _region(d).update(
-        shape_attributes={"name": "circle", "cx": 1, "cy": 1, "r": float("-inf")})))
-    add("size 10**400", _edit(via, lambda d: d["a.png64"].update(size=10 ** 400)))
+    add(
+        "coordinate NaN",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, float("nan"))),
+    )
+    add(
+        "coordinate Infinity",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, float("inf"))),
+    )
+    add(
+        "coordinate 10**400",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_y"].__setitem__(1, 10**400)),
+    )
+    add(
+        "coordinate 2**64 (saveable)",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(1, 2**64)),
+    )
+    add(
+        "rect width 10**400",
+        _edit(
+            via,
+            lambda d: _region(d).update(
+                shape_attributes={"name": "rect", "x": 1, "y": 1, "width": 10**400, "height": 3}
+            ),
+        ),
+    )
+    add(
+        "circle radius -Infinity",
+        _edit(
+            via, lambda d: _region(d).update(shape_attributes={"name": "circle", "cx": 1, "cy": 1, "r": float("-inf")})
+        ),
+    )
+    add("size 10**400", _edit(via, lambda d: d["a.png64"].update(size=10**400)))
     add("size Infinity", _edit(via, lambda d: d["a.png64"].update(size=float("inf"))))
     add("size a list", _edit(via, lambda d: d["a.png64"].update(size=[1])))
     # Names and paths.
     add("lone surrogate in a file name", _edit(via, lambda d: d["a.png64"].update(filename="a\ud800.png")))
-    add("lone surrogate in a class name", _edit(via, lambda d: _region(d)["region_attributes"].update(
-        {"class": "c\udfffat"})))
+    add(
+        "lone surrogate in a class name",
+        _edit(via, lambda d: _region(d)["region_attributes"].update({"class": "c\udfffat"})),
+    )
     add("lone surrogate in a COCO file_name", _edit(coco, lambda d: d["images"][0].update(file_name="a\ud948.png")))
-    add("lone surrogate in a file name, size unknown", _edit(via, lambda d: d["a.png64"].update(
-        filename="b\ud948.png", size=-1)))
+    add(
+        "lone surrogate in a file name, size unknown",
+        _edit(via, lambda d: d["a.png64"].update(filename="b\ud948.png", size=-1)),
+    )
     add("NUL in a file name", _edit(via, lambda d: d["a.png64"].update(filename="a\x00.png")))
     add("VIA filename ../../etc/passwd", _edit(via, lambda d: d["a.png64"].update(filename="../../etc/passwd")))
     add("VIA filename absolute", _edit(via, lambda d: d["a.png64"].update(filename="/etc/passwd")))
@@ -171,43 +237,79 @@ def cases() -> dict[str, tuple[str, bytes, bytes | None]]:
     add("VIA region a number", _edit(via, lambda d: d["a.png64"].update(regions=[5])))
     add("VIA shape_attributes a list", _edit(via, lambda d: _region(d).update(shape_attributes=[1, 2])))
     add("VIA all_points_x a string", _edit(via, lambda d: _region(d)["shape_attributes"].update(all_points_x="1,2,3")))
-    add("VIA point lists of different lengths", _edit(via, lambda d: _region(d)["shape_attributes"].update(all_points_x=[1, 2])))
-    add("VIA coordinate a string", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, "5")))
-    add("VIA coordinate a boolean", _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, True)))
+    add(
+        "VIA point lists of different lengths",
+        _edit(via, lambda d: _region(d)["shape_attributes"].update(all_points_x=[1, 2])),
+    )
+    add(
+        "VIA coordinate a string",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, "5")),
+    )
+    add(
+        "VIA coordinate a boolean",
+        _edit(via, lambda d: _region(d)["shape_attributes"]["all_points_x"].__setitem__(0, True)),
+    )
     add("VIA unknown shape", _edit(via, lambda d: _region(d)["shape_attributes"].update(name="blob")))
-    add("VIA rect without height", _edit(via, lambda d: _region(d).update(
-        shape_attributes={"name": "rect", "x": 1, "y": 1, "width": 3})))
+    add(
+        "VIA rect without height",
+        _edit(via, lambda d: _region(d).update(shape_attributes={"name": "rect", "x": 1, "y": 1, "width": 3})),
+    )
     add("VIA filename a number", _edit(via, lambda d: d.update({"b.png1": {"filename": 7, "regions": []}})))
     add("VIA file_attributes a list", _edit(via, lambda d: d["a.png64"].update(file_attributes=[1])))
     add("VIA region_attributes a list", _edit(via, lambda d: _region(d).update(region_attributes=["cat"])))
     add("VIA class a nested list", _edit(via, lambda d: _region(d)["region_attributes"].update({"class": [[["cat"]]]})))
-    add("VIA 1.x regions dict with odd keys", _edit(via, lambda d: d["a.png64"].update(
-        regions={"x": _region(d), "2": 5})))
+    add(
+        "VIA 1.x regions dict with odd keys",
+        _edit(via, lambda d: d["a.png64"].update(regions={"x": _region(d), "2": 5})),
+    )
     # VIA project: wrong types.
     add("project _via_img_metadata a list", _edit(via_project, lambda d: d.update(_via_img_metadata=[1])))
     add("project _via_attributes a list", _edit(via_project, lambda d: d.update(_via_attributes=[1])))
-    add("project _via_attributes.region a list", _edit(via_project, lambda d: d["_via_attributes"].update(region=["class"])))
+    add(
+        "project _via_attributes.region a list",
+        _edit(via_project, lambda d: d["_via_attributes"].update(region=["class"])),
+    )
     add("project _via_attributes.file a string", _edit(via_project, lambda d: d["_via_attributes"].update(file="x")))
     add("project _via_image_id_list of objects", _edit(via_project, lambda d: d.update(_via_image_id_list=[{}])))
     add("project _via_settings a string", _edit(via_project, lambda d: d.update(_via_settings="x")))
-    add("project attribute options a list, type a number", _edit(via_project, lambda d: d["_via_attributes"]["region"]
-                                                               .update({"class": {"type": 5, "options": ["cat"]}})))
+    add(
+        "project attribute options a list, type a number",
+        _edit(via_project, lambda d: d["_via_attributes"]["region"].update({"class": {"type": 5, "options": ["cat"]}})),
+    )
     # Native project file: our own key damaged.
     add("native _polymask a list", _edit(native, lambda d: d.update(_polymask=[1])), "polymask.json")
     add("native _polymask.images a list", _edit(native, lambda d: d["_polymask"].update(images=[1])), "polymask.json")
-    add("native image width Infinity, height 10**400", _edit(native, lambda d: d["_polymask"]["images"]["a.png64"]
-                                                           .update(width=float("inf"), height=10 ** 400)), "polymask.json")
-    add("native image entry a string", _edit(native, lambda d: d["_polymask"]["images"].update({"a.png64": "x"})),
-        "polymask.json")
+    add(
+        "native image width Infinity, height 10**400",
+        _edit(native, lambda d: d["_polymask"]["images"]["a.png64"].update(width=float("inf"), height=10**400)),
+        "polymask.json",
+    )
+    add(
+        "native image entry a string",
+        _edit(native, lambda d: d["_polymask"]["images"].update({"a.png64": "x"})),
+        "polymask.json",
+    )
     add("native image_root a number", _edit(native, lambda d: d["_polymask"].update(image_root=5)), "polymask.json")
-    add("native image_root with NUL", _edit(native, lambda d: d["_polymask"].update(image_root="im\x00ages")),
-        "polymask.json")
-    add("native class_colours a string", _edit(native, lambda d: d["_polymask"].update(class_colours="red")),
-        "polymask.json")
-    add("native class_colours values not names", _edit(native, lambda d: d["_polymask"].update(
-        class_colours={"cat": [255, 0, 0]})), "polymask.json")
-    add("native class_attribute a list", _edit(native, lambda d: d["_polymask"].update(class_attribute=["class"])),
-        "polymask.json")
+    add(
+        "native image_root with NUL",
+        _edit(native, lambda d: d["_polymask"].update(image_root="im\x00ages")),
+        "polymask.json",
+    )
+    add(
+        "native class_colours a string",
+        _edit(native, lambda d: d["_polymask"].update(class_colours="red")),
+        "polymask.json",
+    )
+    add(
+        "native class_colours values not names",
+        _edit(native, lambda d: d["_polymask"].update(class_colours={"cat": [255, 0, 0]})),
+        "polymask.json",
+    )
+    add(
+        "native class_attribute a list",
+        _edit(native, lambda d: d["_polymask"].update(class_attribute=["class"])),
+        "polymask.json",
+    )
     # COCO.
     add("COCO images a dict", _edit(coco, lambda d: d.update(images={})))
     add("COCO categories missing", _edit(coco, lambda d: d.pop("categories")))
@@ -216,17 +318,21 @@ def cases() -> dict[str, tuple[str, bytes, bytes | None]]:
     add("COCO category id a list", _edit(coco, lambda d: d["categories"][0].update(id=[1])))
     add("COCO segmentation a string", _edit(coco, _coco_seg("1 2 3")))
     add("COCO polygon with odd coordinates", _edit(coco, _coco_seg([[1, 1, 6, 1, 6]])))
-    add("COCO coordinate 10**400", _edit(coco, _coco_seg([[1, 1, 6, 1, 6, 10 ** 400]])))
-    add("COCO bbox with Infinity", _edit(coco, lambda d: d["annotations"][0].update(
-        segmentation=[], bbox=[1, 1, float("inf"), 2])))
+    add("COCO coordinate 10**400", _edit(coco, _coco_seg([[1, 1, 6, 1, 6, 10**400]])))
+    add(
+        "COCO bbox with Infinity",
+        _edit(coco, lambda d: d["annotations"][0].update(segmentation=[], bbox=[1, 1, float("inf"), 2])),
+    )
     add("COCO RLE bomb 70000x70000", _edit(coco, _coco_seg(RLE_BOMB)))
-    add("COCO RLE bomb, image size unknown", _edit(coco, lambda d: (d["images"][0].pop("width"),
-                                                                     _coco_seg(RLE_BOMB)(d))))
+    add(
+        "COCO RLE bomb, image size unknown",
+        _edit(coco, lambda d: (d["images"][0].pop("width"), _coco_seg(RLE_BOMB)(d))),
+    )
     add("COCO RLE counts garbage", _edit(coco, _coco_seg({"size": [6, 8], "counts": "\u00ff\u00fe"})))
     add("COCO RLE run that never ends", _edit(coco, _coco_seg({"size": [6, 8], "counts": "o" * 100_000})))
     add("COCO RLE size negative", _edit(coco, _coco_seg({"size": [-6, 8], "counts": [48]})))
-    add("COCO RLE counts 10**400", _edit(coco, _coco_seg({"size": [6, 8], "counts": [10 ** 400, 1]})))
-    add("COCO width 10**400", _edit(coco, lambda d: d["images"][0].update(width=10 ** 400)))
+    add("COCO RLE counts 10**400", _edit(coco, _coco_seg({"size": [6, 8], "counts": [10**400, 1]})))
+    add("COCO width 10**400", _edit(coco, lambda d: d["images"][0].update(width=10**400)))
     add("COCO width Infinity", _edit(coco, lambda d: d["images"][0].update(width=float("inf"))))
     add("COCO annotation a list", _edit(coco, lambda d: d["annotations"].append([1])))
     # labelme.
@@ -263,5 +369,15 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-__all__ = ["cases", "write_case", "snapshot", "png_header", "RLE_BOMB", "via", "via_project", "native", "coco",
-           "labelme"]
+__all__ = [
+    "cases",
+    "write_case",
+    "snapshot",
+    "png_header",
+    "RLE_BOMB",
+    "via",
+    "via_project",
+    "native",
+    "coco",
+    "labelme",
+]

@@ -7,6 +7,7 @@ null supercategories, and two objects in several parts: a person in two polygons
 and a sofa in four, parts far apart and touching other objects). Coordinates are
 generated here, not copied. ``ring_object`` is an object with a hole, as an RLE.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,9 +16,29 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 SIZES = [(500, 338), (500, 375), (500, 375)]
-CATEGORIES = ["_background_", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
-              "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
-              "train", "tvmonitor"]
+CATEGORIES = [
+    "_background_",
+    "aeroplane",
+    "bicycle",
+    "bird",
+    "boat",
+    "bottle",
+    "bus",
+    "car",
+    "cat",
+    "chair",
+    "cow",
+    "diningtable",
+    "dog",
+    "horse",
+    "motorbike",
+    "person",
+    "pottedplant",
+    "sheep",
+    "sofa",
+    "train",
+    "tvmonitor",
+]
 
 
 def star(cx: float, cy: float, r: float, n: int, phase: float) -> list[float]:
@@ -33,13 +54,30 @@ def star(cx: float, cy: float, r: float, n: int, phase: float) -> list[float]:
 def _ann(ann_id, image_id, category, parts):
     flat = [c for p in parts for c in p]
     xs, ys = flat[0::2], flat[1::2]
-    return {"id": ann_id, "image_id": image_id, "category_id": category, "segmentation": parts,
-            "area": 0.0, "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)], "iscrowd": 0}
+    return {
+        "id": ann_id,
+        "image_id": image_id,
+        "category_id": category,
+        "segmentation": parts,
+        "area": 0.0,
+        "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
+        "iscrowd": 0,
+    }
 
 
 def labelme_example_coco() -> dict:
-    images = [{"license": 0, "url": None, "file_name": f"JPEGImages/2011_{n:06d}.jpg", "height": h, "width": w,
-               "date_captured": None, "id": i} for i, ((w, h), n) in enumerate(zip(SIZES, (3, 25, 6)))]
+    images = [
+        {
+            "license": 0,
+            "url": None,
+            "file_name": f"JPEGImages/2011_{n:06d}.jpg",
+            "height": h,
+            "width": w,
+            "date_captured": None,
+            "id": i,
+        }
+        for i, ((w, h), n) in enumerate(zip(SIZES, (3, 25, 6)))
+    ]
     anns = [
         _ann(0, 0, 15, [star(250, 210, 90, 40, 0.1)]),
         _ann(1, 0, 15, [star(440, 210, 80, 44, 0.3), star(368, 178, 6, 4, 0.2)]),  # two parts
@@ -52,24 +90,43 @@ def labelme_example_coco() -> dict:
         _ann(8, 2, 15, [star(315, 200, 55, 16, 1.7)]),
         _ann(9, 2, 9, [star(330, 300, 150, 18, 1.9)]),
         _ann(10, 2, 15, [star(425, 98, 22, 6, 2.1)]),
-        _ann(11, 2, 18, [star(100, 190, 70, 9, 2.3), star(82, 300, 20, 3, 2.5),
-                         star(415, 185, 60, 9, 2.7), star(240, 270, 18, 4, 2.9)]),  # four parts
+        _ann(
+            11,
+            2,
+            18,
+            [
+                star(100, 190, 70, 9, 2.3),
+                star(82, 300, 20, 3, 2.5),
+                star(415, 185, 60, 9, 2.7),
+                star(240, 270, 18, 4, 2.9),
+            ],
+        ),  # four parts
     ]
     for a in anns:  # pixel areas, as labelme2coco writes them
         h, w = SIZES[a["image_id"]][1], SIZES[a["image_id"]][0]
         a["area"] = float(mask_utils.area(mask_utils.merge(mask_utils.frPyObjects(a["segmentation"], h, w))))
-    return {"info": {"description": None, "url": None, "version": None, "year": 2020, "contributor": None,
-                     "date_created": "2020-01-26 05:46:30"},
-            "licenses": [{"url": None, "id": 0, "name": None}], "images": images, "type": "instances",
-            "annotations": anns,
-            "categories": [{"supercategory": None, "id": i, "name": n} for i, n in enumerate(CATEGORIES)]}
+    return {
+        "info": {
+            "description": None,
+            "url": None,
+            "version": None,
+            "year": 2020,
+            "contributor": None,
+            "date_created": "2020-01-26 05:46:30",
+        },
+        "licenses": [{"url": None, "id": 0, "name": None}],
+        "images": images,
+        "type": "instances",
+        "annotations": anns,
+        "categories": [{"supercategory": None, "id": i, "name": n} for i, n in enumerate(CATEGORIES)],
+    }
 
 
 def ring_mask(h: int = 120, w: int = 160) -> np.ndarray:
     """A disk with a hole and a separate square: one object in two parts, one with a hole."""
     yy, xx = np.mgrid[0:h, 0:w]
     d2 = (xx - 60) ** 2 + (yy - 60) ** 2
-    mask = ((d2 <= 45 ** 2) & (d2 > 20 ** 2)).astype(np.uint8)
+    mask = ((d2 <= 45**2) & (d2 > 20**2)).astype(np.uint8)
     mask[20:50, 120:150] = 1
     return mask
 
@@ -77,11 +134,21 @@ def ring_mask(h: int = 120, w: int = 160) -> np.ndarray:
 def ring_coco() -> dict:
     mask = ring_mask()
     rle = mask_utils.encode(np.asfortranarray(mask))
-    return {"images": [{"id": 1, "file_name": "ring.png", "width": mask.shape[1], "height": mask.shape[0]}],
-            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
-                             "segmentation": {"size": list(mask.shape), "counts": rle["counts"].decode()},
-                             "area": float(mask.sum()), "bbox": [15.0, 15.0, 135.0, 90.0]}],
-            "categories": [{"id": 1, "name": "ring"}]}
+    return {
+        "images": [{"id": 1, "file_name": "ring.png", "width": mask.shape[1], "height": mask.shape[0]}],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "segmentation": {"size": list(mask.shape), "counts": rle["counts"].decode()},
+                "area": float(mask.sum()),
+                "bbox": [15.0, 15.0, 135.0, 90.0],
+            }
+        ],
+        "categories": [{"id": 1, "name": "ring"}],
+    }
 
 
 def masks_by_annotation(coco: dict) -> list[np.ndarray]:
@@ -91,9 +158,13 @@ def masks_by_annotation(coco: dict) -> list[np.ndarray]:
     for a in coco["annotations"]:
         h, w = sizes[a["image_id"]]
         seg = a["segmentation"]
-        rle = mask_utils.merge(mask_utils.frPyObjects(seg, h, w)) if isinstance(seg, list) else \
-            mask_utils.frPyObjects(seg, h, w) if isinstance(seg.get("counts"), list) else \
-            {"size": seg["size"], "counts": seg["counts"].encode()}
+        rle = (
+            mask_utils.merge(mask_utils.frPyObjects(seg, h, w))
+            if isinstance(seg, list)
+            else mask_utils.frPyObjects(seg, h, w)
+            if isinstance(seg.get("counts"), list)
+            else {"size": seg["size"], "counts": seg["counts"].encode()}
+        )
         out.append(mask_utils.decode(rle))
     return out
 

@@ -1,4 +1,5 @@
 """COCO read/write: lossless round trips, pycocotools agreement, bad input reported."""
+
 from __future__ import annotations
 
 import copy
@@ -13,13 +14,25 @@ from hypothesis import strategies as st
 from PIL import Image
 from pycocotools.coco import COCO
 
-from annotator.io.coco import (coco_export_problems, export_coco, looks_like_coco, project_to_coco, read_coco,
-                               write_coco)
+from annotator.io.coco import coco_export_problems, export_coco, looks_like_coco, project_to_coco, read_coco, write_coco
 from annotator.io.errors import FormatError
 from annotator.io.jsonfile import read_json
 from annotator.io.rle import mask_from_segmentation, polygons_to_mask
-from annotator.model import (AttributeDef, Circle, Ellipse, ImageRecord, MultiPolygon, Point, Polygon, Polyline, Project, Rect,
-                             Region, RenameClass, own_data)
+from annotator.model import (
+    AttributeDef,
+    Circle,
+    Ellipse,
+    ImageRecord,
+    MultiPolygon,
+    Point,
+    Polygon,
+    Polyline,
+    Project,
+    Rect,
+    Region,
+    RenameClass,
+    own_data,
+)
 from annotator.model import validation as v
 
 try:
@@ -74,7 +87,8 @@ def test_multi_part_polygon_shows_every_part():
     assert [outer for outer, holes in region.shape.parts] == [
         Polygon((40.0, 44.0, 44.0, 40.0), (2.0, 2.0, 6.0, 6.0)),
         Polygon((35.0, 60.0, 60.0, 35.0), (10.0, 10.0, 40.0, 40.0)),
-        Polygon((50.5, 55.5, 53.0), (42.25, 42.25, 46.75))]  # in the file's order, nothing hidden
+        Polygon((50.5, 55.5, 53.0), (42.25, 42.25, 46.75)),
+    ]  # in the file's order, nothing hidden
     assert "coco_other_parts" not in own_data(region)
     assert project.class_of(region) == "sword"
 
@@ -143,8 +157,11 @@ def test_edited_multi_part_writes_every_part():
     region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 11)
     region.shape = region.shape.with_vertex(6, 62.0, 44.0)  # the third vertex of the second part
     ann = fx.annotation(project_to_coco(project), 11)
-    assert ann["segmentation"] == [[40, 2, 44, 2, 44, 6, 40, 6], [35.0, 10.0, 60.0, 10.0, 62.0, 44.0, 35.0, 40.0],
-                                   [50.5, 42.25, 55.5, 42.25, 53, 46.75]]
+    assert ann["segmentation"] == [
+        [40, 2, 44, 2, 44, 6, 40, 6],
+        [35.0, 10.0, 60.0, 10.0, 62.0, 44.0, 35.0, 40.0],
+        [50.5, 42.25, 55.5, 42.25, 53, 46.75],
+    ]
     expected = region.shape.parts[1][0].area() + 16 + 0.5 * 5 * 4.5
     assert ann["area"] == pytest.approx(expected)
     assert ann["bbox"] == [35.0, 2, 27.0, 44.75]
@@ -155,8 +172,10 @@ def test_edited_rle_is_written_as_polygons():
     project = read_coco(fx.coco_dataset()).project
     region = next(r for _, r in project.iter_regions() if own_data(r)["coco_annotation"]["id"] == 13)
     region.shape = region.shape.translated(0.0, 0.0).with_vertex(0, *region.shape.vertices()[0])
-    assert project_to_coco(project)["annotations"][-1]["segmentation"] == \
-        fx.annotation(fx.coco_dataset(), 13)["segmentation"]  # an unchanged shape stays RLE
+    assert (
+        project_to_coco(project)["annotations"][-1]["segmentation"]
+        == fx.annotation(fx.coco_dataset(), 13)["segmentation"]
+    )  # an unchanged shape stays RLE
     region.shape = region.shape.translated(1.0, 0.0)
     ann = fx.annotation(project_to_coco(project), 13)
     assert isinstance(ann["segmentation"], list) and len(ann["segmentation"]) == 2
@@ -165,8 +184,13 @@ def test_edited_rle_is_written_as_polygons():
 
 def test_project_coco_project_keeps_shapes_and_classes():
     tri = Polygon((10.0, 50.0, 10.0), (10.0, 10.0, 60.0))
-    shapes = [(tri, "cat"), (Rect(5.0, 6.0, 20.0, 10.0), "dog"), (Circle(50.0, 40.0, 10.0), "cat"),
-              (Ellipse(60.0, 30.0, 12.0, 6.0, 0.5), "dog"), (Polyline((1.0, 9.0, 9.0), (1.0, 1.0, 9.0)), "cat")]
+    shapes = [
+        (tri, "cat"),
+        (Rect(5.0, 6.0, 20.0, 10.0), "dog"),
+        (Circle(50.0, 40.0, 10.0), "cat"),
+        (Ellipse(60.0, 30.0, 12.0, 6.0, 0.5), "dog"),
+        (Polyline((1.0, 9.0, 9.0), (1.0, 1.0, 9.0)), "cat"),
+    ]
     project = _project(shapes)
     coco, problems = export_coco(project)
     assert problems == []
@@ -184,13 +208,24 @@ def test_project_coco_project_keeps_shapes_and_classes():
 
 def test_points_lines_and_regions_without_class_are_skipped_and_reported():
     square = Polygon((0.0, 10.0, 10.0, 0.0), (0.0, 0.0, 10.0, 10.0))
-    project = _project([(Point(3.0, 4.0), "cat"), (Polyline((0.0, 5.0), (0.0, 5.0)), "cat"), (square, None),
-                        (square, "cat"), (Polygon((0.0, 5.0, 10.0), (0.0, 5.0, 10.0)), "cat")])
+    project = _project(
+        [
+            (Point(3.0, 4.0), "cat"),
+            (Polyline((0.0, 5.0), (0.0, 5.0)), "cat"),
+            (square, None),
+            (square, "cat"),
+            (Polygon((0.0, 5.0, 10.0), (0.0, 5.0, 10.0)), "cat"),
+        ]
+    )
     coco = project_to_coco(project)
     assert len(coco["annotations"]) == 1
     problems = coco_export_problems(project)
     assert [(p.kind, p.region, p.image) for p in problems] == [
-        ("no-area", 0, "img.png"), ("no-area", 1, "img.png"), (v.NO_CLASS, 2, "img.png"), (v.ZERO_AREA, 4, "img.png")]
+        ("no-area", 0, "img.png"),
+        ("no-area", 1, "img.png"),
+        (v.NO_CLASS, 2, "img.png"),
+        (v.ZERO_AREA, 4, "img.png"),
+    ]
     assert "point" in problems[0].message and "polyline" in problems[1].message
 
 
@@ -220,8 +255,9 @@ def test_new_and_duplicate_ids_are_made_unique():
     project = read_coco(fx.coco_dataset()).project
     copied = copy.deepcopy(project.images[0].regions[0])
     project.images[0].regions.append(copied)  # same COCO annotation id twice
-    project.images.append(ImageRecord("new.png", 10, 20, 20, regions=[
-        Region(Rect(1.0, 1.0, 5.0, 5.0), {"class": "gun"})]))
+    project.images.append(
+        ImageRecord("new.png", 10, 20, 20, regions=[Region(Rect(1.0, 1.0, 5.0, 5.0), {"class": "gun"})])
+    )
     coco = project_to_coco(project)
     ids = [a["id"] for a in coco["annotations"]]
     assert len(set(ids)) == len(ids) == 7
@@ -245,10 +281,13 @@ def _centre_sampled(shape, width, height) -> np.ndarray:
 
 
 def test_pycocotools_loads_our_file_and_masks_match(tmp_path):
-    shapes = [(Polygon((10.0, 70.5, 30.0, 12.0), (8.0, 12.0, 70.0, 50.0)), "cat"),
-              (Rect(40.0, 5.0, 30.0, 20.0), "dog"), (Circle(70.0, 50.0, 18.5), "cat"),
-              (Ellipse(30.0, 40.0, 25.0, 9.0, 0.7), "dog"),
-              (Polyline((60.0, 95.0, 80.0, 62.0), (60.0, 64.0, 78.0, 76.0)), "cat")]
+    shapes = [
+        (Polygon((10.0, 70.5, 30.0, 12.0), (8.0, 12.0, 70.0, 50.0)), "cat"),
+        (Rect(40.0, 5.0, 30.0, 20.0), "dog"),
+        (Circle(70.0, 50.0, 18.5), "cat"),
+        (Ellipse(30.0, 40.0, 25.0, 9.0, 0.7), "dog"),
+        (Polyline((60.0, 95.0, 80.0, 62.0), (60.0, 64.0, 78.0, 76.0)), "cat"),
+    ]
     project = _project(shapes)
     assert write_coco(project, tmp_path / "coco.json") == []
     api = COCO(str(tmp_path / "coco.json"))
@@ -341,22 +380,35 @@ def test_property_project_coco_project_round_trip(regions):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(star_polygons(), min_size=1, max_size=4), st.integers(0, 5))
 def test_property_coco_project_coco_round_trip(parts, category_id):
-    data = {"images": [{"id": 0, "file_name": "x.png", "width": 300, "height": 300}],
-            "categories": [{"id": category_id, "name": "thing", "supercategory": "s"}],
-            "annotations": [{"id": 0, "image_id": 0, "category_id": category_id, "iscrowd": 0, "area": 1.0,
-                             "bbox": [0, 0, 1, 1],
-                             "segmentation": [[c for p in part.vertices() for c in p] for part in parts]}]}
+    data = {
+        "images": [{"id": 0, "file_name": "x.png", "width": 300, "height": 300}],
+        "categories": [{"id": category_id, "name": "thing", "supercategory": "s"}],
+        "annotations": [
+            {
+                "id": 0,
+                "image_id": 0,
+                "category_id": category_id,
+                "iscrowd": 0,
+                "area": 1.0,
+                "bbox": [0, 0, 1, 1],
+                "segmentation": [[c for p in part.vertices() for c in p] for part in parts],
+            }
+        ],
+    }
     assert project_to_coco(read_coco(data).project) == data
 
 
 # ---- bad input ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("data, reason", [
-    ([1, 2], "the top level is a list"),
-    ({"annotations": [], "categories": []}, "no 'images' list"),
-    ({"images": [], "categories": []}, "no 'annotations' list"),
-    ({"images": [], "annotations": {}, "categories": []}, "no 'annotations' list"),
-    ({"images": [], "annotations": []}, "no 'categories' list"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ([1, 2], "the top level is a list"),
+        ({"annotations": [], "categories": []}, "no 'images' list"),
+        ({"images": [], "categories": []}, "no 'annotations' list"),
+        ({"images": [], "annotations": {}, "categories": []}, "no 'annotations' list"),
+        ({"images": [], "annotations": []}, "no 'categories' list"),
+    ],
+)
 def test_not_coco_raises_format_error_naming_the_file(tmp_path, data, reason):
     path = _write(tmp_path, data, "broken.json")
     with pytest.raises(FormatError) as err:
@@ -412,8 +464,9 @@ def test_bad_annotation_is_skipped_and_reported(tmp_path, case):
 
 def test_bbox_only_annotation_becomes_an_editable_rect():
     data = fx.coco_dataset()
-    data["annotations"].append({"id": 50, "image_id": 7, "category_id": 0, "bbox": [3, 4, 10, 5], "iscrowd": 0,
-                                "area": 50, "segmentation": []})
+    data["annotations"].append(
+        {"id": 50, "image_id": 7, "category_id": 0, "bbox": [3, 4, 10, 5], "iscrowd": 0, "area": 50, "segmentation": []}
+    )
     project = read_coco(data).project
     region = project.images[1].regions[-1]
     assert region.shape == Rect(3.0, 4.0, 10.0, 5.0)
@@ -424,8 +477,9 @@ def test_bbox_only_annotation_becomes_an_editable_rect():
 def test_duplicate_file_names_are_reported_and_merged():
     data = fx.coco_dataset()
     data["images"].append({"id": 20, "file_name": "top.jpg", "width": fx.W, "height": fx.H})
-    data["annotations"].append({"id": 60, "image_id": 20, "category_id": 0, "iscrowd": 0,
-                                "segmentation": [[1, 1, 9, 1, 9, 9]]})
+    data["annotations"].append(
+        {"id": 60, "image_id": 20, "category_id": 0, "iscrowd": 0, "segmentation": [[1, 1, 9, 1, 9, 9]]}
+    )
     result = read_coco(data, source="dup.json")
     assert [(p.kind, p.image, p.file) for p in result.problems] == [(v.DUPLICATE_IMAGE, "top.jpg", "dup.json")]
     assert "ids 0 and 20" in result.problems[0].message
@@ -442,10 +496,12 @@ def test_bad_images_and_categories_are_reported():
     data["annotations"].append({"id": 70, "image_id": 0, "category_id": 9, "segmentation": [[1, 1, 9, 1, 9, 9]]})
     result = read_coco(data, source="x.json")
     messages = [p.message for p in result.problems]
-    assert messages == ["category id 5 is listed twice; the second ('dupe') is ignored",
-                        "category name 'gun' is used by two ids; they become one class",
-                        "image id 7 is listed twice; the second entry is ignored",
-                        "image entry 4 has no id or no file_name; skipped"]
+    assert messages == [
+        "category id 5 is listed twice; the second ('dupe') is ignored",
+        "category name 'gun' is used by two ids; they become one class",
+        "image id 7 is listed twice; the second entry is ignored",
+        "image entry 4 has no id or no file_name; skipped",
+    ]
     assert result.project.class_names() == ["gun", "sword", "unused"]
     assert result.project.class_of(result.project.images[0].regions[-1]) == "gun"
 
@@ -453,7 +509,10 @@ def test_bad_images_and_categories_are_reported():
 def test_missing_image_files_are_reported(tmp_path):
     result = read_coco(fx.coco_dataset(), images=tmp_path)
     assert [(p.kind, p.image) for p in result.problems] == [
-        (v.MISSING_IMAGE, "top.jpg"), (v.MISSING_IMAGE, "train/sub/b.png"), (v.MISSING_IMAGE, fx.UNICODE_NAME)]
+        (v.MISSING_IMAGE, "top.jpg"),
+        (v.MISSING_IMAGE, "train/sub/b.png"),
+        (v.MISSING_IMAGE, fx.UNICODE_NAME),
+    ]
 
 
 def test_rle_helpers_reject_what_pycocotools_would_misread():

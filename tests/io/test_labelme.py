@@ -1,4 +1,5 @@
 """labelme JSON reading: every shape type, folders of files, bad files reported."""
+
 from __future__ import annotations
 
 import json
@@ -14,14 +15,28 @@ from annotator.model import validation as v
 
 
 def _shape(label, points, shape_type, **more):
-    return {"label": label, "points": points, "group_id": None, "description": "", "shape_type": shape_type,
-            "flags": {}, **more}
+    return {
+        "label": label,
+        "points": points,
+        "group_id": None,
+        "description": "",
+        "shape_type": shape_type,
+        "flags": {},
+        **more,
+    }
 
 
 def labelme_file(image_path="img.jpg", shapes=(), width=40, height=30):
     """A file as labelme 5 writes it (imageData is base64 of the image; any text works here)."""
-    return {"version": "5.4.1", "flags": {"reviewed": True}, "shapes": list(shapes), "imagePath": image_path,
-            "imageData": "aGVsbG8=", "imageHeight": height, "imageWidth": width}
+    return {
+        "version": "5.4.1",
+        "flags": {"reviewed": True},
+        "shapes": list(shapes),
+        "imagePath": image_path,
+        "imageData": "aGVsbG8=",
+        "imageHeight": height,
+        "imageWidth": width,
+    }
 
 
 ALL_SHAPES = [
@@ -68,7 +83,12 @@ def test_labels_become_a_dropdown_class_and_the_rest_is_kept(tmp_path):
     assert project.class_names() == ["cat", "dog", "bird"]  # first seen first
     assert project.class_counts() == {"cat": 4, "dog": 2, "bird": 1}
     first, second = project.images[0].regions[:2]
-    assert own_data(first)["labelme"] == {"group_id": 3, "description": "left ear", "shape_type": "polygon", "flags": {}}
+    assert own_data(first)["labelme"] == {
+        "group_id": 3,
+        "description": "left ear",
+        "shape_type": "polygon",
+        "flags": {},
+    }
     assert own_data(second)["labelme"]["flags"] == {"occluded": True}
     kept = own_data(project.images[0])["labelme"]
     assert kept == {"version": "5.4.1", "flags": {"reviewed": True}, "imagePath": "img.jpg"}  # no imageData
@@ -88,18 +108,21 @@ def test_folder_of_files_with_sub_folders_and_windows_paths(tmp_path):
 
 
 def test_bad_shapes_are_skipped_and_reported(tmp_path):
-    bad = [_shape("cat", [[1, 2], [3, 4]], "polygon"),
-           _shape("dog", [[1, "x"], [3, 4]], "rectangle"),
-           _shape("cat", [[1, float("nan")]], "point"),
-           _shape("cat", None, "polygon"),
-           _shape("cat", [[0, 0], [1, 1], [2, 0]], "cuboid"),
-           "not a shape"]
+    bad = [
+        _shape("cat", [[1, 2], [3, 4]], "polygon"),
+        _shape("dog", [[1, "x"], [3, 4]], "rectangle"),
+        _shape("cat", [[1, float("nan")]], "point"),
+        _shape("cat", None, "polygon"),
+        _shape("cat", [[0, 0], [1, 1], [2, 0]], "cuboid"),
+        "not a shape",
+    ]
     path = _write(tmp_path / "img.json", labelme_file(shapes=[ALL_SHAPES[0], *bad]))
     Image.new("RGB", (40, 30)).save(tmp_path / "img.jpg")
     result = read_labelme(path)
     assert len(result.project.images[0].regions) == 1
     assert [(p.kind, p.region, p.image, p.file) for p in result.problems] == [
-        (v.BAD_REGION, i, "img.jpg", str(path)) for i in range(1, 7)]
+        (v.BAD_REGION, i, "img.jpg", str(path)) for i in range(1, 7)
+    ]
     messages = [p.message for p in result.problems]
     assert messages[0] == "shape 1 ('cat'): a polygon needs at least 3 points, it has 2; skipped"
     assert "not two finite numbers ([1, 'x'])" in messages[1]
@@ -110,12 +133,15 @@ def test_bad_shapes_are_skipped_and_reported(tmp_path):
     assert str(path) in str(result.problems[0])
 
 
-@pytest.mark.parametrize("content, reason", [
-    ("{not json", "is not valid JSON"),
-    (json.dumps({"shapes": []}), "is not a labelme file"),
-    (json.dumps([1, 2]), "is not a labelme file"),
-    (json.dumps(labelme_file(image_path="")), "has no imagePath"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        ("{not json", "is not valid JSON"),
+        (json.dumps({"shapes": []}), "is not a labelme file"),
+        (json.dumps([1, 2]), "is not a labelme file"),
+        (json.dumps(labelme_file(image_path="")), "has no imagePath"),
+    ],
+)
 def test_single_bad_file_raises_format_error_naming_it(tmp_path, content, reason):
     path = tmp_path / "broken.json"
     path.write_text(content)
@@ -146,7 +172,8 @@ def test_two_files_naming_one_image_are_merged_and_reported(tmp_path):
     result = read_labelme(tmp_path)
     assert len(result.project.images) == 1 and len(result.project.images[0].regions) == 2
     assert [(p.kind, p.file) for p in result.problems if p.kind == v.DUPLICATE_IMAGE] == [
-        (v.DUPLICATE_IMAGE, str(tmp_path / "b.json"))]
+        (v.DUPLICATE_IMAGE, str(tmp_path / "b.json"))
+    ]
 
 
 def test_labelme_to_coco(tmp_path):

@@ -1,6 +1,7 @@
 """Every malformed file of the corpus through the loader, `polymask validate` and
 `polymask convert`: no traceback, every message names the file and what is wrong,
 the input is left byte for byte as it was, and memory stays bounded."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,14 @@ def guarded_rle(monkeypatch):
 
 def test_corpus_is_large_and_covers_the_issue():
     assert len(CASES) >= 70
-    for needed in ("nested 50,000 deep", "COCO RLE bomb 70000x70000", "image 30000x30000 PNG (decompression bomb)",
-                   "native class_colours a string", "NUL in a file name", "VIA filename ../../etc/passwd"):
+    for needed in (
+        "nested 50,000 deep",
+        "COCO RLE bomb 70000x70000",
+        "image 30000x30000 PNG (decompression bomb)",
+        "native class_colours a string",
+        "NUL in a file name",
+        "VIA filename ../../etc/passwd",
+    ):
         assert needed in CASES
 
 
@@ -89,17 +96,25 @@ def test_malformed_file_gives_clear_messages_and_stays_unchanged(name, tmp_path,
 
 
 # ---- the cases that are made saveable rather than refused (issue 9.5) ------------------
-@pytest.mark.parametrize("name", ["coordinate 2**64 (saveable)", "lone surrogate in a class name",
-                                  "lone surrogate in a file name", "nested 300 deep in an attribute (saveable)",
-                                  "size 10**400"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "coordinate 2**64 (saveable)",
+        "lone surrogate in a class name",
+        "lone surrogate in a file name",
+        "nested 300 deep in an attribute (saveable)",
+        "size 10**400",
+    ],
+)
 def test_data_that_loads_can_be_saved_and_read_back_unchanged(name, tmp_path):
     path = write_case(tmp_path / "case", CASES[name])
     project = open_path(path).project
     saved = save_project(project, tmp_path / "polymask.json")
     again = load_project(saved).project
     assert [(im.filename, im.size) for im in again.images] == [(im.filename, im.size) for im in project.images]
-    assert [[(r.shape, r.attributes) for r in im.regions] for im in again.images] == \
-           [[(r.shape, r.attributes) for r in im.regions] for im in project.images]
+    assert [[(r.shape, r.attributes) for r in im.regions] for im in again.images] == [
+        [(r.shape, r.attributes) for r in im.regions] for im in project.images
+    ]
     assert again.images[0].regions or name == "lone surrogate in a file name"
 
 
@@ -127,9 +142,10 @@ def test_decompression_bomb_image_is_named_and_others_still_export(tmp_path, cap
     from .malformed_corpus import png_header, via
 
     folder = tmp_path / "case"
-    path = write_case(folder, ("case.json", json.dumps({**via(), "b.png64": {**via()["a.png64"],
-                                                                               "filename": "b.png"}}).encode(),
-                               None))
+    path = write_case(
+        folder,
+        ("case.json", json.dumps({**via(), "b.png64": {**via()["a.png64"], "filename": "b.png"}}).encode(), None),
+    )
     (folder / "b.png").write_bytes(png_header(30_000, 30_000))
     assert 30_000 * 30_000 > MAX_IMAGE_PIXELS
     assert main(["validate", str(path)]) == 1
@@ -142,9 +158,18 @@ def test_decompression_bomb_image_is_named_and_others_still_export(tmp_path, cap
     assert [p.image for p in left_out] == ["b.png"] and "pixels" in left_out[0].message
 
 
-@pytest.mark.parametrize("name", ["VIA filename ../../etc/passwd", "VIA filename absolute", "COCO file_name absolute",
-                                  "COCO file_name ../", "labelme imagePath ../../etc/passwd",
-                                  "labelme imagePath absolute", "NUL in a file name"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "VIA filename ../../etc/passwd",
+        "VIA filename absolute",
+        "COCO file_name absolute",
+        "COCO file_name ../",
+        "labelme imagePath ../../etc/passwd",
+        "labelme imagePath absolute",
+        "NUL in a file name",
+    ],
+)
 def test_paths_outside_the_image_folder_are_reported_and_never_read(name, tmp_path, capsys, monkeypatch):
     from annotator.io import images as images_module
 

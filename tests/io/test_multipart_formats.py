@@ -1,6 +1,7 @@
 """Objects in several parts and with holes through every format: COCO (parts as polygons,
 holes as RLE), VIA (parts as regions joined again; holes reported), labelme (group_id
 parts, masks) and the native project file (exact)."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,16 @@ from annotator.io.labelme_write import write_labelme
 from annotator.io.rle import polygons_to_mask
 from annotator.io.via import read_via
 from annotator.io.via_parts import HOLES_NOT_IN_VIA
-from annotator.model import (ImageRecord, MultiPolygon, Polygon, Project, Region, area_geometry, own_data,
-                             shape_from_geometry)
+from annotator.model import (
+    ImageRecord,
+    MultiPolygon,
+    Polygon,
+    Project,
+    Region,
+    area_geometry,
+    own_data,
+    shape_from_geometry,
+)
 
 from . import multipart_fixtures as fx
 
@@ -61,8 +70,20 @@ def test_labelme_example_through_a_via_project_and_back(tmp_path):
     assert main(["convert", str(coco_in), str(tmp_path / "via.json"), "--to", "via-project"]) == 0
     via = json.loads((tmp_path / "via.json").read_text())
     assert sum(len(e["regions"]) for e in via["_via_img_metadata"].values()) == 12 + 1 + 3  # one region per part
-    assert main(["convert", str(tmp_path / "via.json"), str(tmp_path / "back.json"), "--to", "coco",
-                 "--images", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                str(tmp_path / "via.json"),
+                str(tmp_path / "back.json"),
+                "--to",
+                "coco",
+                "--images",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     back = json.loads((tmp_path / "back.json").read_text())
     assert min(_ious(data, back)) >= 0.99
 
@@ -118,8 +139,12 @@ def test_projects_from_before_multi_polygons_show_their_hidden_parts(tmp_path):
 
 def test_labelme_group_ids_and_masks_read_as_one_object(tmp_path):
     project = read_coco(fx.ring_coco()).project
-    two = MultiPolygon(((Polygon.from_points([(5, 5), (30, 5), (30, 30)]), ()),
-                        (Polygon.from_points([(100, 90), (140, 90), (120, 110)]), ())))
+    two = MultiPolygon(
+        (
+            (Polygon.from_points([(5, 5), (30, 5), (30, 30)]), ()),
+            (Polygon.from_points([(100, 90), (140, 90), (120, 110)]), ()),
+        )
+    )
     project.images[0].regions.append(Region(two, {"class": "ring"}))
     Image.new("RGB", (160, 120)).save(tmp_path / "ring.png")
     project.image_root = tmp_path
@@ -131,8 +156,9 @@ def test_labelme_group_ids_and_masks_read_as_one_object(tmp_path):
     holed, parts = (r.shape for r in back.images[0].regions)
     assert parts == two
     raster = polygons_to_mask([[c for xy in zip(o.xs, o.ys) for c in xy] for o, _ in holed.parts], 120, 160)
-    raster &= 1 - polygons_to_mask([[c for xy in zip(h.xs, h.ys) for c in xy] for _, hs in holed.parts for h in hs],
-                                   120, 160)
+    raster &= 1 - polygons_to_mask(
+        [[c for xy in zip(h.xs, h.ys) for c in xy] for _, hs in holed.parts for h in hs], 120, 160
+    )
     np.testing.assert_array_equal(raster, fx.ring_mask())
 
 

@@ -39,8 +39,9 @@ def test_save_and_load_keep_everything(tmp_path):
     assert (again.images[1].width, again.images[1].height, again.images[1].done) == (100, 90, True)
     assert again.polymask["split"] == {"gun1.jpg": "val"}
     assert again.images[0].regions[0].extra == {"coco_id": 7}
-    assert [(r.shape, r.attributes) for im in again.images for r in im.regions] == \
-           [(r.shape, r.attributes) for im in project.images for r in im.regions]
+    assert [(r.shape, r.attributes) for im in again.images for r in im.regions] == [
+        (r.shape, r.attributes) for im in project.images for r in im.regions
+    ]
     assert again.extra == {"my_tool_extension": {"keep": [1, 2, 3]}}
 
 
@@ -56,6 +57,7 @@ def test_save_is_atomic_and_keeps_one_backup(tmp_path, monkeypatch):
     # a crash while writing leaves the previous file whole and no temp file behind
     def boom(*args):
         raise OSError("disk full")
+
     monkeypatch.setattr(os, "replace", boom)
     project.images.clear()
     with pytest.raises(OSError):
@@ -112,19 +114,34 @@ def test_other_formats_extras_stay_in_our_file_but_not_in_via_exports(tmp_path):
 
     # Keys named like other formats' data (VIA's own coco_url) are the file's and survive;
     # only our namespaced round-trip data stays out of VIA exports.
-    region = Region(Polygon.from_points([(0, 0), (4, 0), (4, 4)]), {},
-                    extra={OWN_KEY: {"coco_annotation": {"id": 5}, "labelme": {"flags": {}}}, "my_via_key": 1,
-                           "coco_note": "x", "labelme_flag": True})
-    project = Project(images=[ImageRecord("a.jpg", 3, regions=[region],
-                                          extra={OWN_KEY: {"coco_image": {"id": 0}}, "coco_url": "http://x/a.jpg"})])
+    region = Region(
+        Polygon.from_points([(0, 0), (4, 0), (4, 4)]),
+        {},
+        extra={
+            OWN_KEY: {"coco_annotation": {"id": 5}, "labelme": {"flags": {}}},
+            "my_via_key": 1,
+            "coco_note": "x",
+            "labelme_flag": True,
+        },
+    )
+    project = Project(
+        images=[
+            ImageRecord(
+                "a.jpg", 3, regions=[region], extra={OWN_KEY: {"coco_image": {"id": 0}}, "coco_url": "http://x/a.jpg"}
+            )
+        ]
+    )
     again = load_project(save_project(project, tmp_path / "p.json")).project
     assert again.images[0].regions[0].extra == region.extra
     assert again.images[0].extra == project.images[0].extra
     export(project, tmp_path / "via.json", "via")
     exported = json.loads((tmp_path / "via.json").read_text(encoding="utf-8"))["a.jpg3"]
     assert exported["coco_url"] == "http://x/a.jpg" and OWN_KEY not in exported
-    assert {k: v for k, v in exported["regions"][0].items() if k not in ("shape_attributes", "region_attributes")} \
-        == {"my_via_key": 1, "coco_note": "x", "labelme_flag": True}
+    assert {k: v for k, v in exported["regions"][0].items() if k not in ("shape_attributes", "region_attributes")} == {
+        "my_via_key": 1,
+        "coco_note": "x",
+        "labelme_flag": True,
+    }
 
 
 def test_project_files_from_before_namespacing_move_old_keys_under_ours(tmp_path):
@@ -154,8 +171,9 @@ def _native_with(tmp_path, **ours):
 
 def test_damaged_colours_and_sizes_are_reported_and_replaced_by_defaults(tmp_path):
     key = next(iter(tutorial_project()["_via_img_metadata"]))
-    path = _native_with(tmp_path, class_colours="red", images={key: {"width": float("inf"), "height": 10 ** 400,
-                                                                      "done": "yes"}})
+    path = _native_with(
+        tmp_path, class_colours="red", images={key: {"width": float("inf"), "height": 10**400, "done": "yes"}}
+    )
     result = load_project(path)
     project = result.project
     assert project.class_colours() == {}  # a dict the window can use, not the string
@@ -188,11 +206,14 @@ def test_attribute_definitions_of_the_wrong_type_are_refused(tmp_path, kind, val
         open_path(path)
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"[" * 50_000 + b"]" * 50_000, "nested more than 1024 levels"),
-    (b'{"a": 1' + b"0" * 5000 + b"}", "has a number Polymask cannot read"),
-    (b"", "is empty"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"[" * 50_000 + b"]" * 50_000, "nested more than 1024 levels"),
+        (b'{"a": 1' + b"0" * 5000 + b"}", "has a number Polymask cannot read"),
+        (b"", "is empty"),
+    ],
+)
 def test_unreadable_json_is_a_format_error(tmp_path, raw, message):
     path = tmp_path / "p.json"
     path.write_bytes(raw)

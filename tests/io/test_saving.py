@@ -1,5 +1,6 @@
 """Atomic saving: the backup is never half-written, stale temps of ours are cleaned
 on open (and nothing else), and a file keeps its permission mode."""
+
 from __future__ import annotations
 
 import builtins
@@ -117,10 +118,15 @@ def test_exports_keep_the_mode_too(tmp_path):
 def test_opening_a_project_removes_only_our_stale_temps(tmp_path):
     path = save_project(_project(), tmp_path / "polymask.json")
     ours_old = [tmp_path / ".polymask.json.k3j_a9x2.tmp", tmp_path / ".polymask.json.bak.0abc_xyz.tmp"]
-    kept = [tmp_path / ".polymask.json.freshone.tmp",  # too new: another window may be saving
-            tmp_path / ".other.json.k3j_a9x2.tmp", tmp_path / "polymask.json.tmp",
-            tmp_path / ".polymask.json.k3j_a9x2.tmp.keep", tmp_path / ".polymask.json.TOOLONG99.tmp",
-            tmp_path / ".polymask.json.UPPERCAS.tmp", tmp_path / "notes.txt"]
+    kept = [
+        tmp_path / ".polymask.json.freshone.tmp",  # too new: another window may be saving
+        tmp_path / ".other.json.k3j_a9x2.tmp",
+        tmp_path / "polymask.json.tmp",
+        tmp_path / ".polymask.json.k3j_a9x2.tmp.keep",
+        tmp_path / ".polymask.json.TOOLONG99.tmp",
+        tmp_path / ".polymask.json.UPPERCAS.tmp",
+        tmp_path / "notes.txt",
+    ]
     an_hour_ago = time.time() - 3600
     for p in ours_old + kept:
         p.write_bytes(b"x" * 10)

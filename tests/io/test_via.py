@@ -106,11 +106,19 @@ def via_regions(draw):
     kind = draw(st.sampled_from(["polygon", "polyline", "rect", "circle", "ellipse", "point"]))
     if kind in ("polygon", "polyline"):
         n = draw(st.integers(3, 12))
-        shape = {"name": kind, "all_points_x": draw(st.lists(coord, min_size=n, max_size=n)),
-                 "all_points_y": draw(st.lists(coord, min_size=n, max_size=n))}
+        shape = {
+            "name": kind,
+            "all_points_x": draw(st.lists(coord, min_size=n, max_size=n)),
+            "all_points_y": draw(st.lists(coord, min_size=n, max_size=n)),
+        }
     elif kind == "rect":
-        shape = {"name": kind, "x": draw(coord), "y": draw(coord), "width": draw(coord.filter(lambda v: v >= 0)),
-                 "height": draw(coord.filter(lambda v: v >= 0))}
+        shape = {
+            "name": kind,
+            "x": draw(coord),
+            "y": draw(coord),
+            "width": draw(coord.filter(lambda v: v >= 0)),
+            "height": draw(coord.filter(lambda v: v >= 0)),
+        }
     elif kind == "circle":
         shape = {"name": kind, "cx": draw(coord), "cy": draw(coord), "r": draw(coord)}
     elif kind == "ellipse":
@@ -122,11 +130,22 @@ def via_regions(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()), st.integers(0, 10**7),
-                          st.lists(via_regions(), max_size=5)), max_size=6, unique_by=lambda t: t[0]))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=12).filter(lambda s: s.strip()),
+            st.integers(0, 10**7),
+            st.lists(via_regions(), max_size=5),
+        ),
+        max_size=6,
+        unique_by=lambda t: t[0],
+    )
+)
 def test_any_via2_annotations_round_trip(images):
-    data = {f"{name}{size}": {"filename": name, "size": size, "regions": regions, "file_attributes": {}}
-            for name, size, regions in images}
+    data = {
+        f"{name}{size}": {"filename": name, "size": size, "regions": regions, "file_attributes": {}}
+        for name, size, regions in images
+    }
     assert image_metadata(read_via(json.loads(json.dumps(data))).project) == data
 
 
@@ -149,8 +168,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_bad_regions_are_skipped_and_listed(tmp_path):
-    good = {"shape_attributes": {"name": "polygon", "all_points_x": [0, 5, 5], "all_points_y": [0, 0, 5]},
-            "region_attributes": {}}
+    good = {
+        "shape_attributes": {"name": "polygon", "all_points_x": [0, 5, 5], "all_points_y": [0, 0, 5]},
+        "region_attributes": {},
+    }
     bad = [
         {"shape_attributes": {"name": "polygon", "all_points_x": [0, 5, 5], "all_points_y": [0, 5]}},
         {"shape_attributes": {"name": "polygon", "all_points_x": [0, "x", 5], "all_points_y": [0, 5, 5]}},
@@ -177,9 +198,19 @@ def test_bad_regions_are_skipped_and_listed(tmp_path):
 
 
 def test_negative_coordinates_are_imported_and_listed(tmp_path):
-    data = {"a.jpg1": {"filename": "a.jpg", "size": 1, "file_attributes": {}, "regions": [
-        {"shape_attributes": {"name": "polygon", "all_points_x": [-5, 5, 5], "all_points_y": [0, 0, 5]},
-         "region_attributes": {}}]}}
+    data = {
+        "a.jpg1": {
+            "filename": "a.jpg",
+            "size": 1,
+            "file_attributes": {},
+            "regions": [
+                {
+                    "shape_attributes": {"name": "polygon", "all_points_x": [-5, 5, 5], "all_points_y": [0, 0, 5]},
+                    "region_attributes": {},
+                }
+            ],
+        }
+    }
     from annotator.model import project_problems
 
     project = read_file(write(tmp_path, "neg.json", data)).project

@@ -2,18 +2,39 @@ import copy
 
 import pytest
 
-from annotator.model import (AddClass, AddRegions, AttributeDef, DeleteClass, EditGroup, ImageRecord,
-                             Polygon, Project, Region, RemoveRegions, RenameClass, SetClass,
-                             SetFileAttribute, SetRegionAttribute, delete_vertex, insert_vertex,
-                             merge_classes, move_shape, move_vertex)
+from annotator.model import (
+    AddClass,
+    AddRegions,
+    AttributeDef,
+    DeleteClass,
+    EditGroup,
+    ImageRecord,
+    Polygon,
+    Project,
+    Region,
+    RemoveRegions,
+    RenameClass,
+    SetClass,
+    SetFileAttribute,
+    SetRegionAttribute,
+    delete_vertex,
+    insert_vertex,
+    merge_classes,
+    move_shape,
+    move_vertex,
+)
 
 
 def snapshot(project):
     """Everything an edit may touch, comparable with ==."""
     return (
-        [(im.key, [(r.id, r.shape, copy.deepcopy(r.attributes)) for r in im.regions], dict(im.file_attributes))
-         for im in project.images],
-        copy.deepcopy(project.region_attributes), project.class_attribute, dict(project.class_colours()),
+        [
+            (im.key, [(r.id, r.shape, copy.deepcopy(r.attributes)) for r in im.regions], dict(im.file_attributes))
+            for im in project.images
+        ],
+        copy.deepcopy(project.region_attributes),
+        project.class_attribute,
+        dict(project.class_colours()),
     )
 
 

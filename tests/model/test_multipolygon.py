@@ -1,13 +1,30 @@
 """Objects in several parts and with holes: the shape, its flat vertex addressing, and the
 edits that add parts, cut holes, paint, merge and split (each one undo step)."""
+
 from __future__ import annotations
 
 import pytest
 import shapely
 
-from annotator.model import (AddRegions, MultiPolygon, Polygon, Project, Rect, Region, ImageRecord, add_part,
-                             area_geometry, cut_hole, delete_vertex, insert_vertex, merge_regions, move_vertex,
-                             paint, shape_from_geometry, split_part)
+from annotator.model import (
+    AddRegions,
+    ImageRecord,
+    MultiPolygon,
+    Polygon,
+    Project,
+    Rect,
+    Region,
+    add_part,
+    area_geometry,
+    cut_hole,
+    delete_vertex,
+    insert_vertex,
+    merge_regions,
+    move_vertex,
+    paint,
+    shape_from_geometry,
+    split_part,
+)
 
 
 def square(x, y, s):

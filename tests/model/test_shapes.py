@@ -47,14 +47,17 @@ def test_path_vertex_edits_are_copies():
     assert q.without_vertex(1).vertices() == [(1, 1), (10, 0), (10, 10)]
 
 
-@pytest.mark.parametrize("shape,kind", [
-    (Polygon.from_points([(0, 0), (1, 1)]), "too-few-vertices"),
-    (Polygon.from_points([(0, 0), (5, 5), (10, 10)]), "zero-area"),
-    (Polygon.from_points([(0, 0), (10, 10), (10, 0), (0, 10)]), "self-intersection"),
-    (Rect(0, 0, 0, 5), "zero-area"),
-    (Polygon.from_points([(-5, 0), (10, 0), (10, 10)]), "outside-image"),
-    (Polygon((0.0, float("nan"), 3.0), (0.0, 1.0, 2.0)), "not-finite"),
-])
+@pytest.mark.parametrize(
+    "shape,kind",
+    [
+        (Polygon.from_points([(0, 0), (1, 1)]), "too-few-vertices"),
+        (Polygon.from_points([(0, 0), (5, 5), (10, 10)]), "zero-area"),
+        (Polygon.from_points([(0, 0), (10, 10), (10, 0), (0, 10)]), "self-intersection"),
+        (Rect(0, 0, 0, 5), "zero-area"),
+        (Polygon.from_points([(-5, 0), (10, 0), (10, 10)]), "outside-image"),
+        (Polygon((0.0, float("nan"), 3.0), (0.0, 1.0, 2.0)), "not-finite"),
+    ],
+)
 def test_problems_are_reported(shape, kind):
     kinds = [k for k, _ in shape_problems(shape, 100, 100)]
     assert kind in kinds

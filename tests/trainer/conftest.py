@@ -12,8 +12,9 @@ from PIL import Image
 from trainer.config import TrainConfig
 
 
-def make_dataset(root: Path, n: int = 12, size: int = 64, negatives: int = 1, seed: int = 0,
-                 categories: list[dict] | None = None) -> Path:
+def make_dataset(
+    root: Path, n: int = 12, size: int = 64, negatives: int = 1, seed: int = 0, categories: list[dict] | None = None
+) -> Path:
     """Dark images with one bright square (category id 0) or disc (id 1); polygons in COCO.
 
     Returns the COCO file path; images are written beside it in images/."""
@@ -30,7 +31,7 @@ def make_dataset(root: Path, n: int = 12, size: int = 64, negatives: int = 1, se
             s = int(rng.integers(size // 4, size // 2))
             x0, y0 = (int(v) for v in rng.integers(2, size - s - 2, 2))
             if i % 2 == 0:
-                arr[y0:y0 + s, x0:x0 + s] = (240, 60, 60)
+                arr[y0 : y0 + s, x0 : x0 + s] = (240, 60, 60)
                 poly = [x0, y0, x0 + s, y0, x0 + s, y0 + s, x0, y0 + s]
                 cat = cats[0]["id"]
             else:
@@ -40,8 +41,17 @@ def make_dataset(root: Path, n: int = 12, size: int = 64, negatives: int = 1, se
                 t = np.linspace(0, 2 * np.pi, 16, endpoint=False)
                 poly = np.stack([cx + r * np.cos(t), cy + r * np.sin(t)], 1).reshape(-1).round(1).tolist()
                 cat = cats[1 % len(cats)]["id"]
-            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cat, "iscrowd": 0,
-                         "segmentation": [[float(v) for v in poly]], "bbox": [x0, y0, s, s], "area": float(s * s)})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": i + 1,
+                    "category_id": cat,
+                    "iscrowd": 0,
+                    "segmentation": [[float(v) for v in poly]],
+                    "bbox": [x0, y0, s, s],
+                    "area": float(s * s),
+                }
+            )
         Image.fromarray(arr).save(img_dir / fn)
     path = root / "coco.json"
     path.write_text(json.dumps({"images": images, "annotations": anns, "categories": cats}))
@@ -49,12 +59,31 @@ def make_dataset(root: Path, n: int = 12, size: int = 64, negatives: int = 1, se
 
 
 def tiny_config(coco: Path | dict, images: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(coco=str(coco) if isinstance(coco, Path) else coco, images=str(images), out=str(out),
-                model="fast", weights="none", epochs=1, batch_size=2, workers=0, lr=0.01, warmup_iters=2,
-                min_size=64, max_size=96, augment=["hflip"], rpn_pre_nms_top_n_train=100,
-                rpn_post_nms_top_n_train=50, rpn_pre_nms_top_n_test=50, rpn_post_nms_top_n_test=20,
-                box_batch_size_per_image=32, rpn_batch_size_per_image=64, detections_per_img=10,
-                preview_images=2, tensorboard=False, val_fraction=0.25)
+    base = dict(
+        coco=str(coco) if isinstance(coco, Path) else coco,
+        images=str(images),
+        out=str(out),
+        model="fast",
+        weights="none",
+        epochs=1,
+        batch_size=2,
+        workers=0,
+        lr=0.01,
+        warmup_iters=2,
+        min_size=64,
+        max_size=96,
+        augment=["hflip"],
+        rpn_pre_nms_top_n_train=100,
+        rpn_post_nms_top_n_train=50,
+        rpn_pre_nms_top_n_test=50,
+        rpn_post_nms_top_n_test=20,
+        box_batch_size_per_image=32,
+        rpn_batch_size_per_image=64,
+        detections_per_img=10,
+        preview_images=2,
+        tensorboard=False,
+        val_fraction=0.25,
+    )
     base.update(kw)
     return TrainConfig(**base)
 

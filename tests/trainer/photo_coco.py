@@ -1,5 +1,6 @@
 """Ground truth of tests/real_photos.py layouts as COCO, and polygon rasterising for alignment checks
 (PIL's rasteriser, independent of the trainer's pycocotools one)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,9 +15,17 @@ def photos_to_coco(photos: PhotoSet) -> dict:
         images.append({"id": i, "file_name": p.filename, "width": p.width, "height": p.height})
         for cls, pts in p.objects:
             xs, ys = [x for x, _ in pts], [y for _, y in pts]
-            anns.append({"id": len(anns) + 1, "image_id": i, "category_id": CLASSES.index(cls) + 1, "iscrowd": 0,
-                         "segmentation": [[c for xy in pts for c in xy]],
-                         "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)], "area": 1.0})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": i,
+                    "category_id": CLASSES.index(cls) + 1,
+                    "iscrowd": 0,
+                    "segmentation": [[c for xy in pts for c in xy]],
+                    "bbox": [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)],
+                    "area": 1.0,
+                }
+            )
     cats = [{"id": i + 1, "name": c} for i, c in enumerate(CLASSES)]
     return {"images": images, "annotations": anns, "categories": cats}
 

@@ -3,6 +3,7 @@
 A thread reading ``sys.stdin`` held its lock while workers were forked; each worker then blocked
 forever closing stdin, so a run with workers > 0 never got past ``started``. These tests run the
 real child as the app does (stdin a pipe kept open, its own process group) with 2 workers."""
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ def read_until(proc: subprocess.Popen, kind: str, timeout: float) -> list[dict]:
             if events[-1]["kind"] in (kind, "failed"):
                 break
     sel.close()
-    assert events and events[-1]["kind"] == kind, f"no {kind!r} event in {timeout:.0f} s; got {[e['kind'] for e in events]}"
+    assert events and events[-1]["kind"] == kind, (
+        f"no {kind!r} event in {timeout:.0f} s; got {[e['kind'] for e in events]}"
+    )
     return events
 
 
@@ -50,8 +53,13 @@ def test_run_with_workers_trains_and_stops_mid_run_leaving_no_process(dataset, t
     cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", workers=2, epochs=50)
     config_path = cfg.save(tmp_path / "run")
     with open(tmp_path / "stderr.log", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "trainer", "run-json", str(config_path)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trainer", "run-json", str(config_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         read_until(proc, "step", FIRST_STEP_S)
         t0 = time.monotonic()

@@ -5,8 +5,15 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from trainer.data import (CocoInstances, EpochRandomSampler, GroupedBatchSampler, decode_segmentation, open_image,
-                          prepare, stable_val_score)
+from trainer.data import (
+    CocoInstances,
+    EpochRandomSampler,
+    GroupedBatchSampler,
+    decode_segmentation,
+    open_image,
+    prepare,
+    stable_val_score,
+)
 from trainer.errors import DatasetError
 from trainer.transforms import build_transforms
 
@@ -24,7 +31,8 @@ def test_polygon_and_rle_masks_agree():
     runs, cur, n = [], 0, 0
     for v in flat:
         if v != cur:
-            runs.append(n); cur, n = v, 0
+            runs.append(n)
+            cur, n = v, 0
         n += 1
     runs.append(n)
     assert (decode_segmentation({"size": [16, 20], "counts": runs}, 16, 20) == m).all()
@@ -99,8 +107,9 @@ def test_large_photos_are_scaled_once_and_masks_stay_on_their_objects(tmp_path):
             masks = target["masks"].numpy().astype(bool)
             assert len(masks) == len(photo.objects)
             sx, sy = expected[0] / photo.width, expected[1] / photo.height
-            for (cls, pts), mask, box, label in zip(photo.objects, masks, target["boxes"].tolist(),
-                                                    target["labels"].tolist()):
+            for (cls, pts), mask, box, label in zip(
+                photo.objects, masks, target["boxes"].tolist(), target["labels"].tolist()
+            ):
                 truth = raster(pts, expected, sx, sy, flipped)
                 assert iou(mask, truth) >= 0.95, (photo.filename, photo.orientation, flipped, iou(mask, truth))
                 ys, xs = np.nonzero(truth)
@@ -133,15 +142,19 @@ def test_empty_dataset_and_missing_files_are_clear_errors(tmp_path):
 
 
 def test_class_without_examples_is_a_clear_error(tmp_path):
-    coco = make_dataset(tmp_path, n=4, categories=[{"id": 0, "name": "square"}, {"id": 1, "name": "disc"},
-                                                   {"id": 7, "name": "sword"}])
+    coco = make_dataset(
+        tmp_path, n=4, categories=[{"id": 0, "name": "square"}, {"id": 1, "name": "disc"}, {"id": 7, "name": "sword"}]
+    )
     with pytest.raises(DatasetError, match=r"'sword' \(category id 7\).*no annotations"):
         prepare(str(coco), str(tmp_path / "images"))
 
 
 def test_roboflow_parent_category_is_dropped(tmp_path):
-    cats = [{"id": 0, "name": "weapons", "supercategory": "none"},
-            {"id": 1, "name": "square", "supercategory": "weapons"}, {"id": 2, "name": "disc", "supercategory": "weapons"}]
+    cats = [
+        {"id": 0, "name": "weapons", "supercategory": "none"},
+        {"id": 1, "name": "square", "supercategory": "weapons"},
+        {"id": 2, "name": "disc", "supercategory": "weapons"},
+    ]
     coco = make_dataset(tmp_path, n=4, categories=cats[1:])
     d = json.loads(coco.read_text())
     d["categories"] = cats

@@ -38,7 +38,7 @@ def replace_with_broken_jpeg(coco: Path, image_id: int, keep: float = 0.5) -> Pa
     new = old.with_suffix(".jpg")
     Image.open(old).convert("RGB").save(new, quality=95)
     whole = new.read_bytes()
-    new.write_bytes(whole[:int(len(whole) * keep)])
+    new.write_bytes(whole[: int(len(whole) * keep)])
     old.unlink()
     entry["file_name"] = new.name
     coco.write_text(json.dumps(data))
@@ -90,8 +90,7 @@ def test_when_no_image_can_be_decoded_the_run_says_so(tmp_path):
 # --------------------------------------------------------------------------- 9.13 divergence
 def test_a_huge_learning_rate_fails_and_never_saves_non_finite_weights(tmp_path):
     coco = make_dataset(tmp_path / "data", n=8)
-    events = list(fit(tiny_config(coco, tmp_path / "data/images", tmp_path / "run", epochs=3, lr=1e6,
-                                  eval_interval=3)))
+    events = list(fit(tiny_config(coco, tmp_path / "data/images", tmp_path / "run", epochs=3, lr=1e6, eval_interval=3)))
     kinds = [e.kind for e in events]
     assert kinds[-1] == "failed" and "finished" not in kinds
     reason = events[-1].reason
@@ -128,8 +127,10 @@ def nan_losses_from_call(monkeypatch, first_bad: int) -> None:
             if calls["n"] < first_bad:
                 return output
             return {k: v * float("nan") for k, v in output.items()}
+
         model.register_forward_hook(poison)
         return model
+
     monkeypatch.setattr(engine, "build_model", build)
 
 
@@ -170,6 +171,7 @@ def full_disk_open(real_open=open):
     def opener(file, mode="r", *args, **kwargs):
         f = real_open(file, mode, *args, **kwargs)
         return FullFile(f) if "w" in mode else f
+
     return opener
 
 
@@ -229,31 +231,53 @@ def add_annotations(coco: Path, image_id: int, segmentations: list) -> list[int]
     ids = []
     for seg in segmentations:
         ids.append(max(a["id"] for a in data["annotations"]) + 1)
-        data["annotations"].append({"id": ids[-1], "image_id": image_id, "category_id": 0, "iscrowd": 0,
-                                    "segmentation": seg, "bbox": [1, 1, 5, 5], "area": 25.0})
+        data["annotations"].append(
+            {
+                "id": ids[-1],
+                "image_id": image_id,
+                "category_id": 0,
+                "iscrowd": 0,
+                "segmentation": seg,
+                "bbox": [1, 1, 5, 5],
+                "area": 25.0,
+            }
+        )
     coco.write_text(json.dumps(data))
     return ids
 
 
 def test_empty_and_zero_area_shapes_are_counted_in_a_warning(tmp_path):
     coco = make_dataset(tmp_path / "data", n=6)
-    bad = add_annotations(coco, 3, [[], [[1, 1, 10, 10]], [[1, 1, 10, 10, 20, 20]],
-                                    {"size": [64, 64], "counts": [64 * 64]}, [[500, 500, 510, 500, 510, 510]]])
+    bad = add_annotations(
+        coco,
+        3,
+        [
+            [],
+            [[1, 1, 10, 10]],
+            [[1, 1, 10, 10, 20, 20]],
+            {"size": [64, 64], "counts": [64 * 64]},
+            [[500, 500, 510, 500, 510, 510]],
+        ],
+    )
     good = add_annotations(coco, 3, [[[2, 2, 30, 2, 30, 30, 2, 30]]])
     prepared = prepare(str(coco), str(tmp_path / "data/images"))
     [message] = [w for w in prepared.warnings if "zero area" in w]
-    assert "Ignored 5 object(s)" in message and "img_002.png (annotation id %d)" % bad[0] in message
+    assert "Ignored 5 object(s)" in message and f"img_002.png (annotation id {bad[0]})" in message
     assert "and 0 more" not in message
     kept = {a["id"] for a in prepared.anns_by_image[3]}
     assert good[0] in kept and not kept & set(bad)
     events = list(fit(tiny_config(coco, tmp_path / "data/images", tmp_path / "run")))
     assert events[-1].kind == "finished" and any(
-        e.kind == "warning" and "Ignored 5 object(s)" in e.message for e in events)
+        e.kind == "warning" and "Ignored 5 object(s)" in e.message for e in events
+    )
 
 
 def test_a_class_with_only_empty_shapes_is_named(tmp_path):
-    coco = make_dataset(tmp_path / "data", n=4, categories=[{"id": 0, "name": "square"}, {"id": 1, "name": "disc"},
-                                                            {"id": 2, "name": "sword"}])
+    coco = make_dataset(
+        tmp_path / "data",
+        n=4,
+        categories=[{"id": 0, "name": "square"}, {"id": 1, "name": "disc"}, {"id": 2, "name": "sword"}],
+    )
     data = json.loads(coco.read_text())
     data["annotations"].append({"id": 99, "image_id": 1, "category_id": 2, "segmentation": [[3, 3, 9, 9]]})
     coco.write_text(json.dumps(data))
@@ -264,18 +288,29 @@ def test_a_class_with_only_empty_shapes_is_named(tmp_path):
 # --------------------------------------------------------------------------- 9.10 predict goes on
 def oversized_png(path: Path, width: int = 40000, height: int = 40000) -> Path:
     """A valid PNG header declaring a decompression-bomb size, a few bytes of data."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+    )
     return path
 
 
 def test_predict_skips_an_oversized_or_unreadable_image_and_goes_on(tmp_path, capsys):
     arch = resolve_arch(tiny_config(None, tmp_path, tmp_path))
-    ck = save_checkpoint({"model": build_model(arch, 3).state_dict(), "arch": arch, "class_names": ["a", "b"],
-                          "category_ids": [1, 2], "epoch": 0}, tmp_path / "model.pth")
+    ck = save_checkpoint(
+        {
+            "model": build_model(arch, 3).state_dict(),
+            "arch": arch,
+            "class_names": ["a", "b"],
+            "category_ids": [1, 2],
+            "epoch": 0,
+        },
+        tmp_path / "model.pth",
+    )
     images = tmp_path / "images"
     images.mkdir()
     good = []
@@ -286,8 +321,20 @@ def test_predict_skips_an_oversized_or_unreadable_image_and_goes_on(tmp_path, ca
     garbage = images / "b_notes.jpg"
     garbage.write_bytes(b"not an image at all")
     out = tmp_path / "results.json"
-    code = trainer_main(["predict", "--checkpoint", str(ck), str(images), "--out", str(out), "--device", "cpu",
-                         "--overlay", str(tmp_path / "overlays")])
+    code = trainer_main(
+        [
+            "predict",
+            "--checkpoint",
+            str(ck),
+            str(images),
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+            "--overlay",
+            str(tmp_path / "overlays"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     for path in good:

@@ -1,5 +1,6 @@
 """The trainer's target masks hold every part of an object and leave its holes out, for the
 COCO the window and `polymask convert` write (parts as polygons, holes as RLE)."""
+
 from __future__ import annotations
 
 import numpy as np

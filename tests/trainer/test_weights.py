@@ -1,5 +1,6 @@
 """Pretrained weights as users expect them: torchvision's weights API and its hub
 cache, a clear message when offline, a local .pth. No test downloads anything."""
+
 import hashlib
 import urllib.error
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ def hub_dir(tmp_path, monkeypatch):
 
     def offline(url, *args, **kwargs):
         raise urllib.error.URLError("Name or service not known")
+
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     yield tmp_path / "hub"
     torch.hub.set_dir(old)
@@ -84,8 +86,11 @@ def test_a_planted_pickle_whose_name_matches_its_hash_still_runs_nothing(hub_dir
     # As if someone found a file whose sha256 starts with the published prefix (8 hex digits: feasible).
     arch = fast_arch()
     marker = tmp_path / "code-ran"
-    planted = hashed_file(hub_dir / "checkpoints", "fasterrcnn_mobilenet_v3_large_320_fpn",
-                          {"backbone.body.0.0.weight": CreatesMarker(marker)})
+    planted = hashed_file(
+        hub_dir / "checkpoints",
+        "fasterrcnn_mobilenet_v3_large_320_fpn",
+        {"backbone.body.0.0.weight": CreatesMarker(marker)},
+    )
     pretend_published(monkeypatch, "_coco_enum", planted)
     with pytest.raises(WeightsUnavailableError, match="cannot be loaded safely") as info:
         load_initial_weights(build_model(arch, 3), arch, "coco")
@@ -110,8 +115,9 @@ def test_a_cache_file_matching_its_hash_is_loaded_and_the_count_reported(hub_dir
 def test_imagenet_backbone_reports_how_much_starts_fresh(hub_dir, monkeypatch):
     arch = resolve_arch(TrainConfig(model="fast", weights="imagenet", min_size=128, max_size=128))
     donor = build_model(arch, 3).state_dict()
-    backbone = {"features." + k.removeprefix("backbone.body."): v for k, v in donor.items()
-                if k.startswith("backbone.body.")}
+    backbone = {
+        "features." + k.removeprefix("backbone.body."): v for k, v in donor.items() if k.startswith("backbone.body.")
+    }
     cached = hashed_file(hub_dir / "checkpoints", "mobilenet_v3_large", backbone)
     pretend_published(monkeypatch, "_imagenet_enum", cached)
     model = build_model(arch, 3)

@@ -1,6 +1,7 @@
 """The window as the tests open it: its own settings file (no recent project leaks between
 tests), shown and exposed, shut down before pytest-qt closes it so a window left with
 unsaveable changes never waits on the close question."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,7 @@ def make_window(qtbot, tmp_path):
     def make(path=None, delay=150, size=(1100, 760), wait="image", settings=None):
         """A window on `path`; `wait` is "image" (the first image shown), "saved" (the project
         file written and clean) or None."""
-        store = QSettings(str(tmp_path / (settings or f"settings{len(windows)}.ini")),
-                          QSettings.Format.IniFormat)
+        store = QSettings(str(tmp_path / (settings or f"settings{len(windows)}.ini")), QSettings.Format.IniFormat)
         w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=delay)
         qtbot.addWidget(w, before_close_func=lambda w: w.shutdown())
         w.resize(*size)

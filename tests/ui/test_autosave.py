@@ -1,6 +1,7 @@
 """Work is never lost silently: autosave during continuous editing, failing saves,
 closing with changes that cannot be saved, and two writers on one project file.
 Everything goes through the real window."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,6 @@ def folder(tmp_path):
     for i in range(4):
         Image.new("RGB", (96, 72), (50 * i, 90, 140)).save(folder / f"img_{i}.png")
     return folder
-
 
 
 def add_rect(w, index=0, x=10.0) -> None:
@@ -139,8 +139,9 @@ def test_discard_closes_without_writing(make_window, folder, qtbot, monkeypatch)
     assert regions_on_disk(path) == [0, 0, 0, 0]
 
 
-def test_opening_another_project_keeps_changes_that_could_not_be_saved(make_window, folder, qtbot, monkeypatch,
-                                                                       tmp_path):
+def test_opening_another_project_keeps_changes_that_could_not_be_saved(
+    make_window, folder, qtbot, monkeypatch, tmp_path
+):
     w = make_window(folder, delay=60_000, wait="saved")
     path = w.project.path
     fail_saving_to(monkeypatch, path)

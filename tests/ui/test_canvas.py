@@ -1,5 +1,6 @@
 """The canvas driven as a person would: mouse gestures on the viewport at image
 points, keys; then assertions on the model and on undo/redo."""
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,7 @@ from PySide6.QtGui import QColor, QImage, QUndoStack, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from annotator.model import (AttributeDef, Circle, Ellipse, ImageRecord, Point, Polygon, Polyline, Project, Rect,
-                             Region)
+from annotator.model import AttributeDef, Circle, Ellipse, ImageRecord, Point, Polygon, Polyline, Project, Rect, Region
 from annotator.ui.canvas import Canvas
 from annotator.ui.canvas.items import HandleItem, RegionItem
 from annotator.ui.undo import EditCommand
@@ -133,8 +133,16 @@ def test_first_image_is_fitted_and_zoom_keeps_the_point_under_the_cursor(env, qt
     anchor = vp_pos(c, 50, 40)
     before = c.mapToScene(anchor)
     with qtbot.waitSignal(c.zoom_changed) as blocker:
-        ev = QWheelEvent(QPointF(anchor), QPointF(c.viewport().mapToGlobal(anchor)), QPoint(0, 0), QPoint(0, 240),
-                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        ev = QWheelEvent(
+            QPointF(anchor),
+            QPointF(c.viewport().mapToGlobal(anchor)),
+            QPoint(0, 0),
+            QPoint(0, 240),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
         QApplication.sendEvent(c.viewport(), ev)
     assert blocker.args[0] == pytest.approx(c.zoom())
     assert c.zoom() > 1.5 * min(vp.width() / W, vp.height() / H)

@@ -1,4 +1,5 @@
 """The image list model: Qt's model rules (qtmodeltester), filtering, thumbnails."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from annotator.model import ImageRecord, Project, Rect, Region
-from annotator.ui.image_list import (DoneRole, ImageFilterProxy, ImageListModel, ImageListPanel, KeyRole,
-                                     RegionCountRole)
+from annotator.ui.image_list import DoneRole, ImageFilterProxy, ImageListModel, ImageListPanel, KeyRole, RegionCountRole
 from annotator.ui.thumbnails import ThumbnailLoader
 
 

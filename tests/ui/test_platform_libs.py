@@ -1,5 +1,6 @@
 """`polymask` on a fresh Linux without Qt's X11 libraries: one clear message with the apt
 line and exit 1, instead of Qt's abort with a hint that names the wrong library."""
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,13 @@ def test_when_qt_cannot_start_its_plugin_polymask_explains_and_exits_1():
     # the real Qt failure (no X display here): our message and exit 1, not Qt's abort (SIGABRT)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"
-    proc = subprocess.run([sys.executable, "-c", "from annotator.ui.app import run; run()"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from annotator.ui.app import run; run()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, (proc.returncode, proc.stderr)
     assert "polymask: cannot open a window" in proc.stderr
     assert ("DISPLAY is not set" in proc.stderr) or (APT_LINE in proc.stderr)

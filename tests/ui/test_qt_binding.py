@@ -1,6 +1,7 @@
 """The Qt binding itself must not corrupt Python's state: PySide6 6.12.0's emit()
 leaked a reference to True per call, aborting Python 3.11 after a few hundred
 mouse moves or training steps. pyproject.toml excludes it; this keeps it out."""
+
 import sys
 
 from PySide6.QtCore import QObject, Signal

@@ -1,6 +1,7 @@
 """Click-to-train driven from the window: pre-flight, a tiny run with live curves, progress
 and previews, stop, closing mid-run, a failing run, predict + accept + undo. Runs are tiny
 (64 px images, 1-2 epochs) so each takes seconds; waits are on signals, never sleeps."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ RUN_TIMEOUT = 240_000  # ms; a tiny run takes ~10-30 s on a busy 2-core machine
 @pytest.fixture
 def window(qtbot, tmp_path, request):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=100,
-                   training_design=getattr(request, "param", "thread"))
+    w = MainWindow(
+        recent=RecentProjects(store), autosave_delay_ms=100, training_design=getattr(request, "param", "thread")
+    )
     qtbot.addWidget(w)
     w.resize(1280, 860)
     w.show()
@@ -80,11 +82,20 @@ def test_preflight_says_what_to_fix(tmp_path):
 
 
 def test_uncertainty_orders_borderline_first():
-    preds = {"sure": [FakeInstance([], 0.98, "a"), FakeInstance([], 0.02, "a")],
-             "coin": [FakeInstance([], 0.5, "a")], "empty": [], "mid": [FakeInstance([], 0.7, "a")]}
+    preds = {
+        "sure": [FakeInstance([], 0.98, "a"), FakeInstance([], 0.02, "a")],
+        "coin": [FakeInstance([], 0.5, "a")],
+        "empty": [],
+        "mid": [FakeInstance([], 0.7, "a")],
+    }
     assert image_uncertainty([0.5]) == pytest.approx(1.0)
     assert image_uncertainty([]) == 0.5
-    assert [k for k, _ in order_by_uncertainty(preds, ["sure", "coin", "empty", "mid"])] == ["coin", "mid", "empty", "sure"]
+    assert [k for k, _ in order_by_uncertainty(preds, ["sure", "coin", "empty", "mid"])] == [
+        "coin",
+        "mid",
+        "empty",
+        "sure",
+    ]
 
 
 # ---- the window -----------------------------------------------------------------------------
@@ -119,8 +130,12 @@ def test_training_shows_curves_progress_previews_and_records_the_run(window, qtb
     assert ctl.train(TINY) is False  # one run at a time
     # annotating keeps working while training runs
     n = len(project.images[0].regions)
-    window.push(AddRegions(project.images[0].key, [Region(shape=Polygon.from_points([(1, 1), (5, 1), (5, 5)]),
-                                                          attributes={"class": "square"})]))
+    window.push(
+        AddRegions(
+            project.images[0].key,
+            [Region(shape=Polygon.from_points([(1, 1), (5, 1), (5, 5)]), attributes={"class": "square"})],
+        )
+    )
     assert len(project.images[0].regions) == n + 1
     window.doc.undo()
     wait_run(qtbot, ctl)
@@ -135,7 +150,9 @@ def test_training_shows_curves_progress_previews_and_records_the_run(window, qtb
     runs = project.polymask["runs"]
     assert len(runs) == 1 and runs[0]["status"] == "finished" and runs[0]["model"] == "fast"
     run_dir = tmp_path / "proj" / runs[0]["dir"]
-    assert run_dir.parent.name == "runs" and (run_dir / "config.json").is_file() and (run_dir / "metrics.jsonl").is_file()
+    assert (
+        run_dir.parent.name == "runs" and (run_dir / "config.json").is_file() and (run_dir / "metrics.jsonl").is_file()
+    )
     assert (tmp_path / "proj" / runs[0]["last_checkpoint"]).is_file()
     assert ctl.runs_panel.tree.topLevelItemCount() == 1
     assert ctl.predictions.checkpoint is not None  # the new model is used for prediction
@@ -149,8 +166,9 @@ def test_training_shows_curves_progress_previews_and_records_the_run(window, qtb
     unlabelled = ctl.unlabelled_keys()
     assert len(unlabelled) == 2 and window.current_key not in unlabelled
     assert ctl.predict_unlabelled() == 2
-    qtbot.waitUntil(lambda: all(k in ctl.predictions.results for k in unlabelled) and not ctl.predictions.busy(),
-                    timeout=60000)
+    qtbot.waitUntil(
+        lambda: all(k in ctl.predictions.results for k in unlabelled) and not ctl.predictions.busy(), timeout=60000
+    )
     assert ctl.predict_panel.next_list.count() == 2
     key = ctl.next_uncertain()
     assert key in ctl.unlabelled_keys() and window.current_key == key
@@ -163,9 +181,11 @@ def test_accept_predictions_adds_polygons_in_one_undo_step(window, qtbot, tmp_pa
     window.show_image(key)
     mask = np.zeros((64, 64), bool)
     mask[10:30, 10:30] = True
-    instances = [FakeInstance([[10, 10, 30, 10, 30, 30, 10, 30]], 0.9, "square", (10, 10, 30, 30), mask=mask),
-                 FakeInstance([[40, 40, 60, 40, 50, 60]], 0.7, "triangle", (40, 40, 60, 60)),
-                 FakeInstance([[2, 2, 8, 2, 8, 8]], 0.2, "disc", (2, 2, 8, 8))]
+    instances = [
+        FakeInstance([[10, 10, 30, 10, 30, 30, 10, 30]], 0.9, "square", (10, 10, 30, 30), mask=mask),
+        FakeInstance([[40, 40, 60, 40, 50, 60]], 0.7, "triangle", (40, 40, 60, 60)),
+        FakeInstance([[2, 2, 8, 2, 8, 8]], 0.2, "disc", (2, 2, 8, 8)),
+    ]
     ctl.predictions.set_results(key, instances)
     layer = window.canvas._predictions
     assert layer is not None and layer.isVisible() and len(layer.instances) == 2  # 0.2 < default 0.5
@@ -188,8 +208,9 @@ def test_accept_predictions_adds_polygons_in_one_undo_step(window, qtbot, tmp_pa
     window.doc.redo()
     assert len(project.images[-1].regions) == 2
     # accept one: the selected row only
-    ctl.predictions.set_results(key, [FakeInstance([[1, 1, 9, 1, 9, 9]], 0.8, "disc"),
-                                      FakeInstance([[20, 20, 29, 20, 29, 29]], 0.9, "square")])
+    ctl.predictions.set_results(
+        key, [FakeInstance([[1, 1, 9, 1, 9, 9]], 0.8, "disc"), FakeInstance([[20, 20, 29, 20, 29, 29]], 0.9, "square")]
+    )
     ctl.predict_panel.instances.item(1).setSelected(True)
     ctl.predict_panel.accept_button.click()
     assert [project.class_of(r) for r in project.images[-1].regions][-1] == "square"
@@ -238,12 +259,14 @@ def test_window_opens_without_torch_or_pyqtgraph(tmp_path):
     import subprocess
     import sys
 
-    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen';"
-            "from PySide6.QtWidgets import QApplication; app = QApplication([]);"
-            "from annotator.ui.main_window import MainWindow;"
-            "w = MainWindow(); c = w.training; w.show(); app.processEvents();"
-            "bad = [m for m in ('torch', 'torchvision', 'pyqtgraph') if m in sys.modules]; assert not bad, bad;"
-            "c.shutdown(); w.shutdown()")
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen';"
+        "from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+        "from annotator.ui.main_window import MainWindow;"
+        "w = MainWindow(); c = w.training; w.show(); app.processEvents();"
+        "bad = [m for m in ('torch', 'torchvision', 'pyqtgraph') if m in sys.modules]; assert not bad, bad;"
+        "c.shutdown(); w.shutdown()"
+    )
     # A fresh home: the user's saved layout may show the curves dock, which loads pyqtgraph.
     env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2], env=env)
@@ -307,8 +330,9 @@ def test_real_photos_train_with_panel_defaults_stop_and_close_leave_no_process(q
 
     if not HAS_PROC:
         pytest.skip("counts processes through /proc")
-    photos = write_tutorial_layout(tmp_path / "weapons", layout="weapons", sizes=((2048, 1536),),
-                                   orientations=(1, 6, 8), n=12)
+    photos = write_tutorial_layout(
+        tmp_path / "weapons", layout="weapons", sizes=((2048, 1536),), orientations=(1, 6, 8), n=12
+    )
     before = descendants()
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=100)  # the default runner design

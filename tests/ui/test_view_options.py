@@ -2,6 +2,7 @@
 while drawing, class keys right after drawing, the View menu's class names / fill opacity /
 hide annotations (what the canvas draws, and kept in the settings), the F1 cheat sheet and
 the tooltips."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,6 @@ from annotator.model import Polygon, Polyline, Rect, Region
 
 W, H = 200, 150
 BLUE = "#4e79a7"  # the first class colour, also the colour of the photo's object below
-
 
 
 @pytest.fixture
@@ -48,8 +48,9 @@ def key(win, k, mods=Qt.KeyboardModifier.NoModifier):
 
 
 def click(win, x, y):
-    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     vp(win.canvas, x, y))
+    QTest.mouseClick(
+        win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp(win.canvas, x, y)
+    )
 
 
 def regions(win):
@@ -130,11 +131,13 @@ def test_class_key_right_after_drawing_labels_the_new_shape_in_one_step(win):
 def test_starting_the_next_shape_deselects_so_class_keys_apply_to_it(win):
     key(win, Qt.Key.Key_1)
     key(win, Qt.Key.Key_R)
-    QTest.mousePress(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     vp(win.canvas, 10, 10))
+    QTest.mousePress(
+        win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp(win.canvas, 10, 10)
+    )
     QTest.mouseMove(win.canvas.viewport(), vp(win.canvas, 50, 40))
-    QTest.mouseRelease(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       vp(win.canvas, 50, 40))
+    QTest.mouseRelease(
+        win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp(win.canvas, 50, 40)
+    )
     (rect,) = regions(win)
     assert win.canvas.selected_region_ids() == [rect.id]
     key(win, Qt.Key.Key_P)
@@ -237,8 +240,10 @@ def all_actions(win) -> list[QAction]:
 
 def test_cheat_sheet_lists_every_action_with_a_shortcut(win):
     dlg = win.show_shortcuts()
-    rows = [(dlg.tree.topLevelItem(i).text(0), dlg.tree.topLevelItem(i).text(1))
-            for i in range(dlg.tree.topLevelItemCount())]
+    rows = [
+        (dlg.tree.topLevelItem(i).text(0), dlg.tree.topLevelItem(i).text(1))
+        for i in range(dlg.tree.topLevelItemCount())
+    ]
     listed = {keys for _text, keys in rows}
     actions = all_actions(win)
     assert len(actions) >= 35  # the window's and the Model menu's

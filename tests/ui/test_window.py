@@ -1,5 +1,6 @@
 """The annotation window driven as a person would: keys and mouse on the canvas
 viewport at image points, menus; then assertions on the model, on disk and on undo."""
+
 from __future__ import annotations
 
 import copy
@@ -31,15 +32,24 @@ def write_images(folder, n=4, w=W, h=H):
 
 def state(project):
     """Everything an edit may change, for exact comparison."""
-    return ([(im.key, im.done, [(r.id, r.shape, copy.deepcopy(r.attributes)) for r in im.regions],
-              copy.deepcopy(im.file_attributes)) for im in project.images],
-            copy.deepcopy(project.region_attributes), project.class_attribute,
-            dict(project.class_colours()))
+    return (
+        [
+            (
+                im.key,
+                im.done,
+                [(r.id, r.shape, copy.deepcopy(r.attributes)) for r in im.regions],
+                copy.deepcopy(im.file_attributes),
+            )
+            for im in project.images
+        ],
+        copy.deepcopy(project.region_attributes),
+        project.class_attribute,
+        dict(project.class_colours()),
+    )
 
 
 def saved(path):
     return pio.open_path(path).project
-
 
 
 @pytest.fixture
@@ -125,8 +135,9 @@ def test_draw_then_class_hotkeys_set_selection_and_next_shape(win, qtbot):
     assert region.shape.width == pytest.approx(60, abs=1.5)
     assert win.project.class_of(region) == "cat"  # the current class
     key(win, Qt.Key.Key_S)
-    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     vp(win.canvas, 50, 40))
+    QTest.mouseClick(
+        win.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp(win.canvas, 50, 40)
+    )
     assert win.canvas.selected_region_ids() == [region.id]
     key(win, Qt.Key.Key_2)
     assert win.project.class_of(region) == "dog"
@@ -298,8 +309,11 @@ def test_close_saves(make_window, folder, qtbot):
 def test_export_menu_writes_files(win, tmp_path, monkeypatch):
     win.class_panel.add_class("cat")
     draw_rect(win)
-    targets = {"export_via_project": tmp_path / "p.json", "export_via": tmp_path / "a.json",
-               "export_coco": tmp_path / "c.json"}
+    targets = {
+        "export_via_project": tmp_path / "p.json",
+        "export_via": tmp_path / "a.json",
+        "export_coco": tmp_path / "c.json",
+    }
     for name, target in targets.items():
         monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), "JSON (*.json)"))
         win.actions[name].trigger()
@@ -348,11 +362,20 @@ def test_import_via_file_lists_problems_and_saves_beside_it(make_window, tmp_pat
     folder = write_images(tmp_path / "via", n=2)
     data = {
         f"img_00.png{(folder / 'img_00.png').stat().st_size}": {
-            "filename": "img_00.png", "size": (folder / "img_00.png").stat().st_size, "file_attributes": {},
-            "regions": [{"shape_attributes": {"name": "rect", "x": 10, "y": 10, "width": 30, "height": 20},
-                         "region_attributes": {"class": "gun"}},
-                        {"shape_attributes": {"name": "polygon", "all_points_x": [1], "all_points_y": []},
-                         "region_attributes": {"class": "gun"}}]},
+            "filename": "img_00.png",
+            "size": (folder / "img_00.png").stat().st_size,
+            "file_attributes": {},
+            "regions": [
+                {
+                    "shape_attributes": {"name": "rect", "x": 10, "y": 10, "width": 30, "height": 20},
+                    "region_attributes": {"class": "gun"},
+                },
+                {
+                    "shape_attributes": {"name": "polygon", "all_points_x": [1], "all_points_y": []},
+                    "region_attributes": {"class": "gun"},
+                },
+            ],
+        },
     }
     src = folder / "via_region_data.json"
     src.write_text(json.dumps(data))
@@ -368,8 +391,9 @@ def test_drop_a_folder_opens_it(make_window, folder, qtbot):
     w = make_window()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    ev = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                    Qt.KeyboardModifier.NoModifier)
+    ev = QDropEvent(
+        QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
     w.dropEvent(ev)
     assert w.project is not None and len(w.project.images) == 4
 
@@ -387,8 +411,14 @@ def test_cheat_sheet_lists_every_shortcut(win):
 
 
 def test_tool_keys_switch_the_canvas_tool(win):
-    for k, name in ((Qt.Key.Key_P, "polygon"), (Qt.Key.Key_C, "circle"), (Qt.Key.Key_E, "ellipse"),
-                    (Qt.Key.Key_O, "point"), (Qt.Key.Key_L, "polyline"), (Qt.Key.Key_S, "select")):
+    for k, name in (
+        (Qt.Key.Key_P, "polygon"),
+        (Qt.Key.Key_C, "circle"),
+        (Qt.Key.Key_E, "ellipse"),
+        (Qt.Key.Key_O, "point"),
+        (Qt.Key.Key_L, "polyline"),
+        (Qt.Key.Key_S, "select"),
+    ):
         key(win, k)
         assert win.canvas.tool() == name
         assert win.actions[name].isChecked()

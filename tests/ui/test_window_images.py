@@ -1,6 +1,7 @@
 """The window on the layouts users have (tests/real_photos.py): images beside the JSON are found,
 one project file per annotation file is found again on every open, missing and unreadable
 images are said on the canvas and in the list, and COCO export refuses what it cannot write."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 
 from annotator import io as pio
+from annotator.ui.image_list import ProblemRole
 from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
-from annotator.ui.image_list import ProblemRole
 
 from ..real_photos import write_tutorial_layout
 from .test_window import key
@@ -30,8 +31,9 @@ def delete_first_region(w, qtbot):
     region = w.project.image(w.current_key).regions[0]
     inside = region.shape.geometry().representative_point()
     key(w, Qt.Key.Key_S)
-    QTest.mouseClick(w.canvas.viewport(), Qt.MouseButton.LeftButton,
-                     pos=w.canvas.mapFromScene(QPointF(inside.x, inside.y)))
+    QTest.mouseClick(
+        w.canvas.viewport(), Qt.MouseButton.LeftButton, pos=w.canvas.mapFromScene(QPointF(inside.x, inside.y))
+    )
     assert w.canvas.selected_region_ids() == [region.id]
     key(w, Qt.Key.Key_Delete)
     assert region not in w.project.image(w.current_key).regions
@@ -65,10 +67,10 @@ def test_open_edit_close_reopen_three_times_keeps_every_edit(qtbot, tmp_path, ma
         delete_first_region(w, qtbot)
         w.close()
         assert n_regions(pio.open_path(project_file).project) == total - round_ - 1
-    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["via_region_data.json",
-                                                               "via_region_data.polymask.json"]
-    assert RecentProjects(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)).last() == \
-        str(project_file.resolve())
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["via_region_data.json", "via_region_data.polymask.json"]
+    assert RecentProjects(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)).last() == str(
+        project_file.resolve()
+    )
     # the folder, and File > Open Recent, return to the same project
     w = make_window(tmp_path, settings="settings.ini")
     w.shutdown()
@@ -166,17 +168,20 @@ def test_unreadable_and_missing_images_are_named_on_the_canvas_and_in_the_list(q
     try:
         keys = [im.key for im in w.project.images]
         # both are prefetched while the first image shows: the failure must still be said on arrival
-        qtbot.waitUntil(lambda: w.image_cache.error(keys[1]) is not None and w.image_cache.error(keys[2]) is not None,
-                        timeout=5000)
-        assert w.image_bar.text() == f"1 of 4 images are not in {photos.image_dir} " \
-            "(first missing: photo_002.jpg)."  # the project-wide line only
+        qtbot.waitUntil(
+            lambda: w.image_cache.error(keys[1]) is not None and w.image_cache.error(keys[2]) is not None, timeout=5000
+        )
+        assert (
+            w.image_bar.text() == f"1 of 4 images are not in {photos.image_dir} (first missing: photo_002.jpg)."
+        )  # the project-wide line only
         key(w, Qt.Key.Key_D)
         assert w.current_key == keys[1]
         assert w.image_bar.isVisible() and "Cannot show photo_001.jpg: cannot be read" in w.image_bar.text()
         assert w.image_bar.text().startswith("Cannot show photo_001.jpg")  # this image's problem first
         key(w, Qt.Key.Key_D)
-        assert f"Cannot show photo_002.jpg: file not found at {photos.image_dir / 'photo_002.jpg'}" in \
-            w.image_bar.text()
+        assert (
+            f"Cannot show photo_002.jpg: file not found at {photos.image_dir / 'photo_002.jpg'}" in w.image_bar.text()
+        )
         assert "photo_001" not in w.image_bar.text()  # never a stale message about another image
         assert w.image_bar.locate_button.isVisible()
         for row in (1, 2):
@@ -213,8 +218,10 @@ def test_coco_export_refuses_missing_images_and_asks_about_unreadable_ones(qtbot
         assert "photo_002.jpg" in asked[0]
         monkeypatch.setattr(w, "ask_export_without", lambda check: True)
         assert w.export("coco")
-        assert [im["file_name"] for im in json.loads(target.read_text())["images"]] == ["photo_000.jpg",
-                                                                                          "photo_001.jpg"]
+        assert [im["file_name"] for im in json.loads(target.read_text())["images"]] == [
+            "photo_000.jpg",
+            "photo_001.jpg",
+        ]
         w.problems_dialog.close()
     finally:
         w.shutdown()

@@ -1,5 +1,6 @@
 """A tiny generated project for the training UI tests and benchmark: dark images with one
 bright square or disc, polygons of class 'square' / 'disc', a few unlabelled images."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +9,29 @@ from PIL import Image
 from annotator.model import AttributeDef, ImageRecord, Polygon, Project, Region
 
 # trainer settings that make a run take seconds on 2 CPU cores (as tests/trainer/conftest.py)
-TINY = dict(model="fast", weights="none", epochs=1, batch_size=2, workers=0, lr=0.01, warmup_iters=2,
-            min_size=64, max_size=96, augment=["hflip"], rpn_pre_nms_top_n_train=100, rpn_post_nms_top_n_train=50,
-            rpn_pre_nms_top_n_test=50, rpn_post_nms_top_n_test=20, box_batch_size_per_image=32,
-            rpn_batch_size_per_image=64, detections_per_img=10, preview_images=2, tensorboard=False,
-            val_fraction=0.25, device="cpu")
+TINY = dict(
+    model="fast",
+    weights="none",
+    epochs=1,
+    batch_size=2,
+    workers=0,
+    lr=0.01,
+    warmup_iters=2,
+    min_size=64,
+    max_size=96,
+    augment=["hflip"],
+    rpn_pre_nms_top_n_train=100,
+    rpn_post_nms_top_n_train=50,
+    rpn_pre_nms_top_n_test=50,
+    rpn_post_nms_top_n_test=20,
+    box_batch_size_per_image=32,
+    rpn_batch_size_per_image=64,
+    detections_per_img=10,
+    preview_images=2,
+    tensorboard=False,
+    val_fraction=0.25,
+    device="cpu",
+)
 
 
 def make_project(folder, n: int = 6, unlabelled: int = 2, size: int = 64, seed: int = 0) -> Project:
@@ -24,7 +43,7 @@ def make_project(folder, n: int = 6, unlabelled: int = 2, size: int = 64, seed: 
         s = int(rng.integers(size // 4, size // 2))
         x0, y0 = (int(v) for v in rng.integers(2, size - s - 2, 2))
         if i % 2 == 0:
-            arr[y0:y0 + s, x0:x0 + s] = (240, 60, 60)
+            arr[y0 : y0 + s, x0 : x0 + s] = (240, 60, 60)
             pts = [(x0, y0), (x0 + s, y0), (x0 + s, y0 + s), (x0, y0 + s)]
             cls = "square"
         else:
@@ -41,5 +60,10 @@ def make_project(folder, n: int = 6, unlabelled: int = 2, size: int = 64, seed: 
             im.regions.append(Region(shape=Polygon.from_points(pts), attributes={"class": cls}))
         images.append(im)
     attrs = {"class": AttributeDef("class", "radio", options={"square": "", "disc": ""})}
-    return Project(images=images, region_attributes=attrs, class_attribute="class",
-                   path=folder / "polymask.json", image_root=folder)
+    return Project(
+        images=images,
+        region_attributes=attrs,
+        class_attribute="class",
+        path=folder / "polymask.json",
+        image_root=folder,
+    )

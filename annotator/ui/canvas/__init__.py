@@ -1,5 +1,6 @@
 """The annotation canvas (see notes/ui_contract.md): renders one image and its
 regions, turns gestures into model edits emitted through `edit_requested`."""
+
 from .canvas import Canvas
 
 __all__ = ["Canvas"]

@@ -5,12 +5,13 @@ It owns no data: every change is an `annotator.model` Edit emitted through
 `edit_requested`; the window pushes it onto its QUndoStack and calls `refresh()`,
 which only touches the items whose region changed.
 """
+
 from __future__ import annotations
 
 import copy
 import itertools
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QImage, QKeySequence, QPainter, QPixmap, QTransform
@@ -296,8 +297,11 @@ class Canvas(QGraphicsView):
         record = self._record()
         if record is None or not self._selected:
             return
-        self._clipboard = [(record.region(rid).shape, copy.deepcopy(record.region(rid).attributes))
-                           for rid in self._selected if rid in self._items]
+        self._clipboard = [
+            (record.region(rid).shape, copy.deepcopy(record.region(rid).attributes))
+            for rid in self._selected
+            if rid in self._items
+        ]
         self._clip_key = self._image_key
         self._paste_count = 0
 
@@ -487,10 +491,13 @@ class Canvas(QGraphicsView):
         while zoom * 2 ** (level + 1) <= 1.0 and level < 4:
             level += 1
         if level and level not in self._pixmaps and self._image is not None:
-            f = 2 ** level
-            img = self._image.scaled(max(1, self._image.width() // f), max(1, self._image.height() // f),
-                                     Qt.AspectRatioMode.IgnoreAspectRatio,
-                                     Qt.TransformationMode.SmoothTransformation)
+            f = 2**level
+            img = self._image.scaled(
+                max(1, self._image.width() // f),
+                max(1, self._image.height() // f),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             self._pixmaps[level] = QPixmap.fromImage(img)
         pix = self._pixmaps.get(level) or self._pixmaps[0]
         return pix, self._image.width() / pix.width() if self._image is not None else 1.0
@@ -515,8 +522,11 @@ class Canvas(QGraphicsView):
             painter.resetTransform()
             box = QRectF(centre.x() - 200, centre.y() - 20, 400, 40)
         else:
-            text = ("No image\nOpen a folder of images or a project" if self._project is None or not
-                    self._project.images else "No image selected")
+            text = (
+                "No image\nOpen a folder of images or a project"
+                if self._project is None or not self._project.images
+                else "No image selected"
+            )
             painter.resetTransform()
             box = QRectF(self.viewport().rect())
         font = QFont(painter.font())
@@ -660,8 +670,10 @@ class Canvas(QGraphicsView):
             if not item.boundingRect().contains(QPointF(x, y)):
                 continue
             if item.closed:
-                if item.path.contains(QPointF(x, y)) or outline_distance(
-                        item.vx, item.vy, True, x, y, item.next_index) <= tol:
+                if (
+                    item.path.contains(QPointF(x, y))
+                    or outline_distance(item.vx, item.vy, True, x, y, item.next_index) <= tol
+                ):
                     return Hit("region", item.region_id)
             elif outline_distance(item.vx, item.vy, False, x, y) <= tol * 1.5:
                 return Hit("region", item.region_id)
@@ -698,13 +710,19 @@ class Canvas(QGraphicsView):
                 hint = HINTS["select"]
             elif hit.kind == "vertex":
                 shape = self._items[hit.region_id].shape_value
-                hint = ("Drag to move this vertex · Shift+click or Delete removes it"
-                        if has_vertex_list(shape) else "Drag to reshape")
+                hint = (
+                    "Drag to move this vertex · Shift+click or Delete removes it"
+                    if has_vertex_list(shape)
+                    else "Drag to reshape"
+                )
             elif hit.kind == "edge":
                 hint = "Click to insert a vertex here (drag to place it)"
             else:
-                hint = ("Drag to move · Delete removes the shape · arrows nudge"
-                        if hit.region_id in self._selected else "Click to select · drag to move")
+                hint = (
+                    "Drag to move · Delete removes the shape · arrows nudge"
+                    if hit.region_id in self._selected
+                    else "Click to select · drag to move"
+                )
             self._set_hint(hint)
         self._update_cursor()
 
@@ -723,8 +741,11 @@ class Canvas(QGraphicsView):
         elif self._tool is not None:
             shape = Qt.CursorShape.CrossCursor
         elif self._hover is not None:
-            shape = {"vertex": Qt.CursorShape.PointingHandCursor, "edge": Qt.CursorShape.PointingHandCursor,
-                     "region": Qt.CursorShape.SizeAllCursor}[self._hover.kind]
+            shape = {
+                "vertex": Qt.CursorShape.PointingHandCursor,
+                "edge": Qt.CursorShape.PointingHandCursor,
+                "region": Qt.CursorShape.SizeAllCursor,
+            }[self._hover.kind]
         self.viewport().setCursor(shape)
 
     def _select_press(self, x: float, y: float, modifiers) -> None:
@@ -742,8 +763,11 @@ class Canvas(QGraphicsView):
             if shift:
                 self._delete_vertex(hit.region_id, hit.index)
                 return
-            self._start_drag(Drag("vertex", (x, y), tag, hit.region_id, hit.index,
-                                  {hit.region_id: record.region(hit.region_id).shape}))
+            self._start_drag(
+                Drag(
+                    "vertex", (x, y), tag, hit.region_id, hit.index, {hit.region_id: record.region(hit.region_id).shape}
+                )
+            )
             return
         if hit.kind == "edge":
             old = record.region(hit.region_id).shape
@@ -780,8 +804,9 @@ class Canvas(QGraphicsView):
             new = drag.start[drag.region_id].with_vertex(drag.index, cx, cy)
             if new != region.shape:
                 drag.moved = True
-                self.edit_requested.emit(SetShape(record.key, drag.region_id, region.shape, new,
-                                                  "Move vertex", drag.tag))
+                self.edit_requested.emit(
+                    SetShape(record.key, drag.region_id, region.shape, new, "Move vertex", drag.tag)
+                )
             self._place_drag_handle()
             return
         if drag.kind == "move":
@@ -792,7 +817,7 @@ class Canvas(QGraphicsView):
             w, h = self._image_size()
             dx, dy = clamp_delta(union_bbox(list(drag.start.values())), dx, dy, w, h)
             if len(drag.start) == 1:
-                (rid, start), = drag.start.items()
+                ((rid, start),) = drag.start.items()
                 try:
                     current = record.region(rid).shape
                 except KeyError:
@@ -848,8 +873,7 @@ class Canvas(QGraphicsView):
         item = self._items.get(drag.region_id) if drag is not None else None
         if item is None or drag.index >= len(item.vx):
             return
-        self._hover = Hit("vertex", drag.region_id, drag.index, float(item.vx[drag.index]),
-                          float(item.vy[drag.index]))
+        self._hover = Hit("vertex", drag.region_id, drag.index, float(item.vx[drag.index]), float(item.vy[drag.index]))
         self._hover_handle.setPos(self._hover.x, self._hover.y)
 
     def _delete_vertex(self, region_id: int, index: int) -> None:
@@ -867,8 +891,9 @@ class Canvas(QGraphicsView):
         """A tool finished (a shape, or a brushed area): a new object, or a change to the selected one."""
         record = self._record()
         if result is not None and record is not None:
-            self._apply_outcome(tool_outcome(self._project, record, self._tool.mode, result, self._target(),
-                                             self._current_class))
+            self._apply_outcome(
+                tool_outcome(self._project, record, self._tool.mode, result, self._target(), self._current_class)
+            )
         self._update_draft()
 
     def _apply_outcome(self, outcome: Outcome) -> None:
@@ -893,8 +918,11 @@ class Canvas(QGraphicsView):
             return True
         if not self._selected and not tool.needs_target:
             return True  # a part or a brush stroke with nothing selected: a new object
-        self._set_hint("Select one object first (S, then click it)" if not self._selected else
-                       "Several objects are selected: select just the one to change")
+        self._set_hint(
+            "Select one object first (S, then click it)"
+            if not self._selected
+            else "Several objects are selected: select just the one to change"
+        )
         return False
 
     def _update_brush_cursor(self) -> None:
@@ -910,8 +938,14 @@ class Canvas(QGraphicsView):
         active = tool is not None and tool.active()
         if active:
             path, verts, rubber, closed, hot = tool.draft(self._tol())
-            self._draft.set_draft(path, verts, rubber, closed, hot, self._colour_for(self._current_class)
-                                  if self._current_class is not None else "#ffffff")
+            self._draft.set_draft(
+                path,
+                verts,
+                rubber,
+                closed,
+                hot,
+                self._colour_for(self._current_class) if self._current_class is not None else "#ffffff",
+            )
         else:
             self._draft.hide()
         stroke = tool.stroke() if isinstance(tool, BrushTool) else None
@@ -933,8 +967,8 @@ class Canvas(QGraphicsView):
         # While drawing, Ctrl+Z belongs to the draft, and with the brush or eraser ] / [ size it:
         # claim them before the window's Undo and fill opacity shortcuts
         if event.type() == QEvent.Type.ShortcutOverride and (
-                (self.has_drawing() and event.matches(QKeySequence.StandardKey.Undo))
-                or self._brush_step(event) != 0):
+            (self.has_drawing() and event.matches(QKeySequence.StandardKey.Undo)) or self._brush_step(event) != 0
+        ):
             event.accept()
             return True
         return super().event(event)
@@ -1012,8 +1046,13 @@ class Canvas(QGraphicsView):
 
     def _delete_key(self) -> None:
         hover = self._hover
-        if (self._tool is None and hover is not None and hover.kind == "vertex" and hover.region_id in self._items
-                and has_vertex_list(self._items[hover.region_id].shape_value)):
+        if (
+            self._tool is None
+            and hover is not None
+            and hover.kind == "vertex"
+            and hover.region_id in self._items
+            and has_vertex_list(self._items[hover.region_id].shape_value)
+        ):
             self._delete_vertex(hover.region_id, hover.index)
         else:
             self.delete_selection()
@@ -1024,10 +1063,12 @@ class Canvas(QGraphicsView):
             return
         if self._nudge_tag is None:
             self._nudge_tag = ("canvas-nudge", next(_tags))
-        changes = [(rid, record.region(rid).shape, record.region(rid).shape.translated(dx, dy))
-                   for rid in self._selected if rid in self._items]
+        changes = [
+            (rid, record.region(rid).shape, record.region(rid).shape.translated(dx, dy))
+            for rid in self._selected
+            if rid in self._items
+        ]
         n = len(changes)
-        edit = set_shapes_edit(record.key, changes, "Nudge shape" if n == 1 else f"Nudge {n} shapes",
-                               self._nudge_tag)
+        edit = set_shapes_edit(record.key, changes, "Nudge shape" if n == 1 else f"Nudge {n} shapes", self._nudge_tag)
         if edit is not None:
             self.edit_requested.emit(edit)

@@ -3,12 +3,13 @@
 Pure functions over numpy arrays and model values, so they are cheap on a
 1,000-vertex polygon and testable without a view.
 """
+
 from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Hashable
 
 import numpy as np
 
@@ -51,8 +52,9 @@ def nearest_vertex(vx: np.ndarray, vy: np.ndarray, x: float, y: float, tol: floa
     return i if d2[i] <= tol * tol else None
 
 
-def nearest_edge(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float, tol: float,
-                 next_index: np.ndarray | None = None):
+def nearest_edge(
+    vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float, tol: float, next_index: np.ndarray | None = None
+):
     """(insert index, px, py) of the closest point on an edge within `tol`, else None.
     `next_index`: each vertex's successor when the vertices are several closed rings."""
     n = len(vx)
@@ -77,8 +79,9 @@ def nearest_edge(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: floa
     return i + 1, float(px[i]), float(py[i])
 
 
-def outline_distance(vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float,
-                     next_index: np.ndarray | None = None) -> float:
+def outline_distance(
+    vx: np.ndarray, vy: np.ndarray, closed: bool, x: float, y: float, next_index: np.ndarray | None = None
+) -> float:
     """Distance from (x, y) to the outline (every ring of it)."""
     hit = nearest_edge(vx, vy, closed, x, y, math.inf, next_index)
     if hit is None:
@@ -124,8 +127,9 @@ def part_starts(shape: MultiPolygon) -> list[int]:
     return out
 
 
-def clamp_delta(bbox: tuple[float, float, float, float], dx: float, dy: float,
-                width: float | None, height: float | None) -> tuple[float, float]:
+def clamp_delta(
+    bbox: tuple[float, float, float, float], dx: float, dy: float, width: float | None, height: float | None
+) -> tuple[float, float]:
     """Limit a move so that a shape inside the image stays inside it."""
     x, y, w, h = bbox
     if width is not None and x >= 0 and x + w <= width:
@@ -175,12 +179,14 @@ def new_region_edit(project: Project, image_key: str, shape: Shape, class_name: 
         region.attributes[attr.name] = attr.class_value(class_name)
         return AddRegions(image_key, [region], text), region.id
     # the class (or the class attribute) does not exist yet: SetClass creates it
-    return EditGroup([AddRegions(image_key, [region], text), SetClass(image_key, [region.id], class_name)],
-                     text), region.id
+    return EditGroup(
+        [AddRegions(image_key, [region], text), SetClass(image_key, [region.id], class_name)], text
+    ), region.id
 
 
-def paste_edit(clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, dy: float,
-               width: float | None, height: float | None) -> tuple[AddRegions, list[int]]:
+def paste_edit(
+    clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, dy: float, width: float | None, height: float | None
+) -> tuple[AddRegions, list[int]]:
     shapes = [s for s, _ in clipboard]
     bx, by, bw, bh = union_bbox(shapes)
     # keep the pasted group inside the target image when it fits
@@ -188,14 +194,16 @@ def paste_edit(clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, d
         dx = min(max(dx, -bx), width - (bx + bw)) if bw <= width else -bx
     if height is not None:
         dy = min(max(dy, -by), height - (by + bh)) if bh <= height else -by
-    regions = [Region(shape=s.translated(dx, dy) if (dx or dy) else s, attributes=copy.deepcopy(a))
-               for s, a in clipboard]
+    regions = [
+        Region(shape=s.translated(dx, dy) if (dx or dy) else s, attributes=copy.deepcopy(a)) for s, a in clipboard
+    ]
     n = len(regions)
     return AddRegions(image_key, regions, "Paste shape" if n == 1 else f"Paste {n} shapes"), [r.id for r in regions]
 
 
-def set_shapes_edit(image_key: str, changes: list[tuple[int, Shape, Shape]], text: str,
-                    merge_tag: Hashable | None = None) -> Edit | None:
+def set_shapes_edit(
+    image_key: str, changes: list[tuple[int, Shape, Shape]], text: str, merge_tag: Hashable | None = None
+) -> Edit | None:
     """One SetShape (mergeable by tag) or a group of them; None when nothing changes."""
     edits = [SetShape(image_key, rid, old, new, text, merge_tag) for rid, old, new in changes if old != new]
     if not edits:

@@ -6,6 +6,7 @@ paints its vertex handles itself with one `drawPoints` call and a cosmetic
 square-capped pen, so a selected 1,000-vertex polygon is one item, not 1,000,
 and its handles keep a constant size on screen at any zoom.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -325,8 +326,15 @@ class DraftItem(_ScaledItem):
         self._rect = QRectF()
         self.hide()
 
-    def set_draft(self, path: QPainterPath, verts: list[tuple[float, float]], rubber: list[tuple[float, float]],
-                  closed: bool, first_hot: bool, colour: str) -> None:
+    def set_draft(
+        self,
+        path: QPainterPath,
+        verts: list[tuple[float, float]],
+        rubber: list[tuple[float, float]],
+        closed: bool,
+        first_hot: bool,
+        colour: str,
+    ) -> None:
         self.prepareGeometryChange()
         self.path = path
         self.verts = QPolygonF([QPointF(x, y) for x, y in verts])

@@ -7,9 +7,10 @@ None), `polygons` (flat [x0, y0, ...] lists, image coordinates), `box` (x0, y0, 
 `score`, `class_name`. All masks are blended into one ARGB image once per change, so
 painting costs one drawImage whatever the number of instances.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt

@@ -3,6 +3,7 @@
 All pens are cosmetic (their width is in screen pixels at any zoom); fills are
 semi-transparent so the image stays visible beneath a shape.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,19 +12,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 
 # Distinct, readable colours for classes that have no colour yet (Tableau 10).
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 NO_CLASS_COLOUR = "#d0d0d0"
 
 CANVAS_BACKGROUND = QColor("#2b2b2b")
 PLACEHOLDER_FILL = QColor("#3c3f41")
 PLACEHOLDER_TEXT = QColor("#bbbbbb")
 
-HANDLE_PX = 8            # vertex handle side, screen pixels
-HANDLE_HOVER_PX = 11     # hovered vertex handle
-POINT_PX = 9             # a Point shape's marker
-HIT_PX = 6               # how close (screen px) the cursor must be to grab a vertex or an edge
-MARGIN_PX = 8            # what a region item paints outside its outline (handles, markers)
+HANDLE_PX = 8  # vertex handle side, screen pixels
+HANDLE_HOVER_PX = 11  # hovered vertex handle
+POINT_PX = 9  # a Point shape's marker
+HIT_PX = 6  # how close (screen px) the cursor must be to grab a vertex or an edge
+MARGIN_PX = 8  # what a region item paints outside its outline (handles, markers)
 
 FILL_ALPHA = 80
 FILL_ALPHA_HOVER = 110
@@ -32,7 +32,7 @@ FILL_ALPHA_SELECTED = 90
 # Outlines: the class colour over a wider halo of the opposite lightness, so an outline
 # stays visible on any photo, even on an object of its own colour (a blue balloon).
 OUTLINE_PX, OUTLINE_EMPHASIS_PX = 2.0, 3.0
-HALO_EXTRA_PX = 3.0      # the halo shows this much (1.5 px each side) around the outline
+HALO_EXTRA_PX = 3.0  # the halo shows this much (1.5 px each side) around the outline
 LABEL_POINT_SIZE = 8.5
 
 

@@ -5,6 +5,7 @@ tolerance in image pixels; it answers with a finished `Shape` (the brush and
 eraser: a shapely area) or None, and describes its draft for the DraftItem.
 Its `mode` says what the canvas does with the result. Qt-free apart from the draft path.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,19 +21,19 @@ Pt = tuple[float, float]
 
 HINTS = {
     "select": "Click a shape to select it, drag to move it · drag a vertex · click the + on an edge to add a vertex · "
-              "Shift+click or Delete removes a vertex · arrows nudge",
+    "Shift+click or Delete removes a vertex · arrows nudge",
     "polygon": "Click to add vertices · Enter, double-click or a click on the first vertex closes · "
-               "Backspace removes the last vertex · Esc cancels",
+    "Backspace removes the last vertex · Esc cancels",
     "polyline": "Click to add vertices · Enter or double-click ends the line · Backspace removes the last vertex · "
-                "Esc cancels",
+    "Esc cancels",
     "rect": "Drag to draw a rectangle · Esc cancels",
     "ellipse": "Drag to draw an ellipse in a box · Esc cancels",
     "circle": "Press at the centre and drag out the radius · Esc cancels",
     "point": "Click to place a point",
     "part": "Draw a polygon to add as a part of the selected object (with none selected: a new object) · "
-            "Enter, double-click or the first vertex closes · Esc cancels",
+    "Enter, double-click or the first vertex closes · Esc cancels",
     "hole": "Draw a polygon to cut out of the selected object as a hole · Enter, double-click or the first "
-            "vertex closes · Esc cancels",
+    "vertex closes · Esc cancels",
     "brush": "Drag to paint onto the selected object (with none selected: a new object) · ] / [ brush size",
     "eraser": "Drag to erase from the selected object · ] / [ eraser size",
 }
@@ -91,8 +92,7 @@ class PathTool(Tool):
         return bool(self.points)
 
     def _near_first(self, p: Pt, tol: float) -> bool:
-        return (self.shape_class is Polygon and len(self.points) >= self.minimum
-                and math.dist(p, self.points[0]) <= tol)
+        return self.shape_class is Polygon and len(self.points) >= self.minimum and math.dist(p, self.points[0]) <= tol
 
     def press(self, p, tol):
         if self._near_first(p, tol):
@@ -316,4 +316,3 @@ TOOLS: dict[str, type[Tool] | None] = {
     "brush": BrushTool,
     "eraser": EraserTool,
 }
-

@@ -1,5 +1,6 @@
 """How the canvas shows annotations (View menu): class names on the canvas, fill
 opacity, annotations hidden. Kept in QSettings between sessions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ class ViewOptions:
     KEYS = {"show_labels": "view/show_class_names", "fill_opacity": "view/fill_opacity"}
 
     @classmethod
-    def load(cls, store) -> "ViewOptions":
+    def load(cls, store) -> ViewOptions:
         labels = store.value(cls.KEYS["show_labels"], True)
         fill = store.value(cls.KEYS["fill_opacity"], DEFAULT_FILL)
         try:

@@ -4,6 +4,7 @@ subprocess) and predicting, accepting predictions as undoable polygons.
 
 Use: ``window.training = install_training(window)`` once the window is built, and
 ``window.training.shutdown()`` when it shuts down (closing the window also does it)."""
+
 from __future__ import annotations
 
 from .controller import TrainingController

@@ -6,6 +6,7 @@ toolbar, autosave, class_panel, menuBar, addDockWidget).
 The trainer is imported lazily (when a run starts or a model predicts), so the
 window opens without loading torch; pyqtgraph loads with the first plot.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QTabBar, QVBoxLayout, Q
 
 from ..canvas import style
 from .gallery import GalleryPanel
-from .predict import PredictPanel, Predictions, accept_edit
+from .predict import Predictions, PredictPanel, accept_edit
 from .preflight import preflight
 from .progress import ProgressPanel
 from .runs import RunsPanel, project_folder, read_curves, resolve, run_folder, run_list, to_stored
@@ -166,8 +167,9 @@ class TrainingController(QObject):
         dock = QDockWidget(title, self.window)
         dock.setObjectName(f"training-{title}")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.window.addDockWidget(area, dock)
         return dock
 
@@ -220,10 +222,14 @@ class TrainingController(QObject):
         """Show a dock; the first time, as a tab beside its visible siblings (docks are
         tabified only once shown: tabifying hidden docks leaves stray tab bars)."""
         if not dock.isVisible():
-            group = [self.curves_dock, self.gallery_dock] if dock in (self.curves_dock, self.gallery_dock) else \
-                [self.train_dock, self.predict_dock, self.runs_dock, self._anchor]
-            target = next((d for d in group if d is not None and d is not dock and d.isVisible()
-                           and not d.isFloating()), None)
+            group = (
+                [self.curves_dock, self.gallery_dock]
+                if dock in (self.curves_dock, self.gallery_dock)
+                else [self.train_dock, self.predict_dock, self.runs_dock, self._anchor]
+            )
+            target = next(
+                (d for d in group if d is not None and d is not dock and d.isVisible() and not d.isFloating()), None
+            )
             dock.show()
             if target is not None and not dock.isFloating():
                 self.window.tabifyDockWidget(target, dock)
@@ -239,8 +245,9 @@ class TrainingController(QObject):
         self.show_dock(self.gallery_dock, raise_=False)
         self.curves_dock.raise_()
         if first:
-            self.window.resizeDocks([self.curves_dock], [max(300, self.window.height() * 2 // 5)],
-                                    Qt.Orientation.Vertical)
+            self.window.resizeDocks(
+                [self.curves_dock], [max(300, self.window.height() * 2 // 5)], Qt.Orientation.Vertical
+            )
 
     def show_train_panel(self) -> None:
         self.show_dock(self.train_dock)
@@ -295,8 +302,9 @@ class TrainingController(QObject):
         if issues:
             self.train_dock.show()
             self.train_dock.raise_()
-            window.show_error("Cannot train yet", "Fix these before training:",
-                              "\n".join(f"• {i.message}" for i in issues))
+            window.show_error(
+                "Cannot train yet", "Fix these before training:", "\n".join(f"• {i.message}" for i in issues)
+            )
             return False
         try:
             config = self.build_config(project, values)
@@ -311,10 +319,17 @@ class TrainingController(QObject):
         runs = run_list(project)
         existing = next((r for r in runs if resolve(project, r.get("dir")) == Path(config.out)), None)
         self.run = existing if existing is not None else {}
-        self.run.update(dir=to_stored(project, config.out), model=config.model, status="running",
-                        started=_dt.datetime.now().isoformat(timespec="seconds"), epochs=config.epochs,
-                        best_checkpoint=self.run.get("best_checkpoint"), last_checkpoint=self.run.get("last_checkpoint"),
-                        metrics=self.run.get("metrics", {}), design=self.design)
+        self.run.update(
+            dir=to_stored(project, config.out),
+            model=config.model,
+            status="running",
+            started=_dt.datetime.now().isoformat(timespec="seconds"),
+            epochs=config.epochs,
+            best_checkpoint=self.run.get("best_checkpoint"),
+            last_checkpoint=self.run.get("last_checkpoint"),
+            metrics=self.run.get("metrics", {}),
+            design=self.design,
+        )
         if existing is None:
             runs.append(self.run)
         self._mark_modified()
@@ -367,9 +382,12 @@ class TrainingController(QObject):
         elif kind == "finished":
             self.terminal = ev
             self.progress.finished(ev)
-            run.update(status="stopped" if ev.stopped else "finished", metrics=dict(ev.metrics or run.get("metrics") or {}),
-                       best_checkpoint=to_stored(self.run_project, ev.best_checkpoint),
-                       last_checkpoint=to_stored(self.run_project, ev.last_checkpoint))
+            run.update(
+                status="stopped" if ev.stopped else "finished",
+                metrics=dict(ev.metrics or run.get("metrics") or {}),
+                best_checkpoint=to_stored(self.run_project, ev.best_checkpoint),
+                last_checkpoint=to_stored(self.run_project, ev.last_checkpoint),
+            )
             if self.progress.images_per_s:
                 run["images_per_s"] = round(self.progress.images_per_s, 3)
                 self.panel.set_measured(run.get("model", ""), self.progress.images_per_s)
@@ -484,8 +502,12 @@ class TrainingController(QObject):
         keys = [k for k in self.unlabelled_keys() if k not in self.predictions.results]
         self.show_dock(self.predict_dock)
         n = self.predictions.request(self._items(keys))
-        self._status(f"Predicting {n} unlabelled image(s) in the background…" if n else
-                     "Every unlabelled image has predictions already.", 5000)
+        self._status(
+            f"Predicting {n} unlabelled image(s) in the background…"
+            if n
+            else "Every unlabelled image has predictions already.",
+            5000,
+        )
         if not n:
             self._update_next()
         return n
@@ -550,7 +572,9 @@ class TrainingController(QObject):
         return len(ids)
 
     def next_uncertain(self) -> str | None:
-        order = [k for k, _ in self.predictions.uncertainty_order(self.unlabelled_keys()) if k != self.window.current_key]
+        order = [
+            k for k, _ in self.predictions.uncertainty_order(self.unlabelled_keys()) if k != self.window.current_key
+        ]
         if not order:
             if self.predictions.busy() or self.predict_unlabelled():
                 self._jump_when_predicted = True

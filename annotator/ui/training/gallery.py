@@ -1,6 +1,7 @@
 """Preview gallery: the model's predictions on a few fixed validation images, refreshed
 every epoch (mask outline filled in the class colour, label, score), each beside the
 image's ground truth from the project."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -17,8 +18,11 @@ def _polygon(flat) -> QPolygonF:
 def render(image: QImage, shapes: list[tuple[list[list[float]], str, str]], size: int = THUMB) -> QPixmap:
     """`shapes`: (flat polygons, colour, label) drawn over `image`, scaled to fit `size`."""
     scale = min(size / max(1, image.width()), size / max(1, image.height()))
-    out = QImage(max(1, round(image.width() * scale)), max(1, round(image.height() * scale)),
-                 QImage.Format.Format_ARGB32_Premultiplied)
+    out = QImage(
+        max(1, round(image.width() * scale)),
+        max(1, round(image.height() * scale)),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
     out.fill(QColor("#2b2b2b"))
     p = QPainter(out)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -48,8 +52,9 @@ def render(image: QImage, shapes: list[tuple[list[list[float]], str, str]], size
         if label:
             r = path.boundingRect()
             fm = p.fontMetrics()
-            box = QRectF(r.left(), max(0.0, r.top() - fm.height()), fm.horizontalAdvance(label) + 4 / scale,
-                         fm.height())
+            box = QRectF(
+                r.left(), max(0.0, r.top() - fm.height()), fm.horizontalAdvance(label) + 4 / scale, fm.height()
+            )
             p.fillRect(box, c)
             p.setPen(QColor("#000000") if c.lightnessF() > 0.5 else QColor("#ffffff"))
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
@@ -93,8 +98,14 @@ class GalleryPanel(QWidget):
             if image.isNull():
                 image = QImage(int(item.get("width") or 64), int(item.get("height") or 64), QImage.Format.Format_RGB32)
                 image.fill(QColor("#3c3f41"))
-            pred = [(inst.get("polygons") or [], colour_for(inst.get("class_name")),
-                     f"{inst.get('class_name')} {float(inst.get('score', 0)):.2f}") for inst in item.get("instances", [])]
+            pred = [
+                (
+                    inst.get("polygons") or [],
+                    colour_for(inst.get("class_name")),
+                    f"{inst.get('class_name')} {float(inst.get('score', 0)):.2f}",
+                )
+                for inst in item.get("instances", [])
+            ]
             truth = []
             if record is not None:
                 for region in record.regions:
@@ -121,5 +132,6 @@ class GalleryPanel(QWidget):
             self.grid.addWidget(QLabel(f"ground truth: {len(truth)} region(s)"), 2, col + 1)
             self.grid.setColumnMinimumWidth(col + 1, THUMB + 16)
             self.cells.append((left, right))
-        self.caption.setText(f"Epoch {ev.epoch}: predictions (score ≥ 0.5) on {len(ev.items)} validation image(s), "
-                             "ground truth beside.")
+        self.caption.setText(
+            f"Epoch {ev.epoch}: predictions (score ≥ 0.5) on {len(ev.items)} validation image(s), ground truth beside."
+        )

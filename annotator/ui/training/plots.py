@@ -6,17 +6,23 @@ curves with `setData` (each curve is created once), so a fast run costs the UI t
 at most ten redraws a second however many steps it makes. pyqtgraph is imported when
 the first plot is needed, not when the window opens.
 """
+
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
-from PySide6.QtCore import Qt
 
 LOSS_TERMS = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
-LOSS_COLOURS = {"total": "#e8e8e8", "loss_classifier": "#4e79a7", "loss_box_reg": "#f28e2b", "loss_mask": "#e15759",
-                "loss_objectness": "#76b7b2", "loss_rpn_box_reg": "#59a14f"}
+LOSS_COLOURS = {
+    "total": "#e8e8e8",
+    "loss_classifier": "#4e79a7",
+    "loss_box_reg": "#f28e2b",
+    "loss_mask": "#e15759",
+    "loss_objectness": "#76b7b2",
+    "loss_rpn_box_reg": "#59a14f",
+}
 METRICS = (("segm_AP", "#e15759"), ("bbox_AP", "#4e79a7"), ("segm_AP50", "#f28e2b"), ("bbox_AP50", "#76b7b2"))
 REDRAW_MS = 100
 SMOOTHING = 0.9  # exponential moving average factor of the smoothed curves
@@ -72,25 +78,36 @@ class TrainingPlots(QWidget):
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.raw_curves, self.smooth_curves = {}, {}
-        for name, series in self.losses.items():
+        for name in self.losses:
             colour = LOSS_COLOURS[name]
             label = "total" if name == "total" else name.replace("loss_", "")
             raw_pen = pg.mkPen(colour, width=1)
             raw_pen.setColor(pg.mkColor(colour + "60"))
             self.raw_curves[name] = self.loss_plot.plot([], [], pen=raw_pen)
-            self.smooth_curves[name] = self.loss_plot.plot([], [], pen=pg.mkPen(colour, width=2.5 if name == "total" else 1.5),
-                                                           name=label)
-        self.val_curve = self.loss_plot.plot([], [], pen=None, symbol="o", symbolSize=7, symbolBrush="#edc948",
-                                             name="val total")
+            self.smooth_curves[name] = self.loss_plot.plot(
+                [], [], pen=pg.mkPen(colour, width=2.5 if name == "total" else 1.5), name=label
+            )
+        self.val_curve = self.loss_plot.plot(
+            [], [], pen=None, symbol="o", symbolSize=7, symbolBrush="#edc948", name="val total"
+        )
 
         self.map_plot = pg.PlotWidget(title="Validation mAP")
         self.map_plot.setLabel("bottom", "epoch")
         self.map_plot.showGrid(x=True, y=True, alpha=0.2)
         self.map_plot.setYRange(0, 1, padding=0.02)
         self.map_legend = self.map_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
-        self.map_curves = {name: self.map_plot.plot([], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6,
-                                                    symbolBrush=colour, name=name.replace("_", " "))
-                           for name, colour in METRICS}
+        self.map_curves = {
+            name: self.map_plot.plot(
+                [],
+                [],
+                pen=pg.mkPen(colour, width=2),
+                symbol="o",
+                symbolSize=6,
+                symbolBrush=colour,
+                name=name.replace("_", " "),
+            )
+            for name, colour in METRICS
+        }
         self.compare_curves: dict[str, list] = {}
 
         self.raw_box = QCheckBox("Raw", checked=True)
@@ -188,5 +205,7 @@ class TrainingPlots(QWidget):
             sx, sy = data.get("steps", ([], []))
             ex, ey = data.get("epochs", ([], []))
             a = self.loss_plot.plot(list(sx), ema(list(sy)), pen=pen, name=label)
-            b = self.map_plot.plot(list(ex), list(ey), pen=pen, symbol="t", symbolSize=6, symbolBrush=colour, name=label)
+            b = self.map_plot.plot(
+                list(ex), list(ey), pen=pen, symbol="t", symbolSize=6, symbolBrush=colour, name=label
+            )
             self.compare_curves[label] = [a, b]

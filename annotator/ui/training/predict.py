@@ -6,6 +6,7 @@ at once by the score slider, and enter the project only when accepted: each acce
 instance's simplified contour(s) become Polygon regions of its class, all in ONE
 undoable EditGroup (built with the canvas' own `new_region_edit`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,16 @@ import traceback
 from collections import deque
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...model import EditGroup, Polygon
 from ..canvas.editing import new_region_edit
@@ -169,8 +178,9 @@ def accept_edit(project, image_key: str, instances: list) -> tuple[EditGroup | N
                 xs = [min(max(float(x), 0.0), float(w)) for x in xs]
             if h:
                 ys = [min(max(float(y), 0.0), float(h)) for y in ys]
-            edit, rid = new_region_edit(project, image_key, Polygon(tuple(map(float, xs)), tuple(map(float, ys))),
-                                        inst.class_name)
+            edit, rid = new_region_edit(
+                project, image_key, Polygon(tuple(map(float, xs)), tuple(map(float, ys))), inst.class_name
+            )
             edits.append(edit)
             ids.append(rid)
     if not edits:

@@ -1,4 +1,5 @@
 """Run progress: epoch, iteration, images/s and the time left."""
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,10 @@ class ProgressPanel(QWidget):
         self.bar.setRange(0, max(1, self.total_steps))
         self.bar.setValue(0)
         self.bar.setFormat(f"epoch {ev.start_epoch}/{ev.epochs}  starting…")
-        self.detail.setText(f"{ev.model} on {ev.device}: {ev.num_train_images} training / {ev.num_val_images} "
-                            f"validation images, {len(ev.class_names)} classes ({', '.join(ev.class_names)}).")
+        self.detail.setText(
+            f"{ev.model} on {ev.device}: {ev.num_train_images} training / {ev.num_val_images} "
+            f"validation images, {len(ev.class_names)} classes ({', '.join(ev.class_names)})."
+        )
 
     def step(self, ev) -> None:
         self.steps_done += 1
@@ -53,8 +56,10 @@ class ProgressPanel(QWidget):
         elapsed = time.perf_counter() - self.t0
         self.eta = elapsed / self.steps_done * max(0, self.total_steps - self.steps_done)
         self.bar.setValue(min(self.total_steps, self.steps_done))
-        self.bar.setFormat(f"epoch {ev.epoch}/{self.epochs}  iteration {ev.iteration}/{ev.iters_per_epoch}  "
-                           f"{ev.images_per_s:.1f} img/s  ETA {fmt_duration(self.eta)}")
+        self.bar.setFormat(
+            f"epoch {ev.epoch}/{self.epochs}  iteration {ev.iteration}/{ev.iters_per_epoch}  "
+            f"{ev.images_per_s:.1f} img/s  ETA {fmt_duration(self.eta)}"
+        )
 
     def epoch_end(self, ev) -> None:
         ap = ev.metrics.get("segm_AP") if ev.metrics else None

@@ -3,6 +3,7 @@ used for prediction. Runs are recorded in `project.polymask["runs"]` as
 {dir, model, started, status, epochs, best_checkpoint, last_checkpoint, metrics}
 (paths relative to the project's folder when inside it); each run folder holds
 config.json, metrics.jsonl, best.pth / last.pth and tensorboard/."""
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,11 @@ def run_folder(project, stored) -> Path:
         raise RunFolderOutside("The run has no folder recorded: start a new run instead.")
     target = target.resolve()
     if target == runs_root or not target.is_relative_to(runs_root):
-        raise RunFolderOutside(f"The run folder {stored!r} recorded in the project file resolves to {target}, "
-                               f"outside this project's runs folder ({runs_root}); Polymask will not write "
-                               "there. Start a new run instead.")
+        raise RunFolderOutside(
+            f"The run folder {stored!r} recorded in the project file resolves to {target}, "
+            f"outside this project's runs folder ({runs_root}); Polymask will not write "
+            "there. Start a new run instead."
+        )
     return target
 
 
@@ -121,7 +124,9 @@ class RunsPanel(QWidget):
         lay.addLayout(row)
         self.tree.itemSelectionChanged.connect(lambda: self.use_button.setEnabled(bool(self.tree.selectedItems())))
         self.use_button.clicked.connect(self._use_selected)
-        self.tree.itemDoubleClicked.connect(lambda item, _c: self.use_requested.emit(item.data(0, Qt.ItemDataRole.UserRole)))
+        self.tree.itemDoubleClicked.connect(
+            lambda item, _c: self.use_requested.emit(item.data(0, Qt.ItemDataRole.UserRole))
+        )
         self.tree.itemChanged.connect(self._item_changed)
         self._filling = False
 
@@ -151,8 +156,15 @@ class RunsPanel(QWidget):
                 run = runs[index]
                 name = os.path.basename(str(run.get("dir", "")).rstrip("/")) or f"run {index + 1}"
                 status = "running" if index == running_index else run.get("status", "")
-                item = QTreeWidgetItem([name, str(run.get("model", "")), str(run.get("epochs_done", run.get("epochs", ""))),
-                                        _fmt_ap(run.get("metrics")), status])
+                item = QTreeWidgetItem(
+                    [
+                        name,
+                        str(run.get("model", "")),
+                        str(run.get("epochs_done", run.get("epochs", ""))),
+                        _fmt_ap(run.get("metrics")),
+                        status,
+                    ]
+                )
                 item.setData(0, Qt.ItemDataRole.UserRole, index)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(0, Qt.CheckState.Checked if index in ticked else Qt.CheckState.Unchecked)

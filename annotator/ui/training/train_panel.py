@@ -5,21 +5,44 @@ validation split, augmentation, and the trainer's other knobs under "Advanced".
 adds the dataset and the run folder). The trainer validates them; this form only
 offers sensible ranges. No torch here: "auto" device defaults are settled by the trainer.
 """
+
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 MODELS = (("fast", "Fast (MobileNetV3)"), ("accurate", "Accurate (ResNet-50 FPN v2)"))
-WEIGHTS = (("coco", "COCO (pretrained Mask R-CNN)"), ("imagenet", "ImageNet backbone"), ("none", "None (from scratch)"),
-           ("file", "A file…"), ("last", "Continue the last run"))
+WEIGHTS = (
+    ("coco", "COCO (pretrained Mask R-CNN)"),
+    ("imagenet", "ImageNet backbone"),
+    ("none", "None (from scratch)"),
+    ("file", "A file…"),
+    ("last", "Continue the last run"),
+)
 DEVICES = ("auto", "cpu", "cuda", "mps")
-AUGMENT = (("hflip", "Horizontal flip"), ("vflip", "Vertical flip"), ("scale_jitter", "Scale jitter"),
-           ("color", "Colour jitter"))
+AUGMENT = (
+    ("hflip", "Horizontal flip"),
+    ("vflip", "Vertical flip"),
+    ("scale_jitter", "Scale jitter"),
+    ("color", "Colour jitter"),
+)
 LOSSES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
 
 
@@ -31,10 +54,17 @@ def cost_hint(model: str, device: str, measured: float | None = None) -> str:
         per = 1.0 / measured if measured > 0 else 0
         return f"Last run of this model here: {measured:.1f} images/s (≈{per:.1f} s per image)."
     if model == "fast":
-        return (f"Small input (320 px); on this CPU ({cores} cores) roughly 1–3 images/s — minutes per epoch "
-                "for 100 images." if not gpu else "Small input; tens of images/s on a GPU.")
-    return (f"800 px input, ~45 M parameters: on this CPU ({cores} cores) several seconds per image — use a GPU."
-            if not gpu else "800 px input: a few images/s on a laptop GPU, ~10 on a desktop one.")
+        return (
+            f"Small input (320 px); on this CPU ({cores} cores) roughly 1–3 images/s — minutes per epoch "
+            "for 100 images."
+            if not gpu
+            else "Small input; tens of images/s on a GPU."
+        )
+    return (
+        f"800 px input, ~45 M parameters: on this CPU ({cores} cores) several seconds per image — use a GPU."
+        if not gpu
+        else "800 px input: a few images/s on a laptop GPU, ~10 on a desktop one."
+    )
 
 
 def _spin(lo, hi, value, step=1, special=None) -> QSpinBox:
@@ -201,7 +231,9 @@ class TrainPanel(QWidget):
     def _weights_chosen(self, index: int) -> None:
         if self.weights.itemData(index) != "file":
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Initial weights", "", "PyTorch checkpoints (*.pth *.pt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Initial weights", "", "PyTorch checkpoints (*.pth *.pt);;All files (*)"
+        )
         if path:
             self.weights_file = path
             self.weights.setItemText(index, f"File: {os.path.basename(path)}")
@@ -230,17 +262,29 @@ class TrainPanel(QWidget):
         weights = self.weights.currentData()
         if weights == "file":
             weights = self.weights_file or "coco"
-        v = dict(model=self.model.currentData(), weights=weights, epochs=self.epochs.value(),
-                 batch_size=self.batch.value(), lr=self.lr.value() or None, device=self.device.currentText(),
-                 val_fraction=round(self.val_split.value(), 4),
-                 augment=[k for k, box in self.augment.items() if box.isChecked()])
+        v = dict(
+            model=self.model.currentData(),
+            weights=weights,
+            epochs=self.epochs.value(),
+            batch_size=self.batch.value(),
+            lr=self.lr.value() or None,
+            device=self.device.currentText(),
+            val_fraction=round(self.val_split.value(), 4),
+            augment=[k for k, box in self.augment.items() if box.isChecked()],
+        )
         if self.advanced.isChecked():
-            v.update(min_size=self.min_size.value() or None, max_size=self.max_size.value() or None,
-                     box_score_thresh=self.box_score.value(), box_nms_thresh=self.box_nms.value(),
-                     rpn_nms_thresh=self.rpn_nms.value(), detections_per_img=self.detections.value(),
-                     trainable_backbone_layers=None if self.trainable.value() < 0 else self.trainable.value(),
-                     workers=self.workers.value(), warmup_iters=self.warmup.value(),
-                     loss_weights={k: s.value() for k, s in self.loss_weights.items()})
+            v.update(
+                min_size=self.min_size.value() or None,
+                max_size=self.max_size.value() or None,
+                box_score_thresh=self.box_score.value(),
+                box_nms_thresh=self.box_nms.value(),
+                rpn_nms_thresh=self.rpn_nms.value(),
+                detections_per_img=self.detections.value(),
+                trainable_backbone_layers=None if self.trainable.value() < 0 else self.trainable.value(),
+                workers=self.workers.value(),
+                warmup_iters=self.warmup.value(),
+                loss_weights={k: s.value() for k, s in self.loss_weights.items()},
+            )
             anchors = _numbers(self.anchors.text())
             if anchors:
                 v["anchor_sizes"] = anchors
@@ -271,8 +315,13 @@ class TrainPanel(QWidget):
         if "augment" in v:
             for k, box in self.augment.items():
                 box.setChecked(k in v["augment"])
-        adv = {"min_size": self.min_size, "max_size": self.max_size, "detections_per_img": self.detections,
-               "workers": self.workers, "warmup_iters": self.warmup}
+        adv = {
+            "min_size": self.min_size,
+            "max_size": self.max_size,
+            "detections_per_img": self.detections,
+            "workers": self.workers,
+            "warmup_iters": self.warmup,
+        }
         fl = {"box_score_thresh": self.box_score, "box_nms_thresh": self.box_nms, "rpn_nms_thresh": self.rpn_nms}
         if any(k in v for k in (*adv, *fl, "loss_weights", "anchor_sizes", "trainable_backbone_layers")):
             self.advanced.setChecked(True)

@@ -11,9 +11,10 @@ which may be right (a negative) or a miss, so it sits between the two. Ties go t
 the image with more borderline instances (the sum), then to project order.
 Qt-free and torch-free.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 EMPTY = 0.5
 FLOOR = 0.05
@@ -28,8 +29,9 @@ def image_uncertainty(scores: Iterable[float], floor: float = FLOOR) -> float:
     return sum(terms) / len(terms) if terms else EMPTY
 
 
-def order_by_uncertainty(predictions: Mapping[str, Sequence], keys: Sequence[str] | None = None,
-                         floor: float = FLOOR) -> list[tuple[str, float]]:
+def order_by_uncertainty(
+    predictions: Mapping[str, Sequence], keys: Sequence[str] | None = None, floor: float = FLOOR
+) -> list[tuple[str, float]]:
     """[(image key, uncertainty)] most uncertain first. `predictions`: key -> instances
     (objects with `.score`); `keys`: the candidates in project order (default: all)."""
     keys = list(predictions) if keys is None else [k for k in keys if k in predictions]

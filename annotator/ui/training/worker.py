@@ -15,6 +15,7 @@ child exits, so no worker outlives a run.
 
 ``DEFAULT_DESIGN`` is chosen from tests/benchmarks/ui_train_bench.py (see its figures).
 """
+
 from __future__ import annotations
 
 import json
@@ -115,8 +116,16 @@ class _ProcessThread(QThread):
                 with self._lock:
                     self.proc = subprocess.Popen(
                         self.command(),
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8",
-                        bufsize=1, env=env, cwd=str(self.config_path.parent), **_OWN_GROUP)
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        text=True,
+                        encoding="utf-8",
+                        bufsize=1,
+                        env=env,
+                        cwd=str(self.config_path.parent),
+                        **_OWN_GROUP,
+                    )
                 if self.stop_flag.is_set():
                     self.send_stop()
                 for line in self.proc.stdout:
@@ -136,8 +145,9 @@ class _ProcessThread(QThread):
             if self.proc is not None:
                 self.kill()
                 self.proc.wait()
-            self.event.emit(_failed(f"The training process could not run: {type(exc).__name__}: {exc}",
-                                    traceback.format_exc()))
+            self.event.emit(
+                _failed(f"The training process could not run: {type(exc).__name__}: {exc}", traceback.format_exc())
+            )
             return
         finally:
             if self.proc is not None and self.proc.stdin is not None:
@@ -165,16 +175,28 @@ class _ProcessThread(QThread):
 
         run_dir = self.config_path.parent
         last, best = run_dir / "last.pth", run_dir / "best.pth"
-        self.event.emit(WarningEvent("The training process did not stop in time and was ended; the current "
-                                     "epoch's progress is lost, earlier checkpoints are kept."))
-        self.event.emit(Finished(run_dir=str(run_dir.resolve()),
-                                 best_checkpoint=str(best if best.exists() else last) if last.exists() else None,
-                                 last_checkpoint=str(last) if last.exists() else None, stopped=True))
+        self.event.emit(
+            WarningEvent(
+                "The training process did not stop in time and was ended; the current "
+                "epoch's progress is lost, earlier checkpoints are kept."
+            )
+        )
+        self.event.emit(
+            Finished(
+                run_dir=str(run_dir.resolve()),
+                best_checkpoint=str(best if best.exists() else last) if last.exists() else None,
+                last_checkpoint=str(last) if last.exists() else None,
+                stopped=True,
+            )
+        )
 
 
 # The child leads its own process group, so its DataLoader workers can be ended with it.
-_OWN_GROUP = ({"start_new_session": True} if os.name == "posix"
-              else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)})
+_OWN_GROUP = (
+    {"start_new_session": True}
+    if os.name == "posix"
+    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
