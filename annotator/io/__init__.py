@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..model import ImageRecord, Project
 from .bulk import without_gc
@@ -64,20 +65,55 @@ def export(project: Project, path, fmt: str) -> list:
     return writer(project, Path(path)) or []
 
 
-def detect_format(data) -> str:
-    """The format of parsed JSON: polymask, via-project, via, coco or labelme."""
-    if is_native(data):
-        return "polymask"
-    if looks_like_via(data):
-        return "via-project" if "_via_img_metadata" in data else "via"
-    from .coco import looks_like_coco
+def _looks_like_coco(data) -> bool:
+    from .coco import looks_like_coco  # imported lazily: pycocotools is slow to import
+
+    return looks_like_coco(data)
+
+
+def _looks_like_labelme(data) -> bool:
     from .labelme import looks_like_labelme
 
-    if looks_like_coco(data):
-        return "coco"
-    if looks_like_labelme(data):
-        return "labelme"
-    return "unknown"
+    return looks_like_labelme(data)
+
+
+# Each reader takes (parsed JSON, its path, the image folder, the class attribute asked for)
+# and returns a project whose image_root is set.
+def _read_via(data, path: Path, image_root: Path, class_attribute: str | None) -> ReadResult:
+    result = read_via(data, path, class_attribute)
+    result.project.image_root = image_root
+    return result
+
+
+def _read_coco(data, path: Path, image_root: Path, class_attribute: str | None) -> ReadResult:
+    from .coco import read_coco
+
+    result = read_coco(data, image_root, source=path, owned=True)
+    result.project.image_root = image_root
+    return result
+
+
+def _read_labelme(data, path: Path, image_root: Path, class_attribute: str | None) -> ReadResult:
+    from .labelme import read_labelme
+
+    return read_labelme(path)  # image names are relative to the labelme file's folder, its image_root
+
+
+# Format name -> (does parsed JSON look like it, reader), tried in order; the native
+# project file is a VIA project too, so it comes first.
+READERS: dict[str, tuple[Callable[[Any], bool], Callable[[Any, Path, Path, str | None], ReadResult]]] = {
+    "via-project": (lambda d: looks_like_via(d) and "_via_img_metadata" in d, _read_via),
+    "via": (looks_like_via, _read_via),
+    "coco": (_looks_like_coco, _read_coco),
+    "labelme": (_looks_like_labelme, _read_labelme),
+}
+
+
+def detect_format(data) -> str:
+    """The format of parsed JSON: polymask, one of READERS, or "unknown"."""
+    if is_native(data):
+        return "polymask"
+    return next((name for name, (looks_like, _) in READERS.items() if looks_like(data)), "unknown")
 
 
 @without_gc
@@ -88,25 +124,14 @@ def read_file(path, images=None, class_attribute: str | None = None) -> ReadResu
         return open_folder(path)
     data = read_json(path)
     fmt = detect_format(data)
-    image_root = Path(images) if images else path.parent
     if fmt == "polymask":
         return load_project(path)
-    if fmt in ("via", "via-project"):
-        result = read_via(data, path, class_attribute)
-    elif fmt == "coco":
-        from .coco import read_coco
-
-        result = read_coco(data, image_root, source=path, owned=True)
-    elif fmt == "labelme":
-        from .labelme import read_labelme
-
-        result = read_labelme(path)
-    else:
+    if fmt not in READERS:
         kind = type(data).__name__
         raise FormatError(
             path, f"is not a VIA, COCO or labelme file (top level is a JSON {kind} without the keys those formats use)"
         )
-    result.project.image_root = image_root if fmt != "labelme" else result.project.image_root or path.parent
+    result = READERS[fmt][1](data, path, Path(images) if images else path.parent, class_attribute)
     _fill_file_sizes(result.project)
     return result
 

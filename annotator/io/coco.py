@@ -158,13 +158,19 @@ def fold_other_parts(project: Project) -> None:
             ours[READ_AS] = shape_key(region.shape)
 
 
-def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool = False) -> ReadResult:
-    """A COCO instance-segmentation file (or dict) as a project.
+class _Problems(list):
+    """Problems of one file; called as problem(kind, message, image, region)."""
 
-    `images` is the folder `file_name`s are relative to (default: the file's
-    folder); file sizes are read from it when given. Bad annotations are
-    skipped and listed in the result's problems; `source` names a dict in messages.
-    """
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    def __call__(self, kind, message, image=None, region=None) -> None:
+        self.append(Problem(kind, message, image, region, self.file))
+
+
+def _load(path_or_dict, source, owned: bool) -> tuple[dict, Any, Path | None]:
+    """(data, what to call it in messages, its path); raises FormatError when it is not COCO."""
     if isinstance(path_or_dict, (str, os.PathLike)):
         path = Path(path_or_dict)
         data = read_json(path)
@@ -174,18 +180,19 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
         # The project must not share lists with the caller, unless the caller hands them over.
         data = path_or_dict if owned else copy_json(path_or_dict)
         where = source if source is not None else "COCO data"
-    file = str(where)
     if not isinstance(data, dict):
         raise FormatError(where, f"is not a COCO file: the top level is a {type(data).__name__}, not an object")
     for key in _LISTS:
         if not isinstance(data.get(key), list):
             raise FormatError(where, f"is not a COCO file: it has no {key!r} list")
-    problems: list[Problem] = []
+    return data, where, path
 
-    def problem(kind, message, image=None, region=None):
-        problems.append(Problem(kind, message, image, region, file))
 
-    categories, class_by_id, names = [], {}, []
+def _read_categories(data: dict, problem: _Problems) -> tuple[list[dict], dict[Any, str], list[str]]:
+    """(categories kept, class name by category id, class names in order)."""
+    categories: list[dict] = []
+    class_by_id: dict[Any, str] = {}
+    names: list[str] = []
     for i, cat in enumerate(data["categories"]):
         if not isinstance(cat, dict) or not _is_id(cat.get("id")):
             problem(BAD_CATEGORY, f"category {i} has no id; skipped")
@@ -200,8 +207,12 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             continue
         names.append(name)
         categories.append(cat)
+    return categories, class_by_id, names
 
-    project = Project(image_root=Path(images) if images else (path.parent if path else None))
+
+def _read_images(data: dict, images: Path | None, problem: _Problems) -> tuple[list[ImageRecord], dict]:
+    """(image records in order, record by image id: a duplicated file name maps to its first)."""
+    records: list[ImageRecord] = []
     by_id: dict[Any, ImageRecord] = {}
     by_name: dict[str, ImageRecord] = {}
     for i, entry in enumerate(data["images"]):
@@ -246,21 +257,24 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             name, size, _size(entry.get("width")), _size(entry.get("height")), extra={OWN_KEY: {IMAGE: entry}}
         )
         by_id[entry["id"]] = by_name[name] = record
-        project.images.append(record)
+        records.append(record)
+    return records, by_id
 
+
+def _read_annotations(data: dict, by_id: dict, class_by_id: dict[Any, str], problem: _Problems) -> None:
+    """Each usable annotation becomes a region of its image; the rest are listed as problems."""
     seen_per_image: dict[int, int] = defaultdict(int)
     for i, ann in enumerate(data["annotations"]):
         label = f"annotation {ann.get('id')!r} (entry {i})" if isinstance(ann, dict) else f"annotation entry {i}"
         if not isinstance(ann, dict):
             problem(v.BAD_REGION, f"{label} is not an object; skipped")
             continue
-        found = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
-        if found is None:
+        record = by_id.get(ann.get("image_id")) if _is_id(ann.get("image_id")) else None
+        if record is None:
             problem(
                 v.BAD_REGION, f"{label} refers to image id {ann.get('image_id')!r}, which is not in 'images'; skipped"
             )
             continue
-        record = found
         index = seen_per_image[id(record)]
         seen_per_image[id(record)] += 1
         cat = ann.get("category_id")
@@ -282,6 +296,20 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
             ours[READ_AS] = read_as
         record.regions.append(Region(shape, {CLASS_ATTRIBUTE: class_by_id[cat]}, extra={OWN_KEY: ours}))
 
+
+def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool = False) -> ReadResult:
+    """A COCO instance-segmentation file (or dict) as a project.
+
+    `images` is the folder `file_name`s are relative to (default: the file's
+    folder); file sizes are read from it when given. Bad annotations are
+    skipped and listed in the result's problems; `source` names a dict in messages.
+    """
+    data, where, path = _load(path_or_dict, source, owned)
+    problem = _Problems(str(where))
+    categories, class_by_id, names = _read_categories(data, problem)
+    records, by_id = _read_images(data, images, problem)
+    _read_annotations(data, by_id, class_by_id, problem)
+    project = Project(images=records, image_root=Path(images) if images else (path.parent if path else None))
     project.region_attributes = {
         CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})
     }
@@ -290,7 +318,7 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
         "header": {k: val for k, val in data.items() if k not in _LISTS},
         "categories": categories,
     }
-    return ReadResult(project, FORMAT, problems)
+    return ReadResult(project, FORMAT, list(problem))
 
 
 def _short(value) -> str:

@@ -96,9 +96,18 @@ def _move_old_round_trip_keys(project: Project) -> None:
                 own[k] = item.extra.pop(k)
 
 
-def to_native(project: Project) -> dict[str, Any]:
+def to_native(project: Project, path=None) -> dict[str, Any]:
+    """The project file's JSON; the image folder is stored relative to `path` (default: the
+    project's own file), so a project folder can be moved or shared with its images."""
     data = to_via_project(project, foreign=True)  # our file keeps every format's extras
     ours = {k: v for k, v in project.polymask.items() if k != "via_data_format_version"}
+    target = path or project.path
+    if project.image_root is not None and target is not None:
+        rel = Path(os.path.relpath(Path(project.image_root).resolve(), Path(target).parent.resolve())).as_posix()
+        if rel == ".":
+            ours.pop("image_root", None)
+        else:
+            ours["image_root"] = rel
     ours["app_version"] = __version__
     ours["format"] = FORMAT
     ours["class_attribute"] = project.class_attribute
@@ -145,23 +154,16 @@ def _image_root(project: Project, path: Path) -> Path:
 
 
 @without_gc
-def dumps_project(project: Project) -> bytes:
+def dumps_project(project: Project, path=None) -> bytes:
     """Serialise on the calling thread (fast); the write itself may happen elsewhere."""
-    return dumps_json(to_native(project))
+    return dumps_json(to_native(project, path))
 
 
 def save_project(project: Project, path=None) -> Path:
-    """Atomically write the project (temp file, fsync, os.replace), keeping one backup."""
+    """Atomically write the project (temp file, fsync, os.replace) to `path` (default: its own
+    file), keeping one backup. The project is not changed: "save as" sets `project.path` itself."""
     path = Path(path or project.path or "")
     if not path.name:
         raise ValueError("the project has no file yet: give a path")
-    if project.image_root is not None:
-        # Relative, so a project folder can be moved or shared with its images.
-        rel = Path(os.path.relpath(Path(project.image_root).resolve(), path.parent.resolve())).as_posix()
-        if rel == ".":
-            project.polymask.pop("image_root", None)
-        else:
-            project.polymask["image_root"] = rel
-    atomic_write_bytes(path, dumps_project(project), backup=True)
-    project.path = path
+    atomic_write_bytes(path, dumps_project(project, path), backup=True)
     return path

@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 
@@ -47,7 +48,8 @@ def test_save_and_load_keep_everything(tmp_path):
 
 def test_save_is_atomic_and_keeps_one_backup(tmp_path, monkeypatch):
     project = read_via(tutorial_project()).project
-    path = save_project(project, tmp_path / "p.json")
+    project.path = tmp_path / "p.json"
+    path = save_project(project)
     first = path.read_bytes()
     project.images[0].regions.clear()
     save_project(project)
@@ -219,3 +221,14 @@ def test_unreadable_json_is_a_format_error(tmp_path, raw, message):
     path.write_bytes(raw)
     with pytest.raises(FormatError, match=message):
         open_path(path)
+
+
+def test_saving_leaves_the_project_as_it_was(tmp_path):
+    project = read_via(tutorial_project()).project
+    project.image_root = tmp_path / "images"
+    before = copy.deepcopy(project)
+    save_project(project, tmp_path / "elsewhere" / "p.json")
+    assert project == before  # neither its path nor its stored image folder changed
+    assert (
+        load_project(tmp_path / "elsewhere" / "p.json").project.image_root.resolve() == (tmp_path / "images").resolve()
+    )
