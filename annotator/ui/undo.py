@@ -6,8 +6,9 @@ from PySide6.QtGui import QUndoCommand
 
 from ..model import Edit, Project
 
-# QUndoCommand ids must be ints; merge keys are any hashable, mapped here.
-_MERGE_IDS: dict[object, int] = {}
+# Qt offers mergeWith only to commands of the same int id; every mergeable edit shares this
+# one and Edit.merge compares the edits' own merge keys (no registry of keys to grow).
+MERGEABLE = 1
 
 
 class EditCommand(QUndoCommand):
@@ -18,8 +19,7 @@ class EditCommand(QUndoCommand):
         self.project = project
         self.edit = edit
         self.on_change = on_change
-        key = edit.merge_key()
-        self._id = -1 if key is None else _MERGE_IDS.setdefault(key, len(_MERGE_IDS) + 1)
+        self._id = -1 if edit.merge_key() is None else MERGEABLE
 
     def redo(self):
         self.edit.apply(self.project)

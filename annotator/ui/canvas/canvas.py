@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QImage, QKeySequence, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
 
-from ...model import Project, RemoveRegions, SetShape
+from ...model import Project, RemoveRegions
 from . import style
 from .brush import DEFAULT_BRUSH, step_brush
 from .brush_items import BrushCursorItem, StrokeItem
@@ -611,8 +611,8 @@ class Canvas(QGraphicsView):
             self._end_drag()
             if drag.kind == "pan":
                 self._update_cursor()
-            elif drag.kind == "move" and len(drag.start) > 1 and drag.moved:
-                self._finish_group_move(drag)
+            else:
+                self._finish_drag(drag)
             self._update_hover(x, y)
             event.accept()
             return
@@ -758,23 +758,23 @@ class Canvas(QGraphicsView):
             if not (shift or ctrl):
                 self.select_regions([])
             return
-        tag = ("canvas-drag", next(_tags))
         if hit.kind == "vertex":
             if shift:
                 self._delete_vertex(hit.region_id, hit.index)
                 return
+            shape = record.region(hit.region_id).shape
             self._start_drag(
-                Drag(
-                    "vertex", (x, y), tag, hit.region_id, hit.index, {hit.region_id: record.region(hit.region_id).shape}
-                )
+                Drag("vertex", (x, y), hit.region_id, hit.index, {hit.region_id: shape}, {hit.region_id: shape})
             )
             return
         if hit.kind == "edge":
             old = record.region(hit.region_id).shape
             new = old.with_inserted_vertex(hit.index, hit.x, hit.y)
-            # one undo step for the insertion and the drag that may follow (same merge tag)
-            self.edit_requested.emit(SetShape(record.key, hit.region_id, old, new, "Insert vertex", tag))
-            self._start_drag(Drag("vertex", (x, y), tag, hit.region_id, hit.index, {hit.region_id: new}))
+            # the insertion and the drag that may follow are one undo step, pushed on release
+            drag = Drag("vertex", (x, y), hit.region_id, hit.index, {hit.region_id: new}, {hit.region_id: old})
+            drag.text, drag.moved, drag.preview = "Insert vertex", True, new
+            self._start_drag(drag)
+            self._items[hit.region_id].set_shape(new)
             self._set_hover(Hit("vertex", hit.region_id, hit.index, hit.x, hit.y))
             return
         rid = hit.region_id
@@ -788,25 +788,19 @@ class Canvas(QGraphicsView):
         elif rid not in self._selected:
             self.select_regions([rid])
         start = {i: record.region(i).shape for i in self._selected}
-        self._start_drag(Drag("move", (x, y), tag, rid, -1, start))
+        self._start_drag(Drag("move", (x, y), rid, -1, start, dict(start)))
 
     def _drag_move(self, drag: Drag, x: float, y: float) -> None:
-        record = self._record()
-        if record is None:
-            return
+        """Preview the drag on the items; the model changes once, on release."""
         if drag.kind == "vertex":
-            try:
-                region = record.region(drag.region_id)
-            except KeyError:
+            item = self._items.get(drag.region_id)
+            if item is None:
                 self._end_drag()
                 return
-            cx, cy = self._clamp(x, y)
-            new = drag.start[drag.region_id].with_vertex(drag.index, cx, cy)
-            if new != region.shape:
-                drag.moved = True
-                self.edit_requested.emit(
-                    SetShape(record.key, drag.region_id, region.shape, new, "Move vertex", drag.tag)
-                )
+            new = drag.start[drag.region_id].with_vertex(drag.index, *self._clamp(x, y))
+            if new != drag.preview:
+                drag.moved, drag.preview = True, new
+                item.set_shape(new)
             self._place_drag_handle()
             return
         if drag.kind == "move":
@@ -815,39 +809,26 @@ class Canvas(QGraphicsView):
                 return
             drag.moved = True
             w, h = self._image_size()
-            dx, dy = clamp_delta(union_bbox(list(drag.start.values())), dx, dy, w, h)
-            if len(drag.start) == 1:
-                ((rid, start),) = drag.start.items()
-                try:
-                    current = record.region(rid).shape
-                except KeyError:
-                    self._end_drag()
-                    return
-                new = start.translated(dx, dy)
-                if new != current:
-                    self.edit_requested.emit(SetShape(record.key, rid, current, new, "Move shape", drag.tag))
-            else:
-                # several shapes: preview by moving their items, one undo step on release
-                drag.delta = (dx, dy)
-                for rid in drag.start:
-                    if rid in self._items:
-                        self._items[rid].setPos(dx, dy)
+            drag.delta = clamp_delta(union_bbox(list(drag.start.values())), dx, dy, w, h)
+            for rid in drag.start:
+                if rid in self._items:
+                    self._items[rid].setPos(*drag.delta)
 
-    def _finish_group_move(self, drag: Drag) -> None:
+    def _finish_drag(self, drag: Drag) -> None:
+        """The one edit a drag makes, against the shapes recorded on press."""
         record = self._record()
-        dx, dy = drag.delta
-        for rid in drag.start:
-            if rid in self._items:
-                self._items[rid].setPos(0, 0)
-        if record is None:
+        if record is None or not drag.moved:
             return
-        changes = []
-        for rid, start in drag.start.items():
-            try:
-                changes.append((rid, record.region(rid).shape, start.translated(dx, dy)))
-            except KeyError:
-                pass
-        edit = set_shapes_edit(record.key, changes, f"Move {len(changes)} shapes")
+        if drag.kind == "vertex" and drag.preview is not None:
+            changes = [(drag.region_id, drag.original[drag.region_id], drag.preview)]
+        elif drag.kind == "move":
+            dx, dy = drag.delta
+            changes = [(rid, drag.original[rid], start.translated(dx, dy)) for rid, start in drag.start.items()]
+            drag.text = "Move shape" if len(changes) == 1 else f"Move {len(changes)} shapes"
+        else:
+            return
+        present = [c for c in changes if c[0] in self._items]  # a region deleted meanwhile is left alone
+        edit = set_shapes_edit(record.key, present, drag.text)
         if edit is not None:
             self.edit_requested.emit(edit)
 
@@ -858,14 +839,22 @@ class Canvas(QGraphicsView):
                 self._items[rid].interactive = True
 
     def _end_drag(self) -> None:
+        """Stop previewing: the items show the model's shapes again (a finished drag's edit
+        then moves them for good)."""
         drag, self._drag = self._drag, None
         if drag is None:
             return
+        record = self._record()
         for rid in drag.start:
             item = self._items.get(rid)
             if item is not None:
                 item.interactive = False
                 item.setPos(0, 0)
+                if drag.preview is not None and record is not None:
+                    try:
+                        item.set_shape(record.region(rid).shape)
+                    except KeyError:
+                        pass  # deleted meanwhile: its item goes with the next refresh
                 item.update()
 
     def _place_drag_handle(self) -> None:

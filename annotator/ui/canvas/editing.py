@@ -222,14 +222,19 @@ def safe_class(project: Project, region: Region) -> str | None:
 
 @dataclass
 class Drag:
-    """A press in the select tool that may become a drag."""
+    """A press in the select tool that may become a drag.
+
+    As Qt's undo framework does it: the shapes are recorded on press (`original`), the drag
+    is previewed on the graphics items only, and one edit is pushed on release."""
 
     kind: str  # "vertex" | "move" | "pan" | "none"
     press: tuple[float, float]
-    tag: object = None
     region_id: int = -1
     index: int = -1
-    start: dict[int, Shape] = field(default_factory=dict)
+    start: dict[int, Shape] = field(default_factory=dict)  # what the drag moves from
+    original: dict[int, Shape] = field(default_factory=dict)  # the model's shapes at the press
+    text: str = "Move vertex"  # the undo step's name
     moved: bool = False
     view_start: tuple[float, float] = (0.0, 0.0)
-    delta: tuple[float, float] = (0.0, 0.0)  # a group move's offset so far
+    delta: tuple[float, float] = (0.0, 0.0)  # a move's offset so far
+    preview: Shape | None = None  # a vertex drag's shape so far
