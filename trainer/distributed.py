@@ -43,19 +43,6 @@ def setup(device_type: str) -> DistInfo:
     return DistInfo(dist.get_rank(), dist.get_world_size(), local_rank, owns_group=True)
 
 
-def all_reduce_mean(values: torch.Tensor, info: DistInfo) -> torch.Tensor:
-    if info.enabled:
-        values = values.clone()
-        dist.all_reduce(values)
-        values /= info.world_size
-    return values
-
-
-def barrier(info: DistInfo) -> None:
-    if info.enabled:
-        dist.barrier()
-
-
 def broadcast_flag(flag: bool, info: DistInfo, device: torch.device) -> bool:
     """Rank 0's decision, for every rank (also a synchronisation point)."""
     if not info.enabled:

@@ -56,11 +56,6 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         max_trainable=6,
     ),
 }
-DESCRIPTIONS = {
-    "maskrcnn_resnet50_fpn_v2": "ResNet-50 FPN v2 (most accurate, slow on CPU)",
-    "maskrcnn_resnet50_fpn": "ResNet-50 FPN (original Mask R-CNN)",
-    FAST: "MobileNetV3-Large FPN at a small input size (fast, CPU-friendly)",
-}
 ARCH_KEYS = (
     "min_size",
     "max_size",

@@ -10,7 +10,6 @@ understand is kept and written back.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Project, Region, own_data
@@ -425,8 +424,3 @@ def write_via_annotations(project: Project, path) -> list[Problem]:
 
     write_json(path, image_metadata(project), backup=False)
     return holes_left_out(project)
-
-
-def image_root_for(path: Path) -> Path:
-    """VIA stores bare file names: images sit beside the annotation file by default."""
-    return Path(path).parent

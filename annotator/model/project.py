@@ -109,13 +109,6 @@ class Project:
             raise KeyError(f"no image {key!r} in the project")
         return self.images[index[key]]
 
-    def find_region(self, region_id: int) -> tuple[ImageRecord, Region]:
-        for im in self.images:
-            for r in im.regions:
-                if r.id == region_id:
-                    return im, r
-        raise KeyError(f"no region {region_id} in the project")
-
     def iter_regions(self) -> Iterator[tuple[ImageRecord, Region]]:
         for im in self.images:
             for r in im.regions:

@@ -192,10 +192,3 @@ class Document(QObject):
         if nxt:
             nxt[0].redo()
         return nxt is not None
-
-    def clear(self) -> None:
-        for st in list(self._stacks.values()):
-            self.group.removeStack(st)
-            st.deleteLater()
-        self._stacks.clear()
-        self.project_stack.clear()

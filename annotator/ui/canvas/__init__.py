@@ -1,4 +1,4 @@
-"""The annotation canvas (see notes/ui_contract.md): renders one image and its
+"""The annotation canvas: renders one image and its
 regions, turns gestures into model edits emitted through `edit_requested`."""
 
 from .canvas import Canvas
