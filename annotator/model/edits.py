@@ -15,7 +15,7 @@ from typing import Any
 
 from .attributes import AttributeDef
 from .project import ImageRecord, Project, Region
-from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape
+from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape, min_vertices
 
 
 class Edit:
@@ -131,14 +131,22 @@ def insert_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: f
 
 
 def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
+    """Delete vertex `index`; raises ValueError saying why it cannot be. On an object of several
+    rings, deleting a vertex of a triangle removes that ring (a hole, or one of several parts)."""
     old = image.region(region_id).shape
     if isinstance(old, MultiPolygon):
-        return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")  # checks its ring
+        ring, _at = old.ring_of(index)
+        if len(old.rings()[ring].xs) > MIN_RING_VERTICES:
+            return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")
+        is_part = ring in old.outer_rings()
+        if is_part and len(old.parts) == 1:
+            raise ValueError(f"a part needs at least {MIN_RING_VERTICES} vertices; delete the shape instead")
+        return SetShape(image.key, region_id, old, old.without_ring(ring), "Delete part" if is_part else "Delete hole")
     if not isinstance(old, PathShape):
-        raise ValueError(f"a {old.name} has no vertices to delete")
-    minimum = MIN_RING_VERTICES if old.name == "polygon" else 2
+        raise ValueError(f"a {old.name} has no vertex to delete")
+    minimum = min_vertices(old)
     if len(old.xs) <= minimum:
-        raise ValueError(f"a {old.name} needs at least {minimum} vertices")
+        raise ValueError(f"a {old.name} needs at least {minimum} vertices; delete the shape instead")
     return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")
 
 

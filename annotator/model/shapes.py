@@ -18,6 +18,8 @@ from shapely.geometry import Polygon as ShapelyPolygon
 Point2 = tuple[float, float]
 # Segments used to approximate curved outlines for masks.
 CURVE_SEGMENTS = 64
+# A ring (polygon, part or hole) needs three vertices to enclose anything.
+MIN_RING_VERTICES = 3
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Shape:
 
     @property
     def has_area(self) -> bool:
-        return len(self.outline()) >= 3
+        return len(self.outline()) >= MIN_RING_VERTICES
 
     def bbox(self) -> tuple[float, float, float, float]:
         """(x, y, width, height) of the shape's extent."""
@@ -55,14 +57,14 @@ class Shape:
     def area(self) -> float:
         """True polygon area (not the bounding-box area VIA's COCO export writes)."""
         pts = self.outline()
-        if len(pts) < 3:
+        if len(pts) < MIN_RING_VERTICES:
             return 0.0
         return float(abs(shapely.area(ShapelyPolygon(pts))))
 
     def geometry(self):
         """shapely geometry of the outline (or the point / line)."""
         pts = self.outline()
-        if len(pts) >= 3:
+        if len(pts) >= MIN_RING_VERTICES:
             return ShapelyPolygon(pts)
         if len(pts) == 0:
             return shapely.points(self.vertices()[0])
@@ -128,7 +130,7 @@ class Polyline(PathShape):
 
     def outline(self):
         pts = _close_open_path(self.xs, self.ys)
-        return pts if len(pts) >= 3 else []
+        return pts if len(pts) >= MIN_RING_VERTICES else []
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,7 @@ class MultiPolygon(Shape):
 
     @property
     def has_area(self) -> bool:
-        return any(len(outer.outline()) >= 3 for outer, _ in self.parts)
+        return any(len(outer.outline()) >= MIN_RING_VERTICES for outer, _ in self.parts)
 
     def with_part(self, polygon: Polygon) -> MultiPolygon:
         return MultiPolygon((*self.parts, (polygon, ())))
@@ -351,6 +353,14 @@ class MultiPolygon(Shape):
         outer, holes = self.parts[part]
         return MultiPolygon(self.parts[:part] + ((outer, (*holes, hole)),) + self.parts[part + 1 :])
 
+    def outer_rings(self) -> list[int]:
+        """Indices in rings() of each part's outer ring."""
+        out, ring = [], 0
+        for _outer, holes in self.parts:
+            out.append(ring)
+            ring += 1 + len(holes)
+        return out
+
     def without_ring(self, ring: int) -> Shape:
         """Without ring `ring`; removing a part's outer ring removes the part with its holes."""
         n = 0
@@ -364,8 +374,13 @@ class MultiPolygon(Shape):
         raise IndexError("ring index out of range")
 
 
-# A ring (polygon, part or hole) needs three vertices to enclose anything.
-MIN_RING_VERTICES = 3
+def min_vertices(shape: Shape) -> int:
+    """The fewest vertices a shape with a vertex list may keep (0: its handles are fixed)."""
+    if isinstance(shape, Polygon):
+        return MIN_RING_VERTICES
+    return 2 if isinstance(shape, Polyline) else 0
+
+
 # Pieces left by geometry operations smaller than this (px^2) are dropped, not kept as parts.
 SLIVER_AREA = 1.0
 
@@ -383,7 +398,7 @@ def area_geometry(shape: Shape):
         geom = shape.geometry()
         return geom if geom.is_valid else shapely.make_valid(geom)
     pts = shape.outline()
-    if len(pts) < 3:
+    if len(pts) < MIN_RING_VERTICES:
         return None
     geom = ShapelyPolygon(pts)
     return geom if geom.is_valid else shapely.make_valid(geom)

@@ -12,7 +12,7 @@ from shapely.validation import explain_validity, make_valid
 
 from .attributes import AmbiguousClass
 from .project import ImageRecord, Project, Region
-from .shapes import Circle, Ellipse, PathShape, Point, Polygon, Rect, Shape
+from .shapes import MIN_RING_VERTICES, Circle, Ellipse, PathShape, Point, Polygon, Rect, Shape
 
 TOO_FEW_VERTICES = "too-few-vertices"
 ZERO_AREA = "zero-area"
@@ -101,7 +101,7 @@ def repair_shape(shape: Shape, width: int | None = None, height: int | None = No
             return [Point(min(max(shape.cx, 0.0), width), min(max(shape.cy, 0.0), height))]
         return [shape]
     outline = shape.outline()
-    if len(outline) < 3:
+    if len(outline) < MIN_RING_VERTICES:
         return []
     geom = make_valid(shapely.geometry.Polygon(outline))
     if width and height:

@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...model import (
-    MIN_RING_VERTICES,
     AddRegions,
     Edit,
     EditGroup,
     ImageRecord,
     MultiPolygon,
     PathShape,
-    Polygon,
-    Polyline,
     Project,
     Region,
     SetClass,
@@ -94,37 +91,13 @@ def has_vertex_list(shape: Shape) -> bool:
     return isinstance(shape, (PathShape, MultiPolygon))
 
 
-def min_vertices(shape: Shape) -> int:
-    return MIN_RING_VERTICES if isinstance(shape, Polygon) else 2 if isinstance(shape, Polyline) else 0
-
-
 def delete_vertex_edit(image: ImageRecord, region_id: int, index: int) -> SetShape | str:
-    """The edit that deletes vertex `index`, or why it cannot be deleted. On an object of several
-    rings, deleting a vertex of a triangle removes that ring (a hole, or one of several parts)."""
-    shape = image.region(region_id).shape
-    if isinstance(shape, PathShape):
-        if len(shape.xs) <= min_vertices(shape):
-            return f"A {shape.name} needs at least {min_vertices(shape)} vertices; delete the shape instead"
+    """The edit that deletes vertex `index`, or why it cannot be deleted (said to the user)."""
+    try:
         return delete_vertex(image, region_id, index)
-    if not isinstance(shape, MultiPolygon):
-        return f"A {shape.name} has no vertex to delete"
-    ring, _at = shape.ring_of(index)
-    if len(shape.rings()[ring].xs) > MIN_RING_VERTICES:
-        return SetShape(image.key, region_id, shape, shape.without_vertex(index), "Delete vertex")
-    outers = part_starts(shape)
-    if ring in outers and len(shape.parts) == 1:
-        return f"A part needs at least {MIN_RING_VERTICES} vertices; delete the shape instead"
-    text = "Delete part" if ring in outers else "Delete hole"
-    return SetShape(image.key, region_id, shape, shape.without_ring(ring), text)
-
-
-def part_starts(shape: MultiPolygon) -> list[int]:
-    """Ring indices (in rings()) of each part's outer ring."""
-    out, ring = [], 0
-    for _outer, holes in shape.parts:
-        out.append(ring)
-        ring += 1 + len(holes)
-    return out
+    except ValueError as exc:
+        reason = str(exc)
+        return reason[:1].upper() + reason[1:]
 
 
 def clamp_delta(
