@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tests.ui.training_fixtures import TINY, make_project  # noqa: E402
+from tests.tiny_training import TINY  # noqa: E402
+from tests.ui.training_fixtures import make_project  # noqa: E402
 
 
 def pct(values, q):

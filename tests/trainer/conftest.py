@@ -11,6 +11,8 @@ from PIL import Image
 
 from trainer.config import TrainConfig
 
+from ..tiny_training import TINY
+
 
 def make_dataset(
     root: Path, n: int = 12, size: int = 64, negatives: int = 1, seed: int = 0, categories: list[dict] | None = None
@@ -59,31 +61,8 @@ def make_dataset(
 
 
 def tiny_config(coco: Path | dict, images: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(
-        coco=str(coco) if isinstance(coco, Path) else coco,
-        images=str(images),
-        out=str(out),
-        model="fast",
-        weights="none",
-        epochs=1,
-        batch_size=2,
-        workers=0,
-        lr=0.01,
-        warmup_iters=2,
-        min_size=64,
-        max_size=96,
-        augment=["hflip"],
-        rpn_pre_nms_top_n_train=100,
-        rpn_post_nms_top_n_train=50,
-        rpn_pre_nms_top_n_test=50,
-        rpn_post_nms_top_n_test=20,
-        box_batch_size_per_image=32,
-        rpn_batch_size_per_image=64,
-        detections_per_img=10,
-        preview_images=2,
-        tensorboard=False,
-        val_fraction=0.25,
-    )
+    base = dict(TINY, coco=str(coco) if isinstance(coco, Path) else coco, images=str(images), out=str(out))
+    base.pop("device")  # the trainer's own default (cpu here)
     base.update(kw)
     return TrainConfig(**base)
 

@@ -20,7 +20,8 @@ from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
 from annotator.ui.training.preflight import preflight
 from annotator.ui.training.uncertainty import image_uncertainty, order_by_uncertainty
-from tests.ui.training_fixtures import TINY, make_project
+from tests.tiny_training import TINY
+from tests.ui.training_fixtures import make_project
 
 RUN_TIMEOUT = 240_000  # ms; a tiny run takes ~10-30 s on a busy 2-core machine
 

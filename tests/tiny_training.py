@@ -1,0 +1,26 @@
+"""Trainer settings that make a run take seconds on 2 CPU cores: tiny inputs, few proposals,
+no TensorBoard. Shared by the trainer tests, the window's training tests and benchmarks."""
+
+TINY = dict(
+    model="fast",
+    weights="none",
+    epochs=1,
+    batch_size=2,
+    workers=0,
+    lr=0.01,
+    warmup_iters=2,
+    min_size=64,
+    max_size=96,
+    augment=["hflip"],
+    rpn_pre_nms_top_n_train=100,
+    rpn_post_nms_top_n_train=50,
+    rpn_pre_nms_top_n_test=50,
+    rpn_post_nms_top_n_test=20,
+    box_batch_size_per_image=32,
+    rpn_batch_size_per_image=64,
+    detections_per_img=10,
+    preview_images=2,
+    tensorboard=False,
+    val_fraction=0.25,
+    device="cpu",
+)
