@@ -45,12 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     try:
         from trainer import cli as trainer_cli
+        from trainer import predict_cli
     except ImportError:  # the trainer is optional for labelling-only installs
-        trainer_cli = None
-    if trainer_cli is not None:
+        trainer_cli = predict_cli = None
+    if trainer_cli is not None and predict_cli is not None:
         trainer_cli.add_train_parser(sub)
-        trainer_cli.add_predict_parser(sub)
-        trainer_cli.add_evaluate_parser(sub)
+        predict_cli.add_predict_parser(sub)
+        predict_cli.add_evaluate_parser(sub)
     return parser
 
 
@@ -239,9 +240,9 @@ def cmd_train(args) -> int:
 
 def _trainer(name: str):
     def run(args) -> int:
-        from trainer import cli as trainer_cli
+        from trainer import predict_cli
 
-        return getattr(trainer_cli, name)(args)
+        return getattr(predict_cli, name)(args)
 
     return run
 

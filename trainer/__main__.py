@@ -12,7 +12,8 @@ import os
 import sys
 import threading
 
-from .cli import add_evaluate_parser, add_predict_parser, add_train_parser, run_evaluate, run_predict, run_train
+from .cli import add_train_parser, run_train
+from .predict_cli import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
 
 
 def take_stdin() -> int | None:

@@ -1,11 +1,11 @@
-"""Subcommands ``train``, ``predict``, ``evaluate``: argparse builders and runners returning exit codes.
+"""Training subcommands: argparse builders and runners returning exit codes (``predict`` and
+``evaluate`` are in ``predict_cli``).
 
 The app's ``polymask`` CLI mounts these; ``python -m trainer`` mounts them without the app."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -89,36 +89,6 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         dest="preview_count",
         help="how many samples --preview-data writes (default 8)",
     )
-    return p
-
-
-def add_predict_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "predict",
-        help="predict instances on images with a trained checkpoint",
-        description="Run a checkpoint on images; write COCO results JSON and overlays.",
-    )
-    p.add_argument("--checkpoint", required=True, metavar="C")
-    p.add_argument("images", nargs="+", metavar="IMAGES", help="image files or folders")
-    p.add_argument("--out", default="results.json", metavar="FILE", help="COCO results JSON (default results.json)")
-    p.add_argument("--score", type=float, default=0.5, help="minimum score (default 0.5)")
-    p.add_argument("--overlay", metavar="DIR", help="also write PNG overlays (masks, outlines, labels) here")
-    p.add_argument("--coco", metavar="FILE", help="take image ids from this COCO file (matched by file name)")
-    p.add_argument("--device", default="auto")
-    return p
-
-
-def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
-        "evaluate",
-        help="COCO box and mask AP of a checkpoint on a dataset",
-        description="Evaluate a checkpoint with pycocotools (classes matched by name).",
-    )
-    p.add_argument("--checkpoint", required=True, metavar="C")
-    p.add_argument("--coco", required=True, metavar="FILE")
-    p.add_argument("--images", metavar="DIR")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--out", metavar="FILE", help="also write the metrics as JSON")
     return p
 
 
@@ -339,109 +309,3 @@ class ProgressPrinter:
     def _newline(self) -> None:
         if self.tty and self.steps_here:
             print(file=self.err)
-
-
-# --------------------------------------------------------------------------- predict / evaluate
-def run_predict(args: argparse.Namespace) -> int:
-    from .data import list_images
-    from .predict import Predictor, draw_overlay, write_coco_results
-
-    try:
-        predictor = Predictor.from_checkpoint(args.checkpoint, getattr(args, "device", "auto"))
-        paths = list_images(args.images)
-        if not paths:
-            raise TrainerError("No images found in " + ", ".join(map(str, args.images)) + ".")
-        ids = {}
-        if getattr(args, "coco", None):
-            from .data import load_coco
-
-            data, _ = load_coco(args.coco)
-            ids = {Path(im["file_name"]).name: im["id"] for im in data["images"]}
-        overlay_dir = Path(args.overlay) if getattr(args, "overlay", None) else None
-        if overlay_dir:
-            overlay_dir.mkdir(parents=True, exist_ok=True)
-        items, names, n_inst, skipped = [], {}, 0, []
-        for i, path in enumerate(paths, 1):
-            try:  # one unreadable or oversized image must not cost the results of all the others
-                instances = predictor.predict(path, score_threshold=args.score)
-            except (TrainerError, MemoryError) as e:
-                why = str(e) if isinstance(e, TrainerError) else f"not enough memory to predict on {path}"
-                skipped.append(str(path))
-                print(f"[{i}/{len(paths)}] skipped: {why}", file=sys.stderr)
-                continue
-            image_id = ids.get(path.name, i)
-            items.append((image_id, instances))
-            names[image_id] = str(path)
-            n_inst += len(instances)
-            summary = ", ".join(f"{x.class_name} {x.score:.2f}" for x in instances) or "nothing"
-            print(f"[{i}/{len(paths)}] {path}: {summary}")
-            if overlay_dir:
-                _write_overlay(path, instances, overlay_dir, draw_overlay)
-        write_coco_results(args.out, items, predictor.category_ids, names)
-    except TrainerError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
-    done = len(paths) - len(skipped)
-    print(f"{n_inst} instances in {done} images → {args.out}" + (f", overlays in {overlay_dir}" if overlay_dir else ""))
-    if skipped:
-        print(
-            f"error: skipped {len(skipped)} of {len(paths)} image(s) that could not be read: "
-            + ", ".join(skipped[:5])
-            + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
-            + f"; the results of the other {done} are in {args.out}.",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-def _write_overlay(path: Path, instances, overlay_dir: Path, draw_overlay) -> None:
-    from PIL import Image
-
-    out = overlay_dir / f"{path.stem}.png"
-    try:
-        Image.fromarray(draw_overlay(path, instances)).save(out)
-    except (OSError, TrainerError) as e:
-        raise TrainerError(f"Cannot write the overlay {out}: {e}") from None
-
-
-def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: str = "auto") -> dict[str, Any]:
-    """COCO metrics of ``checkpoint`` on every image of ``coco`` (classes matched by name)."""
-    from .data import CocoInstances, prepare
-    from .evaluate import coco_from_dict, coco_metrics, match_categories, predict_dataset
-    from .predict import Predictor
-    from .transforms import build_transforms
-
-    predictor = Predictor.from_checkpoint(checkpoint, device)
-    prepared = prepare(coco, images, val_fraction=0.0, strict_classes=False)
-    cat_ids = match_categories(predictor.class_names, prepared.coco["categories"])
-    if not any(c is not None for c in cat_ids):
-        raise TrainerError(
-            f"None of the checkpoint's classes ({', '.join(predictor.class_names)}) appear in "
-            f"{prepared.source}: classes are matched by name."
-        )
-    ids = prepared.train_ids + prepared.val_ids
-    ds = CocoInstances(prepared, ids, build_transforms(None, False))
-    results, _ = predict_dataset(
-        predictor.model, ds, predictor.device, [c if c is not None else -1 for c in cat_ids], predictor.class_names
-    )
-    results = [r for r in results if r["category_id"] != -1]
-    for why in ds.unreadable.values():
-        print(f"warning: left out of the evaluation: {why}", file=sys.stderr)
-    scored = [i for i in ids if i not in ds.unreadable]  # an image that failed to decode has no predictions
-    return coco_metrics(coco_from_dict(prepared.ground_truth(scored)), results)
-
-
-def run_evaluate(args: argparse.Namespace) -> int:
-    try:
-        metrics = evaluate_checkpoint(
-            args.checkpoint, args.coco, getattr(args, "images", None), getattr(args, "device", "auto")
-        )
-    except TrainerError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAILED
-    print("  ".join(f"{k:>9}" for k in METRIC_KEYS))
-    print("  ".join(f"{_pct(metrics.get(k)):>9}" for k in METRIC_KEYS))
-    if getattr(args, "out", None):
-        Path(args.out).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    return EXIT_OK

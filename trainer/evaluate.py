@@ -6,7 +6,7 @@ import contextlib
 import io
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,9 @@ from pycocotools.cocoeval import COCOeval
 from torch import nn
 
 from .events import METRIC_KEYS
-from .predict import instances_to_coco, mask_to_polygons, output_to_instances
+from .masks import detect
+from .polygons import DEFAULT_TOLERANCE
+from .predict import instances_to_coco, output_to_instances
 
 
 @contextlib.contextmanager
@@ -68,8 +70,10 @@ def predict_dataset(
     preview_n: int = 0,
     stop: threading.Event | None = None,
     amp: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[dict], list[dict[str, Any]]]:
-    """Run the model over every image: COCO results, plus preview items for the first ``preview_n``."""
+    """Run the model over every image, one at a time: COCO results (RLE masks), plus preview
+    items for the first ``preview_n``. ``progress(done, total)`` follows each image."""
     model = _unwrap(model)
     model.eval()
     results, previews = [], []
@@ -77,28 +81,26 @@ def predict_dataset(
         if stop is not None and stop.is_set():
             break
         img, target = dataset[idx]
-        if "unreadable" in target:  # a stand-in for an image that failed to decode: not this image's result
-            continue
-        with torch.autocast(device.type, enabled=amp):
-            out = model([img.to(device)])[0]
-        out = {k: v.float() if v.is_floating_point() else v for k, v in out.items()}
-        instances = output_to_instances(out, class_names, score_threshold=0.0, polygons=False)
-        iid = target["image_id"]
-        results += instances_to_coco(iid, instances, category_ids)
-        if idx < preview_n:
+        if "unreadable" not in target:  # a stand-in for an image that failed to decode has no result
+            with torch.autocast(device.type, enabled=amp):
+                found = detect(model, img.to(device))
+            found = {k: v.float() if v.is_floating_point() else v for k, v in found.items()}
             h, w = img.shape[-2:]
-            shown = [i for i in instances if i.score >= 0.5]
-            for inst in shown:
-                inst.polygons = mask_to_polygons(inst.mask)
-            previews.append(
-                {
-                    "image_id": iid,
-                    "file_name": dataset.file_name(idx),
-                    "width": int(w),
-                    "height": int(h),
-                    "instances": [i.to_dict() for i in shown],
-                }
-            )
+            instances = output_to_instances(found, (h, w), class_names, score_threshold=0.0, tolerance=None)
+            results += instances_to_coco(target["image_id"], instances, category_ids)
+            if idx < preview_n:
+                shown = [i.at_tolerance(DEFAULT_TOLERANCE) for i in instances if i.score >= 0.5]
+                previews.append(
+                    {
+                        "image_id": target["image_id"],
+                        "file_name": dataset.file_name(idx),
+                        "width": int(w),
+                        "height": int(h),
+                        "instances": [i.to_dict() for i in shown],
+                    }
+                )
+        if progress is not None:
+            progress(idx + 1, len(dataset))
     return results, previews
 
 

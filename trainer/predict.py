@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,21 +15,50 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
-from torchvision.transforms.v2 import functional as TF
 
 from .checkpoint import load_checkpoint
 from .errors import CheckpointError, TrainerError
+from .masks import detect, paste_in_box
 from .models import build_model, resolve_device
+from .polygons import DEFAULT_TOLERANCE, mask_to_polygons
 
 
 @dataclass
 class Instance:
-    mask: np.ndarray  # HxW bool
+    """One detection. Its mask is kept as the part inside its box (``crop`` at ``origin``): a
+    full-image mask per detection would cost 12 MB each on a 12 MP photo."""
+
+    crop: np.ndarray  # bool, the mask inside its box
+    origin: tuple[int, int]  # (x, y) of crop[0, 0] in the image
+    image_size: tuple[int, int]  # (height, width)
     box: tuple[float, float, float, float]  # x0, y0, x1, y1
     score: float
     label: int  # 1..K
     class_name: str
     polygons: list[list[float]] = field(default_factory=list)  # flat [x0, y0, x1, y1, ...]
+    tolerance: float | None = None  # what the polygons were simplified with, in pixels (None: not made)
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The H×W bool mask, made on each call."""
+        return self._canvas(bool)
+
+    def rle(self) -> dict:
+        """pycocotools' compressed RLE of the full mask."""
+        return mask_utils.encode(self._canvas(np.uint8, "F"))
+
+    def _canvas(self, dtype: Any, order: Any = "C") -> np.ndarray:
+        full = np.zeros(self.image_size, dtype, order=order)
+        x, y = self.origin
+        full[y : y + self.crop.shape[0], x : x + self.crop.shape[1]] = self.crop
+        return full
+
+    def at_tolerance(self, tolerance: float) -> Instance:
+        """This instance with its polygons simplified to ``tolerance`` pixels instead."""
+        if tolerance == self.tolerance:
+            return self
+        polygons = mask_to_polygons(self.crop, tolerance, offset=self.origin)
+        return dataclasses.replace(self, polygons=polygons, tolerance=tolerance)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe, without the mask."""
@@ -39,26 +69,6 @@ class Instance:
             "box": [round(float(v), 2) for v in self.box],
             "polygons": self.polygons,
         }
-
-
-def mask_to_polygons(mask: np.ndarray, tolerance: float = 1.0, min_area: float = 8.0) -> list[list[float]]:
-    """Outer contours (OpenCV), simplified with approxPolyDP; specks below ``min_area`` px² dropped.
-
-    Coordinates are continuous (pixel centre + 0.5), as COCO and VIA polygons are."""
-    m = np.ascontiguousarray(mask.astype(np.uint8))
-    if not m.any():
-        return []
-    contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polys = []
-    for c in contours:
-        if cv2.contourArea(c) < min_area:
-            continue
-        eps = max(tolerance, 0.002 * cv2.arcLength(c, True))
-        c = cv2.approxPolyDP(c, eps, True)
-        if len(c) < 3:
-            continue
-        polys.append([round(float(v) + 0.5, 1) for v in c.reshape(-1)])
-    return polys
 
 
 def to_rgb_array(image: Any) -> np.ndarray:
@@ -84,29 +94,35 @@ def to_rgb_array(image: Any) -> np.ndarray:
 
 
 def output_to_instances(
-    output: dict[str, torch.Tensor],
+    detections: dict[str, torch.Tensor],
+    image_size: tuple[int, int],
     class_names: Sequence[str],
     score_threshold: float = 0.5,
     mask_threshold: float = 0.5,
-    polygons: bool = True,
+    tolerance: float | None = DEFAULT_TOLERANCE,
 ) -> list[Instance]:
-    """One torchvision Mask R-CNN output dict → instances above ``score_threshold``."""
-    keep = output["scores"] >= score_threshold
-    scores = output["scores"][keep].cpu().numpy()
-    labels = output["labels"][keep].cpu().numpy()
-    boxes = output["boxes"][keep].cpu().numpy()
-    masks = (output["masks"][keep, 0] >= mask_threshold).cpu().numpy()
+    """``masks.detect``'s output for an image of ``image_size`` (height, width) → instances at or
+    above ``score_threshold``, masks pasted at full resolution; no polygons when ``tolerance`` is None."""
+    keep = detections["scores"] >= score_threshold
+    scores = detections["scores"][keep].tolist()
+    labels = detections["labels"][keep].tolist()
+    boxes = detections["boxes"][keep]
+    probs = detections["mask_probs"][keep]
+    h, w = image_size
     out = []
-    for s, lab, b, m in zip(scores, labels, boxes, masks):
-        name = class_names[lab - 1] if 1 <= lab <= len(class_names) else str(int(lab))
+    for s, lab, b, p in zip(scores, labels, boxes, probs):
+        crop, x, y = paste_in_box(p, b, h, w, mask_threshold)
         out.append(
             Instance(
-                mask=m,
+                crop=crop,
+                origin=(x, y),
+                image_size=(h, w),
                 box=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
                 score=float(s),
                 label=int(lab),
-                class_name=name,
-                polygons=mask_to_polygons(m) if polygons else [],
+                class_name=class_names[lab - 1] if 1 <= lab <= len(class_names) else str(int(lab)),
+                polygons=mask_to_polygons(crop, tolerance, offset=(x, y)) if tolerance is not None else [],
+                tolerance=tolerance,
             )
         )
     return out
@@ -143,28 +159,24 @@ class Predictor:
         return cls(model, names, ckpt.get("category_ids"), resolve_device(device), ckpt.get("metrics"))
 
     @torch.inference_mode()
-    def predict(self, image: Any, score_threshold: float = 0.5, mask_threshold: float = 0.5) -> list[Instance]:
+    def predict(
+        self,
+        image: Any,
+        score_threshold: float = 0.5,
+        mask_threshold: float = 0.5,
+        tolerance: float = DEFAULT_TOLERANCE,
+    ) -> list[Instance]:
+        """Instances at or above ``score_threshold``; polygons within ``tolerance`` px of the masks."""
         arr = to_rgb_array(image)
         heads: Any = self.model.roi_heads  # torchvision's RoIHeads
         old = heads.score_thresh
         heads.score_thresh = min(old, score_threshold)  # never hide what the user asked to see
         try:
-            x = TF.to_dtype(TF.to_image(arr), torch.float32, scale=True).to(self.device)
-            output = self.model([x])[0]
+            x = torch.tensor(arr, device=self.device).permute(2, 0, 1).float() / 255  # a copy: arr may be read-only
+            found = detect(self.model, x)
         finally:
             heads.score_thresh = old
-        return output_to_instances(output, self.class_names, score_threshold, mask_threshold)
-
-    def predict_many(
-        self, images: Iterable[Any], score_threshold: float = 0.5, progress: Callable[[int, int], None] | None = None
-    ) -> list[tuple[Any, list[Instance]]]:
-        images = list(images)
-        results = []
-        for i, img in enumerate(images):
-            results.append((img, self.predict(img, score_threshold)))
-            if progress:
-                progress(i + 1, len(images))
-        return results
+        return output_to_instances(found, arr.shape[:2], self.class_names, score_threshold, mask_threshold, tolerance)
 
 
 def instances_to_coco(
@@ -173,7 +185,7 @@ def instances_to_coco(
     """COCO results entries (bbox xywh, RLE segmentation) with the user's category ids."""
     out = []
     for inst in instances:
-        rle = mask_utils.encode(np.asfortranarray(inst.mask.astype(np.uint8)))
+        rle = inst.rle()
         x0, y0, x1, y1 = inst.box
         r = {
             "image_id": image_id,
@@ -198,6 +210,11 @@ def write_coco_results(
     results = []
     for image_id, instances in items:
         results += instances_to_coco(image_id, instances, category_ids, (file_names or {}).get(image_id))
+    return write_results(path, results)
+
+
+def write_results(path: str | os.PathLike, results: list[dict]) -> Path:
+    """Write COCO results entries (``instances_to_coco``) atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -223,7 +240,9 @@ def draw_overlay(image: Any, instances: Sequence[Instance], alpha: float = 0.45)
     arr = to_rgb_array(image).copy()
     for inst in instances:
         fill = np.array(label_colour(inst.label), np.float32)
-        arr[inst.mask] = (arr[inst.mask] * (1 - alpha) + fill * alpha).astype(np.uint8)
+        x, y = inst.origin
+        region = arr[y : y + inst.crop.shape[0], x : x + inst.crop.shape[1]]
+        region[inst.crop] = (region[inst.crop] * (1 - alpha) + fill * alpha).astype(np.uint8)
     for inst in instances:
         col = label_colour(inst.label)
         for p in inst.polygons:
