@@ -2,8 +2,9 @@
 in the class colour, with "class score" labels. Predictions are not regions: they are
 drawn here only, never hit-tested, and enter the project only when accepted.
 
-Instances are duck-typed like trainer.predict.Instance: `mask` (HxW bool array or
-None), `polygons` (flat [x0, y0, ...] lists, image coordinates), `box` (x0, y0, x1, y1),
+Instances are duck-typed like trainer.predict.Instance: the mask as `crop` (bool array
+inside the box) at `origin` (x, y) in an image of `image_size` (h, w), or as an HxW bool
+`mask` (or None), `polygons` (flat [x0, y0, ...] lists, image coordinates), `box` (x0, y0, x1, y1),
 `score`, `class_name`. All masks are blended into one ARGB image once per change, so
 painting costs one drawImage whatever the number of instances.
 """
@@ -21,6 +22,18 @@ from .items import polygon_from_arrays
 
 MASK_ALPHA = 95
 Z_VALUE = 5e6  # above every region (regions use their index, selected ones + 1e6)
+
+
+def _mask_parts(inst) -> tuple[np.ndarray, tuple[int, int], tuple[int, int]] | None:
+    """(bool crop, its (x, y) origin, image (h, w)) of an instance's mask; None when it has none.
+    A crop is painted without making a full-image mask for each instance."""
+    crop = getattr(inst, "crop", None)
+    if crop is not None and crop.any():
+        return crop, tuple(inst.origin), tuple(inst.image_size)
+    mask = getattr(inst, "mask", None) if crop is None else None
+    if mask is not None and getattr(mask, "ndim", 0) == 2 and mask.any():
+        return mask, (0, 0), mask.shape
+    return None
 
 
 class PredictionLayer(QGraphicsItem):
@@ -48,12 +61,14 @@ class PredictionLayer(QGraphicsItem):
         overlay = None
         for inst in self.instances:
             colour = QColor(colour_for(inst.class_name))
-            mask = getattr(inst, "mask", None)
-            if mask is not None and getattr(mask, "ndim", 0) == 2 and mask.any():
+            parts = _mask_parts(inst)
+            if parts is not None:
+                crop, (x, y), size = parts
                 if overlay is None:
-                    overlay = np.zeros(mask.shape + (4,), np.uint8)  # BGRA (QImage ARGB32 little-endian)
-                if overlay.shape[:2] == mask.shape:
-                    overlay[mask] = (colour.blue(), colour.green(), colour.red(), MASK_ALPHA)
+                    overlay = np.zeros(size + (4,), np.uint8)  # BGRA (QImage ARGB32 little-endian)
+                if overlay.shape[:2] == size:
+                    region = overlay[y : y + crop.shape[0], x : x + crop.shape[1]]
+                    region[crop] = (colour.blue(), colour.green(), colour.red(), MASK_ALPHA)
             path = QPainterPath()
             for flat in inst.polygons or []:
                 if len(flat) >= 6:

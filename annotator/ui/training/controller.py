@@ -137,6 +137,8 @@ class TrainingController(QObject):
         p.predict_button.clicked.connect(self.predict_current)
         p.predict_all_button.clicked.connect(self.predict_unlabelled)
         p.slider.valueChanged.connect(lambda v: self.predictions.set_threshold(v / 100))
+        p.tolerance.valueChanged.connect(self.predictions.set_tolerance)
+        self.predictions.threshold_suggested.connect(lambda t: p.slider.setValue(round(t * 100)))
         p.accept_all_button.clicked.connect(lambda: self.accept())
         p.accept_button.clicked.connect(lambda: self.accept(p.selected_indices()))
         p.next_list.itemDoubleClicked.connect(lambda item: self._open(item.data(Qt.ItemDataRole.UserRole)))

@@ -2,9 +2,10 @@
 
 Predictions run in a background QThread (one at a time, a queue of images), are
 kept per image *outside* the project, drawn by the canvas' prediction layer, filtered
-at once by the score slider, and enter the project only when accepted: each accepted
-instance's simplified contour(s) become Polygon regions of its class, all in ONE
-undoable EditGroup (built with the canvas' own `new_region_edit`).
+at once by the score slider (which starts at the threshold the model's run suggests, when
+it recorded one), and enter the project only when accepted: each accepted instance's
+contour(s), simplified to the panel's outline tolerance (pixels), become Polygon regions of
+its class, all in ONE undoable EditGroup (built with the canvas' own `new_region_edit`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,6 +26,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from trainer.polygons import DEFAULT_TOLERANCE  # torch-free modules
+from trainer.suggested_threshold import suggested_threshold
 
 from ...model import EditGroup, Polygon
 from ..canvas.editing import new_region_edit
@@ -62,6 +67,13 @@ class _PredictThread(QThread):
             self.result.emit(checkpoint, key, instances)
 
 
+def _outlined(inst, tolerance: float):
+    """trainer.predict.Instance re-simplifies from its mask; objects without one (test
+    doubles) keep the polygons they came with."""
+    at_tolerance = getattr(inst, "at_tolerance", None)
+    return at_tolerance(tolerance) if at_tolerance is not None else inst
+
+
 class Predictions(QObject):
     """Predictions per image key for the chosen checkpoint; background predicting."""
 
@@ -69,13 +81,15 @@ class Predictions(QObject):
     failed = Signal(str, str)  # image key, message
     busy_changed = Signal(bool)
     progress = Signal(int, int)  # done, total of the current batch
-    changed = Signal()  # threshold, results or checkpoint changed
+    changed = Signal()  # threshold, tolerance, results or checkpoint changed
+    threshold_suggested = Signal(float)  # a new checkpoint's starting threshold
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.checkpoint: str | None = None
         self.results: dict[str, list] = {}
         self.threshold = DEFAULT_THRESHOLD
+        self.tolerance = DEFAULT_TOLERANCE
         self._jobs: deque = deque()
         self._lock = threading.Lock()
         self._cancel = threading.Event()
@@ -90,6 +104,9 @@ class Predictions(QObject):
         self.results.clear()
         with self._lock:
             self._jobs.clear()
+        if path:
+            suggested = suggested_threshold(path)
+            self.threshold_suggested.emit(DEFAULT_THRESHOLD if suggested is None else suggested)
         self.changed.emit()
 
     def set_results(self, key: str, instances: list) -> None:
@@ -102,8 +119,21 @@ class Predictions(QObject):
         self.threshold = float(value)
         self.changed.emit()
 
+    def set_tolerance(self, pixels: float) -> None:
+        self.tolerance = float(pixels)
+        self.changed.emit()
+
     def visible(self, key: str | None) -> list:
-        return [i for i in self.results.get(key, []) if i.score >= self.threshold] if key else []
+        """This image's instances above the threshold, outlined at the current tolerance."""
+        if not key:
+            return []
+        shown = []
+        instances = self.results.get(key, [])
+        for n, inst in enumerate(instances):
+            if inst.score >= self.threshold:
+                instances[n] = inst = _outlined(inst, self.tolerance)  # kept: each tolerance is simplified once
+                shown.append(inst)
+        return shown
 
     def busy(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
@@ -205,6 +235,16 @@ class PredictPanel(QWidget):
         self.slider.setToolTip("Show predictions scoring at least this much")
         self.slider_label = QLabel(f"{DEFAULT_THRESHOLD:.2f}")
         self.slider_label.setMinimumWidth(32)
+        self.tolerance = QDoubleSpinBox()
+        self.tolerance.setRange(0.0, 20.0)
+        self.tolerance.setSingleStep(0.5)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setSuffix(" px")
+        self.tolerance.setValue(DEFAULT_TOLERANCE)
+        self.tolerance.setToolTip(
+            "How far an accepted outline may stray from the predicted mask's edge: "
+            "larger gives fewer vertices to edit, 0 follows every pixel"
+        )
         self.instances = QListWidget()
         self.instances.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.accept_button = QPushButton("Accept selected")
@@ -223,6 +263,9 @@ class PredictPanel(QWidget):
         slider_row.addWidget(QLabel("Min score"))
         slider_row.addWidget(self.slider, 1)
         slider_row.addWidget(self.slider_label)
+        tolerance_row = QHBoxLayout()
+        tolerance_row.addWidget(QLabel("Outline tolerance"))
+        tolerance_row.addWidget(self.tolerance, 1)
         accept_row = QHBoxLayout()
         accept_row.addWidget(self.accept_button)
         accept_row.addWidget(self.accept_all_button)
@@ -231,6 +274,7 @@ class PredictPanel(QWidget):
         lay.addWidget(self.model_label)
         lay.addLayout(row)
         lay.addLayout(slider_row)
+        lay.addLayout(tolerance_row)
         lay.addWidget(QLabel("Predictions on this image"))
         lay.addWidget(self.instances, 2)
         lay.addLayout(accept_row)
@@ -242,7 +286,8 @@ class PredictPanel(QWidget):
     def show_instances(self, instances: list) -> None:
         self.instances.clear()
         for i, inst in enumerate(instances):
-            item = QListWidgetItem(f"{inst.class_name}  {inst.score:.2f}")
+            vertices = sum(len(flat) // 2 for flat in inst.polygons or [])
+            item = QListWidgetItem(f"{inst.class_name}  {inst.score:.2f}  ({vertices} vertices)")
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.instances.addItem(item)
         self.accept_all_button.setEnabled(bool(instances))

@@ -1,0 +1,93 @@
+"""The predict panel: the score slider starts where the model's run suggests, and the outline
+tolerance re-simplifies a prediction's polygons before it is accepted (issue 12, items 5 and 7)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+import torch
+from PySide6.QtCore import QSettings
+
+from annotator.model import Polygon
+from annotator.ui.main_window import MainWindow
+from annotator.ui.recent import RecentProjects
+from tests.ui.training_fixtures import make_project
+from trainer.predict import output_to_instances
+
+SIZE = 600
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=100)
+    qtbot.addWidget(w)
+    w.resize(1280, 860)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.training.shutdown()
+    w.shutdown()
+
+
+def run_with(folder, record: dict | None):
+    """A run folder with a checkpoint file and, if given, one metrics.jsonl record."""
+    folder.mkdir(parents=True)
+    (folder / "last.pth").write_bytes(b"")
+    lines = [{"kind": "step", "total": 1.0}] + ([record] if record else [])
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return folder / "last.pth"
+
+
+def test_score_slider_starts_at_the_run_s_suggested_threshold(window, tmp_path):
+    ctl = window.training
+    suggested = run_with(tmp_path / "a", {"kind": "finished", "summary": {"score_threshold": 0.27}})
+    ctl.predictions.set_checkpoint(str(suggested))
+    assert ctl.predict_panel.slider.value() == 27 and ctl.predictions.threshold == pytest.approx(0.27)
+    assert ctl.predict_panel.slider_label.text() == "0.27"
+    ctl.predictions.set_checkpoint(str(run_with(tmp_path / "b", None)))  # recorded none: the default
+    assert ctl.predict_panel.slider.value() == 50 and ctl.predictions.threshold == pytest.approx(0.5)
+
+
+def disc_instance(cx: float, cy: float, r: float):
+    """A confident prediction of a disc, as the mask head gives it (28×28 probabilities)."""
+    box = (cx - 1.1 * r, cy - 1.1 * r, cx + 1.1 * r, cy + 1.1 * r)
+    centres = (torch.arange(28) + 0.5) / 28
+    gx, gy = box[0] + centres * (box[2] - box[0]), box[1] + centres * (box[3] - box[1])
+    dist = torch.sqrt((gx[None, :] - cx) ** 2 + (gy[:, None] - cy) ** 2)
+    found = {
+        "boxes": torch.tensor([box]),
+        "labels": torch.tensor([2]),
+        "scores": torch.tensor([0.93]),
+        "mask_probs": torch.sigmoid((r - dist) / ((box[2] - box[0]) / 28))[None],
+    }
+    return output_to_instances(found, (SIZE, SIZE), ["square", "disc"], score_threshold=0.5)
+
+
+def vertices_shown(panel) -> int:
+    text = panel.instances.item(0).text()
+    return int(text.split("(")[1].split()[0])
+
+
+def test_outline_tolerance_is_applied_before_accepting(window, qtbot, tmp_path):
+    ctl = window.training
+    project = make_project(tmp_path / "proj", size=SIZE)
+    window.set_project(project)
+    qtbot.waitUntil(lambda: window.current_key is not None)
+    key = project.images[-1].key  # unlabelled
+    window.show_image(key)
+    panel = ctl.predict_panel
+    assert panel.tolerance.value() == pytest.approx(1.0)
+    ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))
+    fine = vertices_shown(panel)
+    panel.tolerance.setValue(4.0)
+    coarse = vertices_shown(panel)
+    assert 3 <= coarse < fine
+    ctl.accept()
+    (region,) = project.images[-1].regions
+    assert isinstance(region.shape, Polygon) and len(region.shape.xs) == coarse
+    assert project.class_of(region) == "disc"
