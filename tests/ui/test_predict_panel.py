@@ -10,28 +10,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings
 
 from annotator.model import Polygon
-from annotator.ui.main_window import MainWindow
-from annotator.ui.recent import RecentProjects
 from tests.ui.training_fixtures import make_project
 from trainer.predict import output_to_instances
 
 SIZE = 600
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(recent=RecentProjects(store), autosave_delay_ms=100)
-    qtbot.addWidget(w)
-    w.resize(1280, 860)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.training.shutdown()
-    w.shutdown()
 
 
 def run_with(folder, record: dict | None):
@@ -43,8 +27,8 @@ def run_with(folder, record: dict | None):
     return folder / "last.pth"
 
 
-def test_score_slider_starts_at_the_run_s_suggested_threshold(window, tmp_path):
-    ctl = window.training
+def test_score_slider_starts_at_the_run_s_suggested_threshold(make_window, tmp_path):
+    ctl = make_window().training
     suggested = run_with(tmp_path / "a", {"kind": "finished", "summary": {"score_threshold": 0.27}})
     ctl.predictions.set_checkpoint(str(suggested))
     assert ctl.predict_panel.slider.value() == 27 and ctl.predictions.threshold == pytest.approx(0.27)
@@ -73,7 +57,8 @@ def vertices_shown(panel) -> int:
     return int(text.split("(")[1].split()[0])
 
 
-def test_outline_tolerance_is_applied_before_accepting(window, qtbot, tmp_path):
+def test_outline_tolerance_is_applied_before_accepting(make_window, qtbot, tmp_path):
+    window = make_window(size=(1280, 860))
     ctl = window.training
     project = make_project(tmp_path / "proj", size=SIZE)
     window.set_project(project)
