@@ -322,7 +322,8 @@ class MultiPolygon(Shape):
         return shapely.MultiPolygon([(outer.outline(), [h.outline() for h in holes]) for outer, holes in self.parts])
 
     def area(self):
-        return float(area_geometry(self).area)
+        geom = area_geometry(self)
+        return 0.0 if geom is None else float(geom.area)
 
     def outline(self):
         """The largest part's outer ring, for code that needs one ring; masks and exporters use
@@ -395,13 +396,38 @@ def _simplest(parts: tuple[Part, ...]) -> Polygon | MultiPolygon:
 def area_geometry(shape: Shape):
     """The shapely area (Polygon or MultiPolygon, holes excluded) of a shape that has one, else None."""
     if isinstance(shape, MultiPolygon):
-        geom = shape.geometry()
-        return geom if geom.is_valid else shapely.make_valid(geom)
-    pts = shape.outline()
+        return _multipolygon_area(shape)
+    return _ring_area(shape.outline())
+
+
+def _ring_area(pts: list[Point2]):
+    """The area a closed outline encloses, made valid (a bow-tie is two triangles); None if none."""
     if len(pts) < MIN_RING_VERTICES:
         return None
     geom = ShapelyPolygon(pts)
-    return geom if geom.is_valid else shapely.make_valid(geom)
+    if geom.is_valid:
+        return geom
+    polygons = [g for g in shapely.get_parts(shapely.make_valid(geom)) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polygons) if polygons else None
+
+
+def _multipolygon_area(shape: MultiPolygon):
+    """Parts unioned, each less its own holes. A valid shape is taken as it is (fast); a faulty
+    one (a file's crossing or too-short rings, parts dragged over each other) ring by ring, so a
+    hole only ever cuts its own part and a ring that encloses nothing is skipped."""
+    if all(len(ring.outline()) >= MIN_RING_VERTICES for ring in shape.rings()):
+        geom = shape.geometry()
+        if geom.is_valid:
+            return geom
+    pieces = []
+    for outer, holes in shape.parts:
+        area = _ring_area(outer.outline())
+        if area is None:
+            continue
+        cut = [g for hole in holes if (g := _ring_area(hole.outline())) is not None]
+        pieces.append(area.difference(shapely.union_all(cut)) if cut else area)
+    geom = shapely.union_all(pieces) if pieces else None
+    return None if geom is None or geom.is_empty else geom
 
 
 def _ring(coords) -> Polygon:

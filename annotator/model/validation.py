@@ -12,7 +12,19 @@ from shapely.validation import explain_validity, make_valid
 
 from .attributes import AmbiguousClass
 from .project import ImageRecord, Project, Region
-from .shapes import MIN_RING_VERTICES, Circle, Ellipse, PathShape, Point, Polygon, Rect, Shape
+from .shapes import (
+    MIN_RING_VERTICES,
+    Circle,
+    Ellipse,
+    MultiPolygon,
+    PathShape,
+    Point,
+    Polygon,
+    Rect,
+    Shape,
+    area_geometry,
+    shape_from_geometry,
+)
 
 TOO_FEW_VERTICES = "too-few-vertices"
 ZERO_AREA = "zero-area"
@@ -67,6 +79,18 @@ def shape_problems(shape: Shape, width: int | None = None, height: int | None = 
     coords = [c for p in shape.vertices() for c in p]
     if not all(math.isfinite(c) for c in coords):
         return [(NOT_FINITE, "has coordinates that are not finite numbers")]
+    if isinstance(shape, MultiPolygon):
+        problems = _multipolygon_problems(shape)
+    else:
+        problems = _single_shape_problems(shape)
+    if width and height:
+        x, y, w, h = shape.bbox()
+        if x < 0 or y < 0 or x + w > width or y + h > height:
+            problems.append((OUTSIDE_IMAGE, f"the {shape.name} extends outside the {width}x{height} image"))
+    return problems
+
+
+def _single_shape_problems(shape: Shape) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if isinstance(shape, PathShape):
         n = len(shape.outline()) if isinstance(shape, Polygon) else len(shape.vertices())
@@ -83,10 +107,36 @@ def shape_problems(shape: Shape, width: int | None = None, height: int | None = 
                 problems.append((SELF_INTERSECTION, f"the {shape.name} intersects itself ({explain_validity(geom)})"))
         elif shape.area() <= 0:
             problems.append((ZERO_AREA, f"the {shape.name} has zero area"))
-    if width and height:
-        x, y, w, h = shape.bbox()
-        if x < 0 or y < 0 or x + w > width or y + h > height:
-            problems.append((OUTSIDE_IMAGE, f"the {shape.name} extends outside the {width}x{height} image"))
+    return problems
+
+
+def _ring_names(shape: MultiPolygon) -> list[str]:
+    """How a person finds each ring of rings(): "part 2", "part 2, hole 1" (counted from 1)."""
+    return [
+        f"part {p}" + (f", hole {h}" if h else "")
+        for p, (_outer, holes) in enumerate(shape.parts, 1)
+        for h in range(len(holes) + 1)
+    ]
+
+
+def _multipolygon_problems(shape: MultiPolygon) -> list[tuple[str, str]]:
+    """A ring's own faults, named by ring; then how the rings fit together (a hole outside its
+    part, parts overlapping), as shapely explains it."""
+    problems: list[tuple[str, str]] = []
+    for name, ring in zip(_ring_names(shape), shape.rings()):
+        n = len(ring.outline())
+        if n < MIN_RING_VERTICES:
+            problems.append((TOO_FEW_VERTICES, f"{name} needs at least {MIN_RING_VERTICES} vertices, it has {n}"))
+            continue
+        geom = ring.geometry()
+        if make_valid(geom).area <= 0:
+            problems.append((ZERO_AREA, f"{name} has zero area"))
+        elif not geom.is_valid:
+            problems.append((SELF_INTERSECTION, f"{name} intersects itself ({explain_validity(geom)})"))
+    if not problems:
+        geom = shape.geometry()
+        if not geom.is_valid:
+            problems.append((SELF_INTERSECTION, f"the {shape.name}'s rings cross ({explain_validity(geom)})"))
     return problems
 
 
@@ -100,6 +150,12 @@ def repair_shape(shape: Shape, width: int | None = None, height: int | None = No
         if width and height:
             return [Point(min(max(shape.cx, 0.0), width), min(max(shape.cy, 0.0), height))]
         return [shape]
+    if isinstance(shape, MultiPolygon):  # stays one object: every part and hole is kept
+        geom = area_geometry(shape)
+        if geom is not None and width and height:
+            geom = geom.intersection(shapely_box(0, 0, width, height))
+        repaired = shape_from_geometry(geom)
+        return [] if repaired is None else [repaired]
     outline = shape.outline()
     if len(outline) < MIN_RING_VERTICES:
         return []

@@ -22,7 +22,9 @@ from annotator.model import (
     merge_regions,
     move_vertex,
     paint,
+    repair_shape,
     shape_from_geometry,
+    shape_problems,
     split_part,
 )
 
@@ -130,3 +132,50 @@ def test_bad_edits_are_refused_with_a_reason():
         merge_regions(im, [r.id])
     with pytest.raises(ValueError, match="several parts"):
         split_part(im, r.id, 0)
+
+
+# ---- validation and repair ----------------------------------------------------------------------
+BOW_TIE = Polygon.from_points([(0, 0), (6, 6), (6, 0), (0, 6)])
+
+
+@pytest.mark.parametrize(
+    "shape,kind,where",
+    [
+        (MultiPolygon(((square(0, 0, 10), (BOW_TIE.translated(2, 2),)),)), "self-intersection", "part 1, hole 1"),
+        (MultiPolygon(((square(0, 0, 10), ()), (BOW_TIE.translated(20, 0), ()))), "self-intersection", "part 2"),
+        (
+            MultiPolygon(((square(0, 0, 10), (Polygon.from_points([(2, 2), (4, 4)]),)),)),
+            "too-few-vertices",
+            "part 1, hole 1",
+        ),
+        (MultiPolygon(((square(0, 0, 10), (square(20, 20, 3),)),)), "self-intersection", "rings cross"),
+        (MultiPolygon(((square(0, 0, 10), ()), (square(5, 5, 10), ()))), "self-intersection", "rings cross"),
+        (MultiPolygon(((square(0, 0, 10), ()), (square(95, 0, 10), ()))), "outside-image", "100x100"),
+    ],
+)
+def test_multipolygon_problems_name_the_ring(shape, kind, where):
+    problems = shape_problems(shape, 100, 100)
+    assert [k for k, _ in problems] == [kind]
+    assert where in problems[0][1]
+
+
+def test_a_valid_multipolygon_has_no_problem():
+    assert shape_problems(TWO, 100, 100) == []
+
+
+def test_repair_keeps_every_part_and_hole_as_one_object():
+    crossed = MultiPolygon(((square(0, 0, 10), (square(3, 3, 4),)), (square(8, 0, 5), ()), (square(40, 0, 5), ())))
+    [fixed] = repair_shape(crossed, 42, 100)  # parts 1 and 2 overlap; part 3 crosses the image's edge
+    assert shape_problems(fixed, 42, 100) == []
+    assert fixed.area() == pytest.approx(100 - 16 + 15 + 10)
+    assert len(fixed.parts) == 2 and len(fixed.parts[0][1]) == 1
+
+
+def test_faulty_rings_still_have_an_area():
+    """A file's too-short ring encloses nothing; a hole only cuts its own part."""
+    short_hole = MultiPolygon(((square(0, 0, 10), (Polygon.from_points([(2, 2), (4, 4)]),)),))
+    assert short_hole.area() == pytest.approx(100)
+    island_in_hole_of_other_part = MultiPolygon(((square(0, 0, 10), (square(2, 2, 6),)), (square(4, 4, 2), ())))
+    assert island_in_hole_of_other_part.area() == pytest.approx(100 - 36 + 4)
+    overlapping = MultiPolygon(((square(0, 0, 10), ()), (square(5, 0, 10), ())))
+    assert overlapping.area() == pytest.approx(150)
