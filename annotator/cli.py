@@ -7,8 +7,8 @@ with a non-zero exit code, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-import time
 from pathlib import Path
 
 from . import __version__
@@ -215,26 +215,30 @@ def cmd_demo(args) -> int:
 
 
 def cmd_train(args) -> int:
-    """`train --project FILE` converts the project to COCO here; the trainer never sees our classes."""
+    """`train --project FILE` prepares the data and the run folder as the window does (annotator.app);
+    the trainer never sees our classes."""
     from trainer import cli as trainer_cli
 
     if getattr(args, "project", None):
-        from .io import FormatError, fill_image_sizes
-        from .io.coco import project_to_coco
-        from .training_data import training_subset
+        from .app.training_data import training_data
+        from .app.training_runs import run_folder_for
+        from .io import FormatError
 
         try:
-            result = _open_located(args.project)
+            project = _open_located(args.project).project
         except FormatError as exc:
             return _fail(str(exc))
-        project = training_subset(result.project)
-        if not getattr(args, "out", None) and not getattr(args, "resume", None) and project.path:
-            # Runs live beside the project, where the window lists them too.
-            args.out = str(Path(project.path).parent / "runs" / time.strftime("train-%Y%m%d-%H%M%S"))
-        problems = fill_image_sizes(project)
-        for problem in problems:
+        data = training_data(project)
+        for problem in data.problems:
             print(f"warning: {problem}", file=sys.stderr)
-        return trainer_cli.run_train(args, coco=project_to_coco(project), images=str(project.image_root))
+        if not getattr(args, "out", None) and not getattr(args, "resume", None):
+            try:  # runs live beside the project, where the window lists them too
+                args.out = str(run_folder_for(project, args.model or "fast", args.weights))
+            except ValueError as exc:
+                return _fail(str(exc))
+        if data.split is not None:  # the project's own train/val split; a --set split=... given wins
+            args.set = [f"split={json.dumps(data.split)}", *(args.set or [])]
+        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
     return trainer_cli.run_train(args)
 
 

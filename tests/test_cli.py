@@ -178,6 +178,27 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
     assert {(im["width"], im["height"]) for im in seen["coco"]["images"]} == {(96, 72)}
 
 
+def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch):
+    from annotator.io.native import save_project
+    from trainer import cli as trainer_cli
+
+    from .ui.training_fixtures import make_project
+
+    project = make_project(tmp_path / "proj")
+    project.polymask["split"] = {project.images[0].filename: "val"}
+    save_project(project)
+    seen = {}
+    monkeypatch.setattr(
+        trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(args=args, images=images) or 0
+    )
+    assert main(["train", "--project", str(project.path), "--model", "accurate"]) == 0
+    out = Path(seen["args"].out)
+    assert out.parent == tmp_path / "proj" / "runs" and out.name.endswith("-accurate")  # as the window names it
+    assert seen["images"] == str(tmp_path / "proj")
+    assert trainer_cli.build_config(seen["args"]).split == {project.images[0].filename: "val"}
+    assert main(["train", "--project", str(project.path), "--weights", "last"]) == 2  # no run to continue yet
+
+
 def test_convert_names_the_unreadable_image_and_writes_the_rest(tmp_path, capsys):
     from .real_photos import write_tutorial_layout
 

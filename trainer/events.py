@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -112,9 +113,23 @@ class Failed(Event):
     detail: str | None = None
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls for cls in (Started, Step, EpochEnd, Preview, CheckpointSaved, WarningEvent, Finished, Failed)
-}
+# Every event ``fit`` yields. Handlers ``match`` on it and end with ``case _: unhandled(ev)``,
+# so a type checker names the case that a new event type would miss.
+TrainerEvent = Started | Step | EpochEnd | Preview | CheckpointSaved | WarningEvent | Finished | Failed
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in typing.get_args(TrainerEvent)}
+
+
+def as_trainer_event(ev: Event) -> TrainerEvent:
+    """`ev` as one of the types ``fit`` yields (checked), for a ``match`` that must cover them all."""
+    if type(ev) not in EVENT_TYPES.values():
+        raise TypeError(f"not a trainer event: {ev!r}")
+    return typing.cast(TrainerEvent, ev)
+
+
+def unhandled(ev: typing.NoReturn) -> typing.NoReturn:
+    """The ``case _:`` of such a match (``typing.assert_never``, which Python 3.10 lacks)."""
+    raise AssertionError(f"unhandled trainer event: {ev!r}")
 
 
 def event_from_dict(d: dict[str, Any]) -> Event:

@@ -118,7 +118,7 @@ def tutorial_train(cfg: TrainConfig, warm: int) -> float:
     ds = CocoInstances(
         p,
         p.train_ids,
-        build_transforms(cfg.augment, True, arch["max_size"]),
+        build_transforms(cfg.augment, True),
         max_scale_for=(arch["min_size"], arch["max_size"]),
     )
     loader = torch.utils.data.DataLoader(
@@ -188,10 +188,10 @@ def demo_coco(tmp: Path, coco: str | None, images: str | None) -> tuple[object, 
     if coco:
         return coco, images, f"--coco {coco}"
     try:
+        from annotator.app.training_data import training_subset
         from annotator.demo import write_demo
         from annotator.io.coco import project_to_coco
         from annotator.io.native import load_project
-        from annotator.training_data import training_subset
     except ImportError as e:
         raise SystemExit(f"demo project unavailable ({e}); pass --coco FILE --images DIR") from None
     path = write_demo(tmp / "demo")

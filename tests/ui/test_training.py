@@ -18,8 +18,6 @@ from PySide6.QtWidgets import QMessageBox
 from annotator.model import AddRegions, Polygon, Region
 from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
-from annotator.ui.training.preflight import preflight
-from annotator.ui.training.uncertainty import image_uncertainty, order_by_uncertainty
 from tests.tiny_training import TINY
 from tests.ui.training_fixtures import make_project
 
@@ -63,40 +61,6 @@ class FakeInstance:
     box: tuple = (0, 0, 1, 1)
     label: int = 1
     mask: np.ndarray | None = None
-
-
-# ---- pure parts ---------------------------------------------------------------------------
-def test_preflight_says_what_to_fix(tmp_path):
-    project = make_project(tmp_path / "p", n=4, unlabelled=1)
-    assert preflight(project) == []
-    for im in project.images:
-        im.regions.clear()
-    assert [i.kind for i in preflight(project)] == ["no-annotations"]
-    project = make_project(tmp_path / "q", n=4, unlabelled=0)
-    project.images[0].regions.append(Region(shape=Polygon.from_points([(1, 1), (9, 1), (9, 9)]), attributes={}))
-    project.region_attributes["class"].options["triangle"] = ""
-    (tmp_path / "q" / project.images[1].filename).unlink()
-    kinds = {i.kind: i for i in preflight(project)}
-    assert set(kinds) == {"no-class", "empty-class", "missing-images"}
-    assert "triangle" in kinds["empty-class"].message
-    assert project.images[1].filename in kinds["missing-images"].message
-
-
-def test_uncertainty_orders_borderline_first():
-    preds = {
-        "sure": [FakeInstance([], 0.98, "a"), FakeInstance([], 0.02, "a")],
-        "coin": [FakeInstance([], 0.5, "a")],
-        "empty": [],
-        "mid": [FakeInstance([], 0.7, "a")],
-    }
-    assert image_uncertainty([0.5]) == pytest.approx(1.0)
-    assert image_uncertainty([]) == 0.5
-    assert [k for k, _ in order_by_uncertainty(preds, ["sure", "coin", "empty", "mid"])] == [
-        "coin",
-        "mid",
-        "empty",
-        "sure",
-    ]
 
 
 # ---- the window -----------------------------------------------------------------------------

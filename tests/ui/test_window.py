@@ -444,8 +444,8 @@ def test_image_region_is_added_through_the_model_list(win):
 
 # ---- a project file cannot choose where we write; a broken one never stops the app ------------
 def test_continue_the_last_run_refuses_run_folders_outside_the_projects_runs(make_window, tmp_path):
+    from annotator.app.training_runs import RunFolderOutside, run_folder
     from annotator.io.native import save_project
-    from annotator.ui.training.runs import RunFolderOutside, run_folder
     from tests.tiny_training import TINY
     from tests.ui.training_fixtures import make_project
 

@@ -10,19 +10,20 @@ window opens without loading torch; pyqtgraph loads with the first plot.
 from __future__ import annotations
 
 import datetime as _dt
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QTabBar, QVBoxLayout, QWidget
 
+from ...app.preflight import preflight
+from ...app.train_config import train_settings
+from ...app.training_runs import read_curves, resolve, run_list, to_stored
 from ..canvas import style
 from .gallery import GalleryPanel
 from .predict import Predictions, PredictPanel, accept_edit
-from .preflight import preflight
 from .progress import ProgressPanel
-from .runs import RunsPanel, project_folder, read_curves, resolve, run_folder, run_list, to_stored
+from .runs import RunsPanel
 from .train_panel import TrainPanel
 from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
 
@@ -257,40 +258,14 @@ class TrainingController(QObject):
 
     # ==== training ======================================================================
     def build_config(self, project, values: dict | None = None):
-        """TrainConfig for `project` with the form's values (+ `values` overrides)."""
+        """TrainConfig for `project` with the form's values (+ overrides, + `values`)."""
         from trainer.config import TrainConfig  # torch-free module
 
-        from ...io import fill_image_sizes
-        from ...io.coco import project_to_coco
-        from ...training_data import training_subset
-
-        v = dict(self.panel.values())
-        v.update(self.overrides)
-        v.update(values or {})
-        subset = training_subset(project)
-        unknown = [im.key for im in subset.images if im.width is None or im.height is None]
-        fill_image_sizes(subset)  # the records are the project's: sizes learnt here are kept
-        autosave = getattr(self.window, "autosave", None)
-        if unknown and autosave is not None and project is self.window.project:
-            autosave.touch(unknown)
-        coco = project_to_coco(subset)
-        root = Path(project.image_root) if project.image_root else project_folder(project)
-        if v.get("weights") == "last":
-            last = next((r for r in reversed(run_list(project)) if r.get("last_checkpoint")), None)
-            if last is None:
-                raise ValueError("There is no earlier run to continue: choose other weights.")
-            out = run_folder(project, last.get("dir"))  # refuses folders outside the project's runs/
-        else:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            out = project_folder(project) / "runs" / f"{stamp}-{v.get('model', 'fast')}"
-            n = 2
-            while out.exists():
-                out = out.with_name(f"{stamp}-{v.get('model', 'fast')}-{n}")
-                n += 1
-        split = project.polymask.get("split")
-        if isinstance(split, dict) and split and all(x in ("train", "val") for x in split.values()):
-            v.setdefault("split", dict(split))
-        return TrainConfig(coco=coco, images=str(root), out=str(out), **v)
+        form = {**self.panel.values(), **self.overrides, **(values or {})}
+        settings, data = train_settings(project, form)
+        if data.unsized and project is self.window.project:
+            self.window.autosave.touch(data.unsized)  # sizes learnt for training are kept
+        return TrainConfig(**settings)
 
     def train(self, values: dict | None = None) -> bool:
         """Check the project, then start a run (one at a time). False if it did not start."""

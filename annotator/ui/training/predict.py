@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 from trainer.polygons import DEFAULT_TOLERANCE  # torch-free modules
 from trainer.suggested_threshold import suggested_threshold
 
+from ...app.uncertainty import FLOOR, order_by_uncertainty
 from ...model import EditGroup, Polygon
 from ..canvas.editing import new_region_edit
-from .uncertainty import FLOOR, order_by_uncertainty
 
 DEFAULT_THRESHOLD = 0.5
 

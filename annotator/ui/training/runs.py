@@ -1,99 +1,13 @@
-"""The project's training runs: a list to compare their curves and to choose the model
-used for prediction. Runs are recorded in `project.polymask["runs"]` as
-{dir, model, started, status, epochs, best_checkpoint, last_checkpoint, metrics}
-(paths relative to the project's folder when inside it); each run folder holds
-config.json, metrics.jsonl, best.pth / last.pth and tensorboard/."""
+"""The Runs dock: the project's training runs (their records: annotator.app.training_runs),
+ticked to compare their curves, double-clicked to choose the model used for prediction."""
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
-
-
-def project_folder(project) -> Path:
-    if project is not None and project.path is not None:
-        return Path(project.path).resolve().parent
-    if project is not None and project.image_root is not None:
-        return Path(project.image_root).resolve()
-    return Path.cwd()
-
-
-def to_stored(project, path) -> str | None:
-    if not path:
-        return None
-    p, base = Path(path).resolve(), project_folder(project)
-    try:
-        return p.relative_to(base).as_posix()
-    except ValueError:
-        return str(p)
-
-
-def resolve(project, stored) -> Path | None:
-    if not stored:
-        return None
-    p = Path(stored)
-    return p if p.is_absolute() else project_folder(project) / p
-
-
-class RunFolderOutside(ValueError):
-    """A run folder recorded in the project file that is not inside the project's runs/."""
-
-
-def run_folder(project, stored) -> Path:
-    """The folder of a recorded run, where training may write (config.json, checkpoints).
-
-    The project file says where its runs are, and a project file can come from anyone:
-    only folders that resolve (symlinks included) inside the project's own runs/ folder
-    are accepted, so opening a project never lets it choose where we write."""
-    runs_root = (project_folder(project) / "runs").resolve()
-    target = resolve(project, stored)
-    if target is None:
-        raise RunFolderOutside("The run has no folder recorded: start a new run instead.")
-    target = target.resolve()
-    if target == runs_root or not target.is_relative_to(runs_root):
-        raise RunFolderOutside(
-            f"The run folder {stored!r} recorded in the project file resolves to {target}, "
-            f"outside this project's runs folder ({runs_root}); Polymask will not write "
-            "there. Start a new run instead."
-        )
-    return target
-
-
-def run_list(project) -> list[dict]:
-    if project is None:
-        return []
-    runs = project.polymask.get("runs")
-    if not isinstance(runs, list):
-        runs = project.polymask["runs"] = []
-    return runs
-
-
-def read_curves(run_dir: Path) -> dict:
-    """(x, total loss) per step and (epoch, mask mAP) from a run's metrics.jsonl."""
-    sx, sy, ex, ey = [], [], [], []
-    try:
-        with open(run_dir / "metrics.jsonl", encoding="utf-8") as f:
-            for line in f:
-                try:
-                    d = json.loads(line)
-                except ValueError:
-                    continue
-                if d.get("kind") == "step" and d.get("total") is not None:
-                    sx.append(d["global_step"])
-                    sy.append(d["total"])
-                elif d.get("kind") == "epoch":
-                    ap = (d.get("metrics") or {}).get("segm_AP")
-                    if ap is not None and ap >= 0:
-                        ex.append(d["epoch"])
-                        ey.append(ap)
-    except OSError:
-        pass
-    return {"steps": (sx, sy), "epochs": (ex, ey)}
 
 
 def _fmt_ap(metrics) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...model import Project
-from ...model.attributes import AmbiguousClass
+from ..model import Project
+from ..model.attributes import AmbiguousClass
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""A run's record in the project (`project.polymask["runs"]`), kept up to date from the
+trainer's events: what the Runs list shows and what is saved with the project."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from pathlib import Path
+from typing import Any
+
+from trainer.events import (  # torch-free
+    CheckpointSaved,
+    EpochEnd,
+    Event,
+    Failed,
+    Finished,
+    Preview,
+    Started,
+    Step,
+    WarningEvent,
+    as_trainer_event,
+    unhandled,
+)
+
+from ..model import Project
+from .training_runs import resolve, run_list, to_stored
+
+
+class Change(enum.Enum):
+    NONE = "none"  # the record is as it was
+    PROGRESS = "progress"  # epochs done, metrics, device: shown now, saved with the next save
+    SAVE = "save"  # a checkpoint or the outcome: worth saving now
+
+
+class RunRecorder:
+    """The record of one run: created (or the continued run's reused) when it starts."""
+
+    def __init__(self, project: Project, out: str, model: str, epochs: int, design: str):
+        self.project = project
+        runs = run_list(project)
+        existing = next((r for r in runs if resolve(project, r.get("dir")) == Path(out)), None)
+        self.record: dict[str, Any] = existing if existing is not None else {}
+        self.record.update(
+            dir=to_stored(project, out),
+            model=model,
+            status="running",
+            started=_dt.datetime.now().isoformat(timespec="seconds"),
+            epochs=epochs,
+            best_checkpoint=self.record.get("best_checkpoint"),
+            last_checkpoint=self.record.get("last_checkpoint"),
+            metrics=self.record.get("metrics", {}),
+            design=design,
+        )
+        if existing is None:
+            runs.append(self.record)
+        self.images_per_s = 0.0  # the last step's speed, recorded when the run finishes
+
+    def apply(self, event: Event) -> Change:
+        run = self.record
+        ev = as_trainer_event(event)
+        match ev:
+            case Step():
+                self.images_per_s = ev.images_per_s
+                return Change.NONE
+            case Started():
+                run.update(device=ev.device, classes=list(ev.class_names))
+                return Change.PROGRESS
+            case EpochEnd():
+                run["epochs_done"] = ev.epoch
+                if ev.metrics:
+                    run["metrics"] = dict(ev.metrics)
+                return Change.PROGRESS
+            case CheckpointSaved():
+                run["best_checkpoint" if ev.best else "last_checkpoint"] = to_stored(self.project, ev.path)
+                return Change.SAVE
+            case Finished():
+                run.update(
+                    status="stopped" if ev.stopped else "finished",
+                    metrics=dict(ev.metrics or run.get("metrics") or {}),
+                    best_checkpoint=to_stored(self.project, ev.best_checkpoint),
+                    last_checkpoint=to_stored(self.project, ev.last_checkpoint),
+                )
+                if self.images_per_s:
+                    run["images_per_s"] = round(self.images_per_s, 3)
+                return Change.SAVE
+            case Failed():
+                run.update(status="failed", error=ev.reason)
+                return Change.SAVE
+            case Preview() | WarningEvent():
+                return Change.NONE
+            case _:
+                unhandled(ev)
+
+    def could_not_start(self) -> None:
+        self.record["status"] = "failed"
+
+    def ended(self) -> None:
+        """The run's thread is done: a run that never said how it ended was stopped."""
+        if self.record.get("status") == "running":
+            self.record["status"] = "stopped"
