@@ -35,7 +35,7 @@ from ..model import validation as v
 from .jsonfile import write_json
 from .labelme import CLASS_ATTRIBUTE, EXTRA
 from .paths import project_image_file
-from .rle import polygons_to_mask
+from .rle import parts_to_mask
 
 LABELME_VERSION = "5.5.0"
 ELLIPSE_AS_POLYGON = "ellipse-as-polygon"
@@ -51,10 +51,7 @@ def _mask_shape(shape: MultiPolygon) -> dict[str, Any]:
     w, h = x1 - x0 + 1, y1 - y0 + 1
     moved = shape.translated(-x0, -y0)
     flat = lambda ring: [c for xy in zip(ring.xs, ring.ys) for c in xy]  # noqa: E731
-    mask = polygons_to_mask([flat(o) for o, _ in moved.parts], h, w)
-    holes = [flat(hole) for _, hs in moved.parts for hole in hs]
-    if holes:
-        mask &= 1 - polygons_to_mask(holes, h, w)
+    mask = parts_to_mask([(flat(o), [flat(hole) for hole in hs]) for o, hs in moved.parts], h, w)
     png = io.BytesIO()
     Image.fromarray(mask.astype(np.uint8) * 255).save(png, format="PNG")
     return {

@@ -2,7 +2,7 @@
 
 pycocotools trusts its input (a corrupt counts string decodes to garbage
 pixels, not an error), so RLEs are checked and decoded here, with numpy.
-Masks are traced with OpenCV along pixel *edges*, so that pycocotools rasterises
+Masks are traced with OpenCV's contours along pixel *edges*, so that pycocotools rasterises
 the traced polygon back to the same pixels.
 """
 
@@ -15,11 +15,10 @@ import cv2
 import numpy as np
 import shapely
 from pycocotools import mask as mask_utils
+from shapely import affinity
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from .limits import MAX_IMAGE_PIXELS, too_many_pixels
-
-Point2 = tuple[float, float]
 
 
 def _string_counts(s: str) -> list[int]:
@@ -104,61 +103,68 @@ def polygons_to_mask(parts: list[list[float]], height: int, width: int) -> np.nd
     return mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(parts, height, width)))
 
 
-def mask_to_polygons(mask: np.ndarray) -> list[list[Point2]]:
-    """Outer outlines of a mask's blobs, largest first (holes are not traced).
+def _on_pixel_edges(contour: np.ndarray):
+    """The area of the pixels an OpenCV contour runs round.
 
-    OpenCV's contour runs through pixel centres; shifting it by half a pixel and
-    growing it by half a pixel with square corners puts it on the pixel edges,
-    which pycocotools rasterises back to the same pixels.
-    """
-    contours, _ = cv2.findContours(
-        np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
-    )
-    polygons: list[tuple[float, list[Point2]]] = []
-    for contour in contours:
-        pts = contour.reshape(-1, 2).astype(float) + 0.5
-        geom = (
-            ShapelyPolygon(pts)
-            if len(pts) >= 3
-            else shapely.geometry.LineString(pts)
-            if len(pts) == 2
-            else shapely.geometry.Point(pts[0])
-        )
-        grown = geom.buffer(0.5, join_style="mitre", cap_style="square", mitre_limit=2.0)
-        for part in getattr(grown, "geoms", [grown]):
-            if part.geom_type == "Polygon" and part.area > 0:
-                polygons.append((part.area, [(float(x), float(y)) for x, y in part.exterior.coords[:-1]]))
-    polygons.sort(key=lambda item: -item[0])
-    return [pts for _, pts in polygons]
+    The contour runs through pixel centres; shifting it by half a pixel and growing it by half
+    a pixel with square corners puts it on the pixel edges, which pycocotools rasterises back to
+    the same pixels."""
+    pts = contour.reshape(-1, 2).astype(float) + 0.5
+    if len(pts) >= 3:
+        geom = ShapelyPolygon(pts)
+    else:
+        geom = shapely.geometry.LineString(pts) if len(pts) == 2 else shapely.geometry.Point(pts[0])
+    return geom.buffer(0.5, join_style="mitre", cap_style="square", mitre_limit=2.0)
+
+
+def _hole_pixels(mask: np.ndarray, contour: np.ndarray):
+    """The background pixels a hole contour (traced through the foreground round it) encloses:
+    ((row, column) offset, their mask cropped to the contour's box)."""
+    x, y, w, h = cv2.boundingRect(contour)
+    inside = np.zeros((h, w), np.uint8)
+    cv2.drawContours(inside, [contour], -1, 1, thickness=cv2.FILLED, offset=(-x, -y))
+    return (x, y), inside & (mask[y : y + h, x : x + w] == 0)
 
 
 def mask_to_geometry(mask: np.ndarray):
-    """The shapely area of a mask on pixel edges: its blobs (as `mask_to_polygons`) minus its
-    holes, which are the background blobs not connected to the border (4-connected, as
-    pycocotools' pixels meet), traced the same way. None when the mask is empty."""
-    blobs = [ShapelyPolygon(pts) for pts in mask_to_polygons(mask)]
-    if not blobs:
-        return None
-    padded = np.pad(np.ascontiguousarray(mask, dtype=np.uint8) == 0, 1, constant_values=True).astype(np.uint8)
-    n, labels = cv2.connectedComponents(padded, connectivity=4)
-    outside = labels[0, 0]
-    holes = [
-        ShapelyPolygon(pts)
-        for label in range(1, n)
-        if label != outside
-        for pts in mask_to_polygons((labels[1:-1, 1:-1] == label).astype(np.uint8))
-    ]
-    geom = shapely.union_all(blobs)
-    return geom.difference(shapely.union_all(holes)) if holes else geom
+    """The shapely area of a mask on pixel edges, holes as holes; None when the mask is empty.
+
+    OpenCV's two-level contours (RETR_CCOMP) give each blob's outline and its holes; a hole's
+    own pixels are traced the same way, so a blob inside a hole (a target's bull's-eye) is a
+    part of its own and a pixel touching the hole's edge corner-to-corner is kept."""
+    mask = np.ascontiguousarray(mask, dtype=np.uint8)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    pieces = []
+    for i, contour in enumerate(contours):
+        if hierarchy[0][i][3] != -1:
+            continue  # a hole: cut from its blob below
+        holes, child = [], hierarchy[0][i][2]
+        while child != -1:
+            (x, y), pixels = _hole_pixels(mask, contours[child])
+            hole = mask_to_geometry(pixels)
+            if hole is not None:
+                holes.append(affinity.translate(hole, x, y))
+            child = hierarchy[0][child][0]
+        blob = _on_pixel_edges(contour)
+        pieces.append(blob.difference(shapely.union_all(holes)) if holes else blob)
+    return shapely.union_all(pieces) if pieces else None
+
+
+def parts_to_mask(parts: list[tuple[list[float], list[list[float]]]], height: int, width: int) -> np.ndarray:
+    """The pixels of flat (outer, holes) parts: each part less its own holes, so a part lying in
+    another part's hole stays."""
+    mask = np.zeros((height, width), np.uint8)
+    for outer, holes in parts:
+        part = polygons_to_mask([outer], height, width)
+        if holes:
+            part &= 1 - polygons_to_mask(holes, height, width)
+        mask |= part
+    return mask
 
 
 def parts_to_rle(parts: list[tuple[list[float], list[list[float]]]], height: int, width: int) -> dict:
     """A compressed COCO RLE of flat (outer, holes) parts: COCO polygons cannot hold holes."""
-    mask = polygons_to_mask([outer for outer, _ in parts], height, width)
-    holes = [h for _, hs in parts for h in hs]
-    if holes:
-        mask &= 1 - polygons_to_mask(holes, height, width)
-    rle = mask_utils.encode(np.asfortranarray(mask))
+    rle = mask_utils.encode(np.asfortranarray(parts_to_mask(parts, height, width)))
     return {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")}
 
 

@@ -172,3 +172,15 @@ def masks_by_annotation(coco: dict) -> list[np.ndarray]:
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     union = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
+
+
+def target_mask(h: int = 100, w: int = 120) -> np.ndarray:
+    """A square ring with a square inside its hole (a part within another part's hole), and a
+    pixel inside the hole touching the ring corner-to-corner only, as masks hold them."""
+    mask = np.zeros((h, w), np.uint8)
+    mask[10:90, 10:90] = 1
+    mask[30:70, 30:70] = 0
+    mask[45:55, 45:55] = 1
+    mask[30, 40] = 1  # a bump on the hole's top edge...
+    mask[31, 41] = 1  # ...and its diagonal neighbour
+    return mask

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from pycocotools import mask as mask_utils
 
 from annotator import io as pio
 from annotator.cli import main
@@ -222,3 +223,30 @@ def test_property_labelme_round_trip(tmp_path_factory, shape):
     project.image_root = folder
     write_labelme(project, folder)
     _same_object(shape, read_labelme(folder).project.images[0].regions[0].shape)
+
+
+def _mask_coco(mask: np.ndarray) -> dict:
+    data = fx.ring_coco()
+    data["images"][0].update(width=mask.shape[1], height=mask.shape[0])
+    rle = mask_utils.encode(np.asfortranarray(mask))
+    data["annotations"][0]["segmentation"] = {"size": list(mask.shape), "counts": rle["counts"].decode()}
+    return data
+
+
+def test_a_part_inside_another_parts_hole_survives_rle_both_ways():
+    mask = fx.target_mask()
+    project = read_coco(_mask_coco(mask)).project
+    shape = project.images[0].regions[0].shape
+    assert shape.area() == pytest.approx(mask.sum(), rel=0.01)
+    own_data(project.images[0].regions[0]).pop("coco_read_as")  # as if edited: written from the shape
+    np.testing.assert_array_equal(fx.masks_by_annotation(project_to_coco(project))[0], mask)
+
+
+def test_labelme_mask_keeps_a_part_inside_another_parts_hole(tmp_path):
+    mask = fx.target_mask()
+    project = read_coco(_mask_coco(mask)).project
+    project.image_root = tmp_path
+    assert write_labelme(project, tmp_path / "lm") == []
+    back = read_labelme(tmp_path / "lm").project
+    back.images[0].width, back.images[0].height = mask.shape[1], mask.shape[0]
+    np.testing.assert_array_equal(fx.masks_by_annotation(project_to_coco(back))[0], mask)
