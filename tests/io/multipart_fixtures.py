@@ -3,9 +3,10 @@
 ``labelme_example_coco`` has the structure of labelme's own COCO example
 (examples/instance_segmentation/data_dataset_coco: three VOC photos of 500x338 and
 500x375, twelve objects with float coordinates, a ``_background_`` category 0 and
-null supercategories, and two objects in several parts: a person in two polygons
-and a sofa in four, parts far apart and touching other objects). Coordinates are
-generated here, not copied. ``ring_object`` is an object with a hole, as an RLE.
+null supercategories, class names with spaces and a slash, and two objects in several
+parts: a person in two polygons, one of them a thin four-point sliver, and a sofa in four,
+parts far apart and touching other objects; one outline doubles back on itself in a spike
+and one has a vertex on the image's left edge). Coordinates are generated here, not copied. ``ring_object`` is an object with a hole, as an RLE.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ CATEGORIES = [
     "horse",
     "motorbike",
     "person",
-    "pottedplant",
+    "potted plant",
     "sheep",
     "sofa",
     "train",
-    "tvmonitor",
+    "tv/monitor",
 ]
 
 
@@ -49,6 +50,24 @@ def star(cx: float, cy: float, r: float, n: int, phase: float) -> list[float]:
         rr = r * (0.65 + 0.35 * math.sin(3 * a + phase))
         out += [cx + rr * math.cos(a) + 0.8142292490119, cy + rr * math.sin(a) + 0.33596837944665]
     return out
+
+
+def sliver(x: float, y: float) -> list[float]:
+    """A thin four-point part, a few pixels wide."""
+    return [x + 2.8, y, x - 1.2, y + 3.0, x - 2.2, y + 12.0, x + 0.8, y + 15.0]
+
+
+def spiked(flat: list[float], at: int) -> list[float]:
+    """`flat` with an outline that runs out in a thin spike after vertex `at` and back."""
+    x, y = flat[2 * at], flat[2 * at + 1]
+    return flat[: 2 * at + 2] + [x - 7.0, y + 26.0, x - 1.0, y + 1.0] + flat[2 * at + 2 :]
+
+
+def on_left_edge(flat: list[float]) -> list[float]:
+    """`flat` with its leftmost vertex moved onto x = 0."""
+    xs = flat[0::2]
+    i = xs.index(min(xs))
+    return flat[: 2 * i] + [0.0] + flat[2 * i + 1 :]
 
 
 def _ann(ann_id, image_id, category, parts):
@@ -80,13 +99,13 @@ def labelme_example_coco() -> dict:
     ]
     anns = [
         _ann(0, 0, 15, [star(250, 210, 90, 40, 0.1)]),
-        _ann(1, 0, 15, [star(440, 210, 80, 44, 0.3), star(368, 178, 6, 4, 0.2)]),  # two parts
+        _ann(1, 0, 15, [star(440, 210, 80, 44, 0.3), sliver(368, 170)]),  # two parts
         _ann(2, 0, 5, [star(378, 186, 20, 9, 0.5)]),
         _ann(3, 1, 6, [star(260, 200, 170, 30, 0.7)]),
-        _ann(4, 1, 6, [star(55, 190, 50, 11, 0.9)]),
+        _ann(4, 1, 6, [on_left_edge(star(55, 190, 50, 11, 0.9))]),
         _ann(5, 1, 7, [star(455, 212, 40, 6, 1.1)]),
         _ann(6, 2, 15, [star(170, 220, 70, 28, 1.3)]),
-        _ann(7, 2, 15, [star(240, 195, 60, 22, 1.5)]),
+        _ann(7, 2, 15, [spiked(star(240, 195, 60, 22, 1.5), 5)]),
         _ann(8, 2, 15, [star(315, 200, 55, 16, 1.7)]),
         _ann(9, 2, 9, [star(330, 300, 150, 18, 1.9)]),
         _ann(10, 2, 15, [star(425, 98, 22, 6, 2.1)]),

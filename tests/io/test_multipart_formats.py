@@ -53,9 +53,10 @@ def _ious(a: dict, b: dict) -> list[float]:
     return [fx.iou(x, y) for x, y in zip(fx.masks_by_annotation(a), fx.masks_by_annotation(b))]
 
 
-def test_labelme_example_shows_every_part_and_round_trips_through_coco():
+def test_labelme_example_shows_every_part_and_round_trips_through_coco_and_the_project_file(tmp_path):
     data = fx.labelme_example_coco()
-    project = read_coco(data).project
+    native.save_project(read_coco(data).project, tmp_path / "p.polymask.json")
+    project = pio.open_path(tmp_path / "p.polymask.json").project
     shapes = {own_data(r)["coco_annotation"]["id"]: r.shape for _, r in project.iter_regions()}
     assert len(shapes[1].parts) == 2 and len(shapes[11].parts) == 4
     assert min(_ious(data, project_to_coco(project))) == 1.0  # unedited: written as read
@@ -166,7 +167,8 @@ def test_labelme_group_ids_and_masks_read_as_one_object(tmp_path):
 # ---- property-based: random objects in several parts, with holes --------------------------------
 @st.composite
 def holed_objects(draw):
-    """1-3 disjoint parts (discs made polygons), some with a hole, on a 1000x400 image.
+    """1-3 disjoint parts (discs made polygons), some with a hole, some of those with a part
+    inside the hole, on a 1000x400 image.
 
     Holes are written as pixels (RLE, labelme masks): parts are large enough (r >= 100 px)
     that a pixel's rasterisation error stays under 1 % of their area, as on real photos."""
@@ -178,7 +180,10 @@ def holed_objects(draw):
         r = draw(st.integers(min_value=100, max_value=150))
         disc = shapely.Point(cx, cy).buffer(r, quad_segs=draw(st.integers(min_value=2, max_value=8)))
         if draw(st.booleans()):
-            disc = disc.difference(shapely.Point(cx + draw(st.integers(-5, 5)), cy).buffer(r * 0.4, quad_segs=4))
+            hole_x = cx + draw(st.integers(-5, 5))
+            disc = disc.difference(shapely.Point(hole_x, cy).buffer(r * 0.4, quad_segs=4))
+            if draw(st.booleans()):
+                parts.append(shapely.Point(hole_x, cy).buffer(r * 0.2, quad_segs=4))
         parts.append(disc)
     return shape_from_geometry(shapely.union_all(parts))
 
