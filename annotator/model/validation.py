@@ -99,15 +99,19 @@ def _single_shape_problems(shape: Shape) -> list[tuple[str, str]]:
             return [(TOO_FEW_VERTICES, f"a {shape.name} needs at least {minimum} vertices, it has {n}")]
     if isinstance(shape, (Polygon, Rect, Circle, Ellipse)) or (shape.has_area and shape.name == "polyline"):
         if isinstance(shape, PathShape):
-            geom = shape.geometry()
-            # A bow-tie's signed areas cancel, so look at the repaired area first.
-            if make_valid(geom).area <= 0:
-                problems.append((ZERO_AREA, f"the {shape.name} has zero area"))
-            elif not geom.is_valid:
-                problems.append((SELF_INTERSECTION, f"the {shape.name} intersects itself ({explain_validity(geom)})"))
+            problems += _outline_problems(shape.geometry(), f"the {shape.name}")
         elif shape.area() <= 0:
             problems.append((ZERO_AREA, f"the {shape.name} has zero area"))
     return problems
+
+
+def _outline_problems(geom, what: str) -> list[tuple[str, str]]:
+    # A bow-tie's signed areas cancel, so look at the repaired area first.
+    if make_valid(geom).area <= 0:
+        return [(ZERO_AREA, f"{what} has zero area")]
+    if not geom.is_valid:
+        return [(SELF_INTERSECTION, f"{what} intersects itself ({explain_validity(geom)})")]
+    return []
 
 
 def _ring_names(shape: MultiPolygon) -> list[str]:
@@ -128,11 +132,7 @@ def _multipolygon_problems(shape: MultiPolygon) -> list[tuple[str, str]]:
         if n < MIN_RING_VERTICES:
             problems.append((TOO_FEW_VERTICES, f"{name} needs at least {MIN_RING_VERTICES} vertices, it has {n}"))
             continue
-        geom = ring.geometry()
-        if make_valid(geom).area <= 0:
-            problems.append((ZERO_AREA, f"{name} has zero area"))
-        elif not geom.is_valid:
-            problems.append((SELF_INTERSECTION, f"{name} intersects itself ({explain_validity(geom)})"))
+        problems += _outline_problems(ring.geometry(), name)
     if not problems:
         geom = shape.geometry()
         if not geom.is_valid:
