@@ -7,6 +7,8 @@ import pytest
 from PIL import Image
 
 from annotator.cli import main
+from annotator.io.native import save_project
+from annotator.model import ImageRecord, MultiPolygon, Polygon, Project, Region
 
 from .io.via_fixtures import tutorial_project, via1_balloon
 
@@ -252,3 +254,20 @@ def test_convert_skipping_annotations_exits_one(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "with 2 problem(s)" in captured.out
     assert out.exists() and sum(len(v["regions"]) for v in json.loads(out.read_text()).values()) == 1
+
+
+def test_validate_names_the_faulty_ring_of_an_object_in_parts(tmp_path, capsys):
+    square = Polygon.from_points([(0, 0), (40, 0), (40, 40), (0, 40)])
+    bow_tie = Polygon.from_points([(10, 10), (20, 20), (20, 10), (10, 20)])
+    project = Project()
+    image = ImageRecord("a.png", width=80, height=60)
+    image.regions.append(Region(MultiPolygon(((square, (bow_tie,)), (square.translated(50, 0), ()))), {}))
+    project.images.append(image)
+    project.ensure_class_attribute(None)
+    project.images[0].regions[0].attributes[project.class_attribute] = "thing"
+    Image.new("RGB", (80, 60)).save(tmp_path / "a.png")
+    save_project(project, tmp_path / "p.polymask.json")
+    assert main(["validate", str(tmp_path / "p.polymask.json")]) == 1
+    out = capsys.readouterr().out
+    assert "region 0: part 1, hole 1 intersects itself" in out
+    assert "region 0: the multipolygon extends outside the 80x60 image" in out
