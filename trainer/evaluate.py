@@ -15,7 +15,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 from torch import nn
 
-from .events import METRIC_KEYS
+from .events import METRIC_KEYS, PREVIEW_SCORE
 from .masks import detect
 from .polygons import DEFAULT_TOLERANCE
 from .predict import instances_to_coco, output_to_instances
@@ -89,7 +89,7 @@ def predict_dataset(
             instances = output_to_instances(found, (h, w), class_names, score_threshold=0.0, tolerance=None)
             results += instances_to_coco(target["image_id"], instances, category_ids)
             if idx < preview_n:
-                shown = [i.at_tolerance(DEFAULT_TOLERANCE) for i in instances if i.score >= 0.5]
+                shown = [i.at_tolerance(DEFAULT_TOLERANCE) for i in instances if i.score >= PREVIEW_SCORE]
                 previews.append(
                     {
                         "image_id": target["image_id"],

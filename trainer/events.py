@@ -75,11 +75,14 @@ class EpochEnd(Event):
     seconds: float
 
 
+PREVIEW_SCORE = 0.5  # a preview shows the instances scoring at least this
+
+
 @dataclass
 class Preview(Event):
     kind: ClassVar[str] = "preview"
     epoch: int
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # per image: file_name, width, height, instances scoring >= PREVIEW_SCORE
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..model import Project
 from ..model.attributes import AmbiguousClass
+from .training_data import training_subset
 
 
 @dataclass
@@ -27,7 +28,7 @@ def preflight(project: Project | None) -> list[Issue]:
     if project is None:
         return [Issue("no-project", "Open a project or a folder of images first.")]
     issues: list[Issue] = []
-    used = [im for im in project.images if im.regions or im.done]
+    used = training_subset(project).images
     n_regions = sum(len(im.regions) for im in used)
     if n_regions == 0:
         issues.append(

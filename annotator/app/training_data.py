@@ -15,7 +15,7 @@ from typing import Any
 
 from ..io import fill_image_sizes
 from ..io.coco import project_to_coco
-from ..model import Problem, Project
+from ..model import ImageRecord, Problem, Project
 from .training_runs import project_folder
 
 SPLIT_VALUES = ("train", "val")
@@ -32,11 +32,20 @@ class TrainingData:
     problems: list[Problem] = field(default_factory=list)  # images whose size could not be read (missing, unreadable)
 
 
+def used_for_training(im: ImageRecord) -> bool:
+    return bool(im.regions) or im.done
+
+
 def training_subset(project: Project) -> Project:
     """A shallow copy of `project` holding only the images to train on."""
     subset = copy.copy(project)
-    subset.images = [im for im in project.images if im.regions or im.done]
+    subset.images = [im for im in project.images if used_for_training(im)]
     return subset
+
+
+def unlabelled_keys(project: Project | None) -> list[str]:
+    """The images left for pre-labelling, in project order."""
+    return [im.key for im in project.images if not used_for_training(im)] if project is not None else []
 
 
 def project_split(project: Project) -> dict[str, str] | None:

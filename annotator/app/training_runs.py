@@ -93,6 +93,17 @@ def run_folder_for(project: Project | None, model: str, weights: str | None) -> 
     return last_run_folder(project) if weights == CONTINUE_LAST else new_run_folder(project, model)
 
 
+def run_checkpoint(project: Project | None, run: dict[str, Any]) -> Path | None:
+    """The checkpoint a run predicts with: its best, else its last; None when not on disk."""
+    path = resolve(project, run.get("best_checkpoint") or run.get("last_checkpoint"))
+    return path if path is not None and path.is_file() else None
+
+
+def latest_checkpoint(project: Project | None) -> Path | None:
+    """The checkpoint of the newest run that has one on disk."""
+    return next((p for run in reversed(run_list(project)) if (p := run_checkpoint(project, run))), None)
+
+
 def run_list(project: Project | None) -> list[dict[str, Any]]:
     """The project's run records (created empty when missing or malformed)."""
     if project is None:

@@ -47,7 +47,7 @@ from .save_guard import SaveGuard
 from .status_bar import StatusBar
 from .theme import Theme
 from .thumbnails import ThumbnailLoader
-from .training import install_training
+from .training import TrainingController
 from .view_menu import ViewMenu
 
 EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
@@ -104,7 +104,16 @@ class MainWindow(QMainWindow):
         self._panel_timer.timeout.connect(self._refresh_panels)
         self._connect()
         self._update_history()
-        self.training = install_training(self, training_design)  # before the layout restore: it adds docks
+        self.training = TrainingController(  # before the layout restore: it adds docks
+            self,
+            host=self,
+            canvas=self.canvas,
+            status=self.status,
+            autosave=self.autosave,
+            toolbar=self.toolbar,
+            tab_with=self.docks[-1],
+            design=training_design,
+        )
         self._restore_layout()
 
     def _dock(self, title, widget, area) -> QDockWidget:

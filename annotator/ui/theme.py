@@ -70,6 +70,17 @@ DARK = {
 }
 
 
+NO_CLASS_COLOUR = "#d0d0d0"  # a region or prediction without a class
+
+
+def class_colour(project, name: str | None) -> str:
+    """One class's colour by `class_colours`' rule; a name the project lacks takes the next free one."""
+    if name is None:
+        return NO_CLASS_COLOUR
+    names = project.class_names() if project is not None else []
+    return class_colours(project, names if name in names else [*names, name])[name]
+
+
 def class_colours(project, names=None) -> dict[str, str]:
     """Every class's colour: the project's own choice, else the palette by position."""
     chosen = project.class_colours() if project is not None else {}

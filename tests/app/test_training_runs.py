@@ -9,12 +9,14 @@ import pytest
 
 from annotator.app.run_record import Change, RunRecorder
 from annotator.app.train_config import train_settings
-from annotator.app.training_data import training_data
+from annotator.app.training_data import training_data, unlabelled_keys
 from annotator.app.training_runs import (
     last_run_folder,
+    latest_checkpoint,
     new_run_folder,
     read_curves,
     resolve,
+    run_checkpoint,
     run_folder_for,
     run_list,
     to_stored,
@@ -141,3 +143,26 @@ def test_only_trainer_events_are_recorded(project):
     recorder = RunRecorder(project, str(project.path.parent / "runs" / "r"), "fast", 1, "thread")
     with pytest.raises(TypeError):
         recorder.apply(object())  # type: ignore[arg-type]
+
+
+def test_unlabelled_images_are_those_training_leaves_out(project):
+    project.images[4].done = True
+    assert unlabelled_keys(project) == [project.images[5].key]
+    assert unlabelled_keys(None) == []
+
+
+def test_predicting_uses_the_newest_run_with_a_checkpoint_on_disk(project):
+    runs = project.path.parent / "runs"
+    (runs / "a").mkdir(parents=True)
+    (runs / "a" / "last.pth").write_bytes(b"")
+    run_list(project).extend(
+        [
+            {"dir": "runs/a", "best_checkpoint": "runs/a/best.pth", "last_checkpoint": "runs/a/last.pth"},
+            {"dir": "runs/b", "last_checkpoint": "runs/b/last.pth"},  # deleted since
+        ]
+    )
+    assert run_checkpoint(project, run_list(project)[1]) is None
+    assert run_checkpoint(project, {"best_checkpoint": "runs/a/last.pth"}) == runs / "a" / "last.pth"
+    assert latest_checkpoint(project) is None  # runs/a's record names its best, which is not on disk
+    (runs / "a" / "best.pth").write_bytes(b"")
+    assert latest_checkpoint(project) == runs / "a" / "best.pth"

@@ -11,9 +11,10 @@ from functools import lru_cache
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 
+from ..theme import NO_CLASS_COLOUR as NO_CLASS_COLOUR  # one grey for regions without a class
+
 # Distinct, readable colours for classes that have no colour yet (Tableau 10).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-NO_CLASS_COLOUR = "#d0d0d0"
 
 CANVAS_BACKGROUND = QColor("#2b2b2b")
 PLACEHOLDER_FILL = QColor("#3c3f41")

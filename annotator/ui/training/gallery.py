@@ -8,6 +8,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from trainer.events import PREVIEW_SCORE  # torch-free
+
 THUMB = 200
 
 
@@ -121,17 +123,19 @@ class GalleryPanel(QWidget):
             left.setPixmap(render(image, pred))
             right.setPixmap(render(image, truth))
             n = len(pred)
-            left.setToolTip(f"{item.get('file_name')}: {n} prediction(s) scoring ≥ 0.5")
+            left.setToolTip(f"{item.get('file_name')}: {n} prediction(s) scoring ≥ {PREVIEW_SCORE}")
             right.setToolTip(f"{item.get('file_name')}: {len(truth)} annotated region(s)")
             col = index * 2  # pairs side by side: model | ground truth
             name = QLabel(f"<b>{item.get('file_name')}</b>")
             self.grid.addWidget(name, 0, col, 1, 2)
             self.grid.addWidget(left, 1, col)
             self.grid.addWidget(right, 1, col + 1)
-            self.grid.addWidget(QLabel(f"model: {n} prediction(s)" if n else "model: nothing ≥ 0.5"), 2, col)
+            self.grid.addWidget(
+                QLabel(f"model: {n} prediction(s)" if n else f"model: nothing ≥ {PREVIEW_SCORE}"), 2, col
+            )
             self.grid.addWidget(QLabel(f"ground truth: {len(truth)} region(s)"), 2, col + 1)
             self.grid.setColumnMinimumWidth(col + 1, THUMB + 16)
             self.cells.append((left, right))
         self.caption.setText(
-            f"Epoch {ev.epoch}: predictions (score ≥ 0.5) on {len(ev.items)} validation image(s), ground truth beside."
+            f"Epoch {ev.epoch}: predictions (score ≥ {PREVIEW_SCORE}) on {len(ev.items)} validation image(s), ground truth beside."
         )

@@ -14,15 +14,10 @@ import math
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-LOSS_TERMS = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
-LOSS_COLOURS = {
-    "total": "#e8e8e8",
-    "loss_classifier": "#4e79a7",
-    "loss_box_reg": "#f28e2b",
-    "loss_mask": "#e15759",
-    "loss_objectness": "#76b7b2",
-    "loss_rpn_box_reg": "#59a14f",
-}
+from trainer.config import LOSS_NAMES  # torch-free
+
+TERM_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f")  # the trainer's loss terms, in order
+LOSS_COLOURS = {"total": "#e8e8e8", **{n: TERM_COLOURS[i % len(TERM_COLOURS)] for i, n in enumerate(LOSS_NAMES)}}
 METRICS = (("segm_AP", "#e15759"), ("bbox_AP", "#4e79a7"), ("segm_AP50", "#f28e2b"), ("bbox_AP50", "#76b7b2"))
 REDRAW_MS = 100
 SMOOTHING = 0.9  # exponential moving average factor of the smoothed curves
@@ -67,7 +62,7 @@ class TrainingPlots(QWidget):
 
         pg.setConfigOptions(antialias=True, background="#232323", foreground="#d0d0d0")
         self.pg = pg
-        self.losses: dict[str, Series] = {name: Series() for name in ("total", *LOSS_TERMS)}
+        self.losses: dict[str, Series] = {name: Series() for name in ("total", *LOSS_NAMES)}
         self.val_loss = Series()
         self.metrics: dict[str, Series] = {name: Series() for name, _ in METRICS}
         self.redraws = 0
@@ -147,7 +142,7 @@ class TrainingPlots(QWidget):
     def add_step(self, ev) -> None:
         x = float(ev.global_step)
         self.losses["total"].add(x, ev.total)
-        for name in LOSS_TERMS:
+        for name in LOSS_NAMES:
             self.losses[name].add(x, ev.losses.get(name))
         self._dirty = True
 

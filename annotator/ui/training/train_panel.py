@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.config import LOSS_NAMES  # torch-free
+
 MODELS = (("fast", "Fast (MobileNetV3)"), ("accurate", "Accurate (ResNet-50 FPN v2)"))
 WEIGHTS = (
     ("coco", "COCO (pretrained Mask R-CNN)"),
@@ -43,7 +45,6 @@ AUGMENT = (
     ("scale_jitter", "Scale jitter"),
     ("color", "Colour jitter"),
 )
-LOSSES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
 
 
 def cost_hint(model: str, device: str, measured: float | None = None) -> str:
@@ -154,7 +155,7 @@ class TrainPanel(QWidget):
         self.trainable = _spin(-1, 6, -1, special="model default")
         self.workers = _spin(0, 32, 2)
         self.warmup = _spin(0, 100000, 100, 10)
-        self.loss_weights = {name: _dspin(0, 100, 1.0, 0.1, 2) for name in LOSSES}
+        self.loss_weights = {name: _dspin(0, 100, 1.0, 0.1, 2) for name in LOSS_NAMES}
         adv = QFormLayout(self.advanced)
         adv.addRow("Input min size", self.min_size)
         adv.addRow("Input max size", self.max_size)

@@ -1,0 +1,75 @@
+"""One training run at a time: the runner (trainer.fit in a thread or a child process), the
+run's record in the project (annotator.app.run_record), and its events as signals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
+
+from trainer.events import Event, Failed, Finished  # torch-free
+
+from ...app.run_record import Change, RunRecorder
+from ...model import Project
+from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
+
+
+class RunSession(QObject):
+    event = Signal(object, object)  # a trainer event, and the Change it made to the run's record
+    ended = Signal(object)  # the finished / failed event (None if the run ended without one)
+
+    def __init__(self, design: str = DEFAULT_DESIGN, parent: QObject | None = None):
+        super().__init__(parent)
+        self.design = design
+        self.runner = TrainRunner(design, self)
+        self.runner.event.connect(self._on_event)
+        self.runner.ended.connect(self._on_ended)
+        self.recorder: RunRecorder | None = None
+        self.terminal: Finished | Failed | None = None
+        self.errors: list[Failed] = []
+
+    @property
+    def project(self) -> Project | None:
+        """The project the run (the last one started) trains on."""
+        return self.recorder.project if self.recorder is not None else None
+
+    @property
+    def record(self) -> dict | None:
+        return self.recorder.record if self.recorder is not None else None
+
+    def is_running(self) -> bool:
+        return self.runner.is_running()
+
+    def start(self, project: Project, config) -> None:
+        """Record the run in `project` and start it (`config`: a trainer TrainConfig). Raises
+        when it cannot start; its record then says it failed."""
+        self.terminal, self.errors = None, []
+        self.recorder = RunRecorder(project, config.out, config.model, config.epochs, self.design)
+        try:
+            self.runner.start(config)
+        except Exception:
+            self.recorder.could_not_start()
+            raise
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def _on_event(self, ev: Event) -> None:
+        change = self.recorder.apply(ev) if self.recorder is not None else Change.NONE
+        match ev:
+            case Finished():
+                self.terminal = ev
+            case Failed():
+                self.terminal = ev
+                self.errors.append(ev)
+        self.event.emit(ev, change)
+
+    def _on_ended(self) -> None:
+        if self.recorder is not None:
+            self.recorder.ended()
+        self.ended.emit(self.terminal)
+
+    def shutdown(self, ms: int = SHUTDOWN_MS) -> None:
+        """Stop a run (the checkpoint is kept) and wait for it; a run process that has not ended
+        within `ms` is killed with its workers, so closing never hangs. Its last events are delivered."""
+        if self.runner.is_running():
+            self.runner.shutdown(ms)
+        QCoreApplication.sendPostedEvents(self.runner, QEvent.Type.MetaCall)
