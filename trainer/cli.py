@@ -23,9 +23,12 @@ from .events import (
     Event,
     Failed,
     Finished,
+    Preview,
     Started,
     Step,
     WarningEvent,
+    as_trainer_event,
+    unhandled,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
@@ -221,7 +224,8 @@ class ProgressPrinter:
         self.last_line = 0.0
         self.train_loss: list[float] = []
 
-    def handle(self, ev: Event, code: int) -> int:
+    def handle(self, event: Event, code: int) -> int:
+        ev = as_trainer_event(event)
         match ev:
             case Failed():
                 self._newline()
@@ -238,9 +242,8 @@ class ProgressPrinter:
                     if ev.last_checkpoint:
                         print(f"  last checkpoint: {ev.last_checkpoint}", file=self.out)
                 return EXIT_STOPPED if ev.stopped else EXIT_OK
-        if self.quiet:
-            return code
-        match ev:
+            case _ if self.quiet:
+                pass
             case WarningEvent():
                 self._newline()
                 print(f"warning: {ev.message}", file=self.err)
@@ -255,6 +258,10 @@ class ProgressPrinter:
             case CheckpointSaved(best=True):
                 self._newline()
                 print(f"  new best checkpoint (epoch {ev.epoch}) → {ev.path}", file=self.err)
+            case CheckpointSaved() | Preview():
+                pass
+            case _:
+                unhandled(ev)
         return code
 
     def _started(self, ev: Started) -> None:
