@@ -71,7 +71,7 @@ class TrainingPlots(QWidget):
         self.loss_plot = pg.PlotWidget(title="Training loss")
         self.loss_plot.setLabel("bottom", "iteration")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.raw_curves, self.smooth_curves = {}, {}
         for name in self.losses:
             colour = LOSS_COLOURS[name]
@@ -90,7 +90,7 @@ class TrainingPlots(QWidget):
         self.map_plot.setLabel("bottom", "epoch")
         self.map_plot.showGrid(x=True, y=True, alpha=0.2)
         self.map_plot.setYRange(0, 1, padding=0.02)
-        self.map_legend = self.map_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.map_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.map_curves = {
             name: self.map_plot.plot(
                 [],
