@@ -61,18 +61,12 @@ class TrainingController(QObject):
             self.colour_for,
             self,
         )
-        # what tests and benchmarks reach for
-        self.actions, self.panel, self.progress = self.views.actions, self.views.panel, self.views.progress
-        self.gallery, self.runs_panel, self.predict_panel = (
-            self.views.gallery,
-            self.views.runs_panel,
-            self.views.predict_panel,
-        )
-        self.predictions, self.runner, self.design = (
-            self.predicting.predictions,
-            self.session.runner,
-            self.session.design,
-        )
+        # the parts' widgets and models, by the names tests and benchmarks use
+        v = self.views
+        self.actions, self.panel, self.progress, self.gallery = v.actions, v.panel, v.progress, v.gallery
+        self.runs_panel, self.predict_panel = v.runs_panel, v.predict_panel
+        self.predictions, self.runner = self.predicting.predictions, self.session.runner
+        self.design = self.session.design
 
         a, p = self.actions, self.predicting
         a["train"].triggered.connect(self.show_train_panel)
