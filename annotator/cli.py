@@ -1,4 +1,4 @@
-"""`polymask` on the command line: open the window, or convert / validate / demo / train / predict / evaluate.
+"""`polymask` on the command line: open the window, or convert / validate / demo / train / merge / predict / evaluate.
 
 Errors a user can cause are printed as one clear line (file and what is wrong)
 with a non-zero exit code, never as a traceback.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 
-COMMANDS = ("convert", "validate", "demo", "train", "predict", "evaluate")
+COMMANDS = ("convert", "validate", "demo", "train", "merge", "predict", "evaluate")
 EXPORT_FORMATS = ("via", "via-project", "coco", "labelme")
 
 
@@ -45,11 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     try:
         from trainer import cli as trainer_cli
-        from trainer import predict_cli
+        from trainer import merge_cli, predict_cli
     except ImportError:  # the trainer is optional for labelling-only installs
-        trainer_cli = predict_cli = None
-    if trainer_cli is not None and predict_cli is not None:
+        trainer_cli = predict_cli = merge_cli = None
+    if trainer_cli is not None and predict_cli is not None and merge_cli is not None:
         trainer_cli.add_train_parser(sub)
+        merge_cli.add_merge_parser(sub)
         predict_cli.add_predict_parser(sub)
         predict_cli.add_evaluate_parser(sub)
     return parser
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "validate": cmd_validate,
         "demo": cmd_demo,
         "train": cmd_train,
+        "merge": _merge,
         "predict": _trainer("run_predict"),
         "evaluate": _trainer("run_evaluate"),
     }
@@ -240,6 +242,12 @@ def cmd_train(args) -> int:
             args.set = [f"split={json.dumps(data.split)}", *(args.set or [])]
         return trainer_cli.run_train(args, coco=data.coco, images=data.images)
     return trainer_cli.run_train(args)
+
+
+def _merge(args) -> int:
+    from trainer import merge_cli
+
+    return merge_cli.run_merge(args)
 
 
 def _trainer(name: str):

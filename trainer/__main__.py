@@ -1,4 +1,4 @@
-"""``python -m trainer train|predict|evaluate|run-json`` without the app.
+"""``python -m trainer train|merge|predict|evaluate|run-json`` without the app.
 
 ``run-json CONFIG`` runs ``fit`` and writes each event as one JSON line on stdout; a line
 ``stop`` on stdin (or stdin closing, e.g. when the app dies) stops it cleanly. The GUI uses it
@@ -13,6 +13,7 @@ import sys
 import threading
 
 from .cli import add_train_parser, run_train
+from .merge_cli import add_merge_parser, run_merge
 from .predict_cli import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
 
 
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trainer", description="Polymask trainer (Mask R-CNN, COCO).")
     sub = parser.add_subparsers(dest="command", required=True)
     add_train_parser(sub)
+    add_merge_parser(sub)
     add_predict_parser(sub)
     add_evaluate_parser(sub)
     rj = sub.add_parser("run-json", help="train from a config file, streaming events as JSON lines")
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "train":
         return run_train(args)
+    if args.command == "merge":
+        return run_merge(args)
     if args.command == "predict":
         return run_predict(args)
     if args.command == "evaluate":

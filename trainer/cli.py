@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config import TrainConfig, parse_value
+from .config import NORMS, TrainConfig, parse_value
 from .errors import TrainerError
 from .events import (
     METRIC_KEYS,
@@ -46,12 +46,25 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--coco", metavar="FILE", help="COCO instance-segmentation JSON (CVAT, Label Studio, Roboflow, Polymask)"
     )
     p.add_argument("--images", metavar="DIR", help="image folder the COCO file_names are relative to")
+    p.add_argument(
+        "--val",
+        metavar="COCO",
+        dest="val_coco",
+        help="validate on this COCO file's images (instead of a random share of the training images)",
+    )
+    p.add_argument("--val-images", metavar="DIR", dest="val_images", help="image folder of --val (default: beside it)")
     p.add_argument("--project", metavar="FILE", help="a Polymask/VIA project file (converted to COCO by the app)")
     p.add_argument("--config", metavar="FILE", help="settings from a JSON or YAML file; flags override it")
     p.add_argument(
         "--model",
         help="fast (MobileNetV3, default), accurate (= maskrcnn_resnet50_fpn_v2), "
         "maskrcnn_resnet50_fpn, maskrcnn_mobilenet_v3_large_fpn",
+    )
+    p.add_argument(
+        "--norm",
+        choices=NORMS,
+        help="the backbone's normalisation: auto (default: frozen BatchNorm over pretrained weights; "
+        "from scratch, what measured best), batch, group (GroupNorm) or frozen",
     )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, dest="batch_size")
@@ -108,7 +121,20 @@ def build_config(args: argparse.Namespace, coco: Any = None, images: str | None 
         d = cfg.to_dict()
         d.update(extra)
         cfg = TrainConfig.from_dict(d)
-    for name in ("coco", "images", "model", "epochs", "batch_size", "lr", "device", "weights", "workers"):
+    for name in (
+        "coco",
+        "images",
+        "val_coco",
+        "val_images",
+        "model",
+        "norm",
+        "epochs",
+        "batch_size",
+        "lr",
+        "device",
+        "weights",
+        "workers",
+    ):
         v = getattr(args, name, None)
         if v is not None:
             setattr(cfg, name, v)

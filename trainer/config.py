@@ -21,6 +21,7 @@ LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness",
 AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
+NORMS = ("auto", "batch", "group", "frozen")
 
 
 def _default_loss_weights() -> dict[str, float]:
@@ -35,6 +36,8 @@ class TrainConfig:
     out: str = "runs/polymask"
     split: dict[str, str] | None = None
     val_fraction: float = 0.2
+    val_coco: str | None = None  # a COCO file of validation images (then split and val_fraction are unused)
+    val_images: str | None = None  # its image folder (default: beside it)
     augment: list[str] = field(default_factory=lambda: ["hflip", "scale_jitter"])
     workers: int = 2
     aspect_ratio_grouping: bool = True
@@ -42,6 +45,7 @@ class TrainConfig:
     model: str = "fast"
     weights: str = "coco"
     trainable_backbone_layers: int | None = None
+    norm: str = "auto"  # the backbone's normalisation: auto, batch, group or frozen (BatchNorm)
     min_size: int | None = None
     max_size: int | None = None
     anchor_sizes: list | None = None
@@ -122,7 +126,7 @@ class TrainConfig:
         except ConfigError as e:
             raise ConfigError(f"{p}: {e}") from None
         # Relative data paths in a config file are relative to the file.
-        for key in ("coco", "images"):
+        for key in ("coco", "images", "val_coco", "val_images"):
             v = getattr(cfg, key)
             if isinstance(v, str) and v and not os.path.isabs(v):
                 setattr(cfg, key, str((p.parent / v).resolve()))
@@ -138,10 +142,10 @@ class TrainConfig:
         d = self.to_dict()
         if isinstance(self.coco, dict):
             ds = run_dir / "dataset.json"
-            _atomic_write_text(ds, json.dumps(self.coco))
+            atomic_write_text(ds, json.dumps(self.coco))
             d["coco"] = str(ds.resolve())
         path = run_dir / "config.json"
-        _atomic_write_text(path, json.dumps(d, indent=2))
+        atomic_write_text(path, json.dumps(d, indent=2))
         return path
 
     def portable_dict(self, run_dir: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -171,6 +175,14 @@ class TrainConfig:
             problems.append(f"'coco' must be a file path or a COCO dict, not {type(self.coco).__name__}")
         if self.images is not None:
             need(os.path.isdir(self.images), f"the image folder {self.images} does not exist")
+        if self.val_coco is not None:
+            need(
+                isinstance(self.val_coco, str) and os.path.isfile(self.val_coco),
+                f"the validation COCO file {self.val_coco} does not exist",
+            )
+        if self.val_images is not None:
+            need(self.val_coco is not None, "'val_images' needs 'val_coco' (the validation COCO file)")
+            need(os.path.isdir(self.val_images), f"the validation image folder {self.val_images} does not exist")
         try:
             resolve_model_name(self.model)
         except ConfigError as e:
@@ -181,6 +193,12 @@ class TrainConfig:
         )
         if isinstance(self.weights, str) and self.weights not in ("coco", "imagenet", "none", "last"):
             need(os.path.isfile(self.weights), f"the weights file {self.weights} does not exist")
+        need(self.norm in NORMS, f"'norm' must be one of {', '.join(NORMS)}, got {self.norm!r}")
+        need(
+            not (self.norm == "frozen" and self.weights == "none"),
+            "'norm' frozen keeps pretrained BatchNorm statistics: with weights none it would not normalise "
+            "at all; use batch or group",
+        )
         need(_is_int(self.epochs) and self.epochs >= 1, f"'epochs' must be a whole number ≥ 1, got {self.epochs!r}")
         need(_is_int(self.batch_size) and self.batch_size >= 1, f"'batch_size' must be ≥ 1, got {self.batch_size!r}")
         need(self.lr is None or (_is_num(self.lr) and self.lr > 0), f"'lr' must be a positive number, got {self.lr!r}")
@@ -279,7 +297,7 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:

@@ -23,6 +23,9 @@ from .empty_objects import segmentation_area
 from .errors import DatasetError
 
 EXIF_ORIENTATION = 0x0112
+# Training images are loaded at this many times the model's input scale, so a zoom crop
+# (trainer.object_crop) of up to this factor still has a pixel per input pixel.
+LOAD_HEADROOM = 1.5
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -80,10 +83,10 @@ def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = 
 
 def input_scale(size: tuple[int, int], max_scale_for: tuple[int, int]) -> float:
     """The scale (≤ 1) at which an image of displayed ``size`` is loaded for a model with
-    (min_size, max_size): 1.5× headroom over the model's own resize, so scale jitter keeps detail."""
+    (min_size, max_size): LOAD_HEADROOM over the model's own resize, so zoom crops keep detail."""
     w, h = size
     mn, mx = max_scale_for
-    return min(1.0, 1.5 * min(mn / min(w, h), mx / max(w, h)))
+    return min(1.0, LOAD_HEADROOM * min(mn / min(w, h), mx / max(w, h)))
 
 
 def _oriented(im: Image.Image) -> tuple[tuple[int, int], bool]:

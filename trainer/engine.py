@@ -24,12 +24,15 @@ from torch.utils.data import DataLoader, DistributedSampler
 from . import distributed
 from .checkpoint import clean_stale_temps, copy_checkpoint, load_checkpoint, save_checkpoint
 from .config import LOSS_NAMES, TrainConfig
-from .data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate, prepare
+from .data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate
 from .errors import CheckpointError, ConfigError, DatasetError, TrainerError
 from .evaluate import coco_from_dict, coco_metrics, predict_dataset, validation_losses
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview, Started, Step, WarningEvent
+from .model_selection import BEST_BY, epoch_record, is_better, selection_key
 from .models import build_model, resolve_arch, resolve_device
-from .runlog import RunLog
+from .runlog import RunLog, write_summary
+from .score_threshold import best_f1_threshold, score_distribution
+from .training_set import prepare_training
 from .transforms import build_transforms, training_dataset
 from .weights import load_initial_weights
 
@@ -132,6 +135,9 @@ class _Run:
         self.nonfinite = 0  # losses in a row that were NaN/Inf; not reset by a new epoch
         self.unreadable_reported: set[str] = set()
         self.saved_epoch: int | None = None  # the epoch last.pth holds
+        self.history: list[dict[str, Any]] = []  # per evaluated epoch: what best.pth is chosen by
+        self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
+        self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
 
     # ------------------------------------------------------------------ setup
     def _emit(self, ev: Event) -> Event:
@@ -143,8 +149,7 @@ class _Run:
         cfg, info, device = self.cfg, self.info, self.device
         _seed(cfg.seed + info.rank)
         ckpt = self._resume_checkpoint()
-        assert cfg.coco is not None  # TrainConfig.validate() requires it
-        prepared = prepare(cfg.coco, cfg.images, cfg.val_fraction, cfg.split)
+        prepared = prepare_training(cfg)
         warnings = list(prepared.warnings)
         names = prepared.class_names
         if ckpt is not None and list(ckpt["class_names"]) != names:
@@ -217,6 +222,8 @@ class _Run:
                     f"Cannot resume from {self.resume_path}: its optimizer state does not fit this configuration ({e})."
                 ) from None
             start_epoch, best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
+            self.history = list(ckpt.get("selection_history") or [])
+            self.best_summary = dict(ckpt.get("best_summary") or {})
             self.saved_epoch = int(ckpt["epoch"])
             if start_epoch > cfg.epochs:
                 raise ConfigError(
@@ -288,6 +295,7 @@ class _Run:
                             )
                         if not self.stop.is_set():
                             metrics = coco_metrics(gt, results)
+                            self._judge(epoch, gt, results, metrics, val_losses)
                             yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
                             if previews:
                                 yield self._emit(Preview(epoch, previews))
@@ -413,6 +421,22 @@ class _Run:
             f"never saved; {kept}."
         )
 
+    def _judge(self, epoch: int, gt, results: list[dict], metrics: dict, val_losses: dict) -> None:
+        """Suggest a score threshold (into ``metrics``) and keep what best.pth is chosen by."""
+        choice = best_f1_threshold(gt, results)
+        metrics["score_threshold"] = choice.pop("score_threshold")
+        record = epoch_record(epoch, metrics, val_losses)
+        if record is not None:
+            self.history.append(record)
+        self.evaluated = {
+            "epoch": epoch,
+            "metrics": dict(metrics),
+            "score_threshold": metrics["score_threshold"],
+            "threshold_at": dict(choice, how="best F1 on the validation set, a mask matching at IoU ≥ 0.5"),
+            "score_distribution": score_distribution(results, len(gt.getImgIds())),
+            "selection": selection_key(self.history) if record is not None else None,
+        }
+
     # ---------------------------------------------------------------- saving
     def _checkpoint(self, epoch: int, iteration: int, metrics: dict) -> dict[str, Any]:
         s = self.state
@@ -431,14 +455,18 @@ class _Run:
             "category_ids": s["prepared"].category_ids,
             "metrics": metrics,
             "best_metric": s["best"],
+            "selection_history": self.history,
+            "best_summary": self.best_summary,
         }
 
     def _save(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
-        score = metrics.get("segm_AP")
-        score = metrics.get("bbox_AP") if score is None else score
-        improved = score is not None and (self.state["best"] is None or score > self.state["best"])
+        evaluated, self.evaluated = self.evaluated, None
+        key = evaluated["selection"] if evaluated is not None else None
+        improved = key is not None and is_better(key, self.state["best"])
         if improved:
-            self.state["best"] = score  # recorded in the checkpoint below
+            assert evaluated is not None
+            self.state["best"] = key  # recorded in the checkpoint below
+            self.best_summary = {k: v for k, v in evaluated.items() if k != "selection"}
         last = self._write(self._checkpoint(epoch, iteration, metrics), epoch)
         yield self._emit(CheckpointSaved(str(last), epoch, best=False))
         if improved:
@@ -455,6 +483,8 @@ class _Run:
             yield from self._save_last_only(epoch, iteration, metrics)
         best = self.run_dir / "best.pth"
         last = self.run_dir / "last.pth"
+        if self.main:
+            self._write_summary(epoch, metrics, best.exists())
         yield self._emit(
             Finished(
                 run_dir=str(self.run_dir.resolve()),
@@ -463,6 +493,23 @@ class _Run:
                 stopped=stopped,
                 metrics=dict(metrics),
             )
+        )
+
+    def _write_summary(self, epoch: int, metrics: dict, has_best: bool) -> None:
+        """summary.json: which epoch best.pth holds and why, and the score threshold to predict with."""
+        b = self.best_summary if has_best else {}
+        write_summary(
+            self.run_dir,
+            {
+                "best_by": BEST_BY if has_best else "no validation figures: best.pth was not written",
+                "best_epoch": b.get("epoch"),
+                "best_metrics": b.get("metrics", {}),
+                "score_threshold": b.get("score_threshold"),
+                "score_threshold_choice": b.get("threshold_at"),
+                "score_distribution": b.get("score_distribution"),
+                "last_epoch": epoch,
+                "last_metrics": dict(metrics),
+            },
         )
 
     def _save_last_only(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:

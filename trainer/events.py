@@ -15,15 +15,15 @@ from typing import Any, ClassVar
 METRIC_KEYS = ("bbox_AP", "bbox_AP50", "bbox_AP75", "segm_AP", "segm_AP50", "segm_AP75")
 
 
-def _json_safe(v: Any) -> Any:
+def json_safe(v: Any) -> Any:
     if isinstance(v, float):
         return v if math.isfinite(v) else None  # NaN/inf are not JSON
     if isinstance(v, dict):
-        return {str(k): _json_safe(x) for k, x in v.items()}
+        return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_json_safe(x) for x in v]
+        return [json_safe(x) for x in v]
     if hasattr(v, "item") and callable(v.item):  # numpy / torch scalars
-        return _json_safe(v.item())
+        return json_safe(v.item())
     return v
 
 
@@ -32,7 +32,7 @@ class Event:
     kind: ClassVar[str] = "event"
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: _json_safe(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        d = {f.name: json_safe(getattr(self, f.name)) for f in dataclasses.fields(self)}
         d["kind"] = self.kind
         return d
 

@@ -23,6 +23,9 @@ from torchvision.ops import misc as misc_nn_ops
 from .errors import ConfigError
 
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
+# The fast model's normalisation from scratch, chosen by tests/benchmarks/segm_quality_bench.py
+# on real-sized photos (GroupNorm vs BatchNorm at equal epochs; see the README).
+SCRATCH_NORM = "group"
 ALIASES = {"fast": FAST, "accurate": "maskrcnn_resnet50_fpn_v2", "mobilenet": FAST}
 
 _R50 = dict(
@@ -92,14 +95,32 @@ def _anchors(sizes: Any, ratios: Any, levels: int, name: str) -> tuple[list[list
     return per_level, [list(ratios)] * levels
 
 
-def resolve_arch(config, frozen_bn: bool | None = None) -> dict[str, Any]:
+def resolve_norm(norm: str, name: str, pretrained: bool) -> str:
+    """``auto``: frozen BatchNorm over pretrained weights (as torchvision), and for the fast model
+    from scratch the normalisation measured best on real-sized photos (SCRATCH_NORM); the
+    ResNet-50 v2 keeps torchvision's trainable BatchNorm."""
+    if norm != "auto":
+        return norm
+    if name == "maskrcnn_resnet50_fpn_v2":
+        return "batch"
+    if pretrained:
+        return "frozen"
+    return SCRATCH_NORM if name == FAST else "batch"
+
+
+def norm_of(arch: dict[str, Any]) -> str:
+    """The normalisation an architecture was built with. Older checkpoints said it with
+    ``frozen_bn`` (and had no ``norm`` before GroupNorm: BatchNorm)."""
+    return "frozen" if arch.get("frozen_bn") else str(arch.get("norm", "batch"))
+
+
+def resolve_arch(config) -> dict[str, Any]:
     """Everything that shapes the network, JSON-safe, with model defaults filled in."""
     name = resolve_model_name(config.model)
     d = MODEL_DEFAULTS[name]
     pretrained = config.weights not in ("none",)
-    arch: dict[str, Any] = {"model": name, "frozen_bn": pretrained if frozen_bn is None else frozen_bn}
-    # Checkpoints made before this key existed have none, and so keep BatchNorm.
-    arch["norm"] = "group" if not arch["frozen_bn"] and name == FAST else "batch"
+    norm = resolve_norm(config.norm, name, pretrained)
+    arch: dict[str, Any] = {"model": name, "norm": norm, "frozen_bn": norm == "frozen"}
     for k in ARCH_KEYS:
         v = getattr(config, k)
         arch[k] = d[k] if v is None else v
@@ -144,12 +165,15 @@ def _anchor_generator(arch: dict[str, Any]) -> AnchorGenerator:
 
 
 def _build_r50_v2(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
-    # Mirrors torchvision.models.detection.maskrcnn_resnet50_fpn_v2 (BatchNorm everywhere).
-    backbone = _resnet_fpn_extractor(resnet50(), arch["trainable_backbone_layers"], norm_layer=nn.BatchNorm2d)
+    # Mirrors torchvision.models.detection.maskrcnn_resnet50_fpn_v2 (BatchNorm everywhere, or GroupNorm).
+    heads = _group_norm if norm_of(arch) == "group" else nn.BatchNorm2d
+    backbone = _resnet_fpn_extractor(
+        resnet50(norm_layer=norm_layer(arch)), arch["trainable_backbone_layers"], norm_layer=heads
+    )
     ag = _anchor_generator(arch)
     rpn_head = RPNHead(backbone.out_channels, ag.num_anchors_per_location()[0], conv_depth=2)
-    box_head = FastRCNNConvFCHead((backbone.out_channels, 7, 7), [256] * 4, [1024], norm_layer=nn.BatchNorm2d)
-    mask_head = MaskRCNNHeads(backbone.out_channels, [256] * 4, 1, norm_layer=nn.BatchNorm2d)
+    box_head = FastRCNNConvFCHead((backbone.out_channels, 7, 7), [256] * 4, [1024], norm_layer=heads)
+    mask_head = MaskRCNNHeads(backbone.out_channels, [256] * 4, 1, norm_layer=heads)
     return MaskRCNN(
         backbone,
         num_classes=num_classes,
@@ -163,8 +187,7 @@ def _build_r50_v2(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
 
 def _build_r50(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     # Mirrors torchvision.models.detection.maskrcnn_resnet50_fpn.
-    norm = misc_nn_ops.FrozenBatchNorm2d if arch["frozen_bn"] else nn.BatchNorm2d
-    backbone = _resnet_fpn_extractor(resnet50(norm_layer=norm), arch["trainable_backbone_layers"])
+    backbone = _resnet_fpn_extractor(resnet50(norm_layer=norm_layer(arch)), arch["trainable_backbone_layers"])
     return MaskRCNN(backbone, num_classes=num_classes, rpn_anchor_generator=_anchor_generator(arch), **_kwargs(arch))
 
 
@@ -172,19 +195,25 @@ def _group_norm(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(math.gcd(channels, 16), channels)
 
 
-def _mobilenet_norm(arch: dict[str, Any]):
-    """Pretrained: frozen BatchNorm, as torchvision. From scratch: GroupNorm, since BatchNorm
-    statistics over a CPU batch of two images are too noisy to evaluate with (Wu & He, 2018)."""
-    if arch["frozen_bn"]:
-        return misc_nn_ops.FrozenBatchNorm2d
-    return _group_norm if arch.get("norm") == "group" else nn.BatchNorm2d
+# GroupNorm does not depend on the batch: BatchNorm statistics over a CPU batch of two images
+# can be too noisy to evaluate with (Wu & He, 2018). Frozen: pretrained statistics, as torchvision.
+NORM_LAYERS: dict[str, Callable[[int], nn.Module]] = {
+    "batch": nn.BatchNorm2d,
+    "group": _group_norm,
+    "frozen": misc_nn_ops.FrozenBatchNorm2d,
+}
+
+
+def norm_layer(arch: dict[str, Any]) -> Callable[[int], nn.Module]:
+    """The backbone's normalisation layer."""
+    return NORM_LAYERS[norm_of(arch)]
 
 
 def _build_mobilenet(arch: dict[str, Any], num_classes: int) -> MaskRCNN:
     # As fasterrcnn_mobilenet_v3_large_fpn, plus a two-layer mask head (four 256-channel convs
     # per RoI would cost more than the whole backbone at this input size).
     backbone = _mobilenet_extractor(
-        mobilenet_v3_large(norm_layer=_mobilenet_norm(arch)), True, arch["trainable_backbone_layers"]
+        mobilenet_v3_large(norm_layer=norm_layer(arch)), True, arch["trainable_backbone_layers"]
     )
     mask_head = MaskRCNNHeads(backbone.out_channels, [256, 256], 1)
     return MaskRCNN(

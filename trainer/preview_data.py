@@ -18,9 +18,10 @@ import torch
 from pycocotools import mask as mask_utils
 
 from .config import TrainConfig
-from .data import EpochRandomSampler, GroupedBatchSampler, prepare
+from .data import EpochRandomSampler, GroupedBatchSampler
 from .models import resolve_arch
 from .predict import label_colour
+from .training_set import prepare_training
 from .transforms import training_dataset
 
 DEFAULT_COUNT = 8
@@ -29,8 +30,7 @@ DEFAULT_COUNT = 8
 def write_preview(config: TrainConfig, out_dir: str | os.PathLike, count: int = DEFAULT_COUNT) -> list[dict[str, Any]]:
     """Write the first ``count`` samples of epoch 1 (the engine's order and transforms) to ``out_dir``."""
     config.validate()
-    assert config.coco is not None  # validate() requires it
-    prepared = prepare(config.coco, config.images, config.val_fraction, config.split)
+    prepared = prepare_training(config)
     arch = resolve_arch(config)
     ds = training_dataset(prepared, config.augment, arch)
     # The engine's epoch-1 order: a seeded shuffle, batched by aspect ratio.

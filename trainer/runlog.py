@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from .events import EpochEnd, Event, Step
+from .config import atomic_write_text
+from .events import EpochEnd, Event, Step, json_safe
 
 
 class RunLog:
@@ -44,3 +46,10 @@ class RunLog:
         self._jsonl.close()
         if self._tb is not None:
             self._tb.close()
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
+    """summary.json, atomically (the window reads it, e.g. for the suggested score threshold)."""
+    path = run_dir / "summary.json"
+    atomic_write_text(path, json.dumps(json_safe(summary), indent=1))
+    return path

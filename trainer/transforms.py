@@ -7,10 +7,10 @@ from torchvision.transforms import v2
 
 from .config import AUGMENTATIONS
 from .data import CocoInstances, PreparedData
+from .object_crop import ObjectZoomCrop
 
 
-def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v2.Compose:
-    """``size`` is the model's max input side: scale jitter crops/pads to a size×size canvas."""
+def build_transforms(names: list[str] | None, train: bool) -> v2.Compose:
     steps: list = [v2.ToImage()]
     if train:
         for name in names or []:
@@ -21,15 +21,12 @@ def build_transforms(names: list[str] | None, train: bool, size: int = 640) -> v
             elif name == "color":
                 steps.append(v2.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02))
             elif name == "scale_jitter":
-                # The model resizes every image to min_size, so plain resizing is undone;
-                # jitter the scale, then crop/pad to a fixed canvas so object size really varies.
-                steps += [
-                    v2.ScaleJitter(target_size=(size, size), scale_range=(0.5, 1.5), antialias=True),
-                    v2.RandomCrop((size, size), pad_if_needed=True, fill=0),
-                ]
+                # The model resizes every image to min_size, so plain resizing is undone: zoom by
+                # cropping around an object instead (no padding, no sample loses its objects).
+                steps.append(ObjectZoomCrop())
             else:
                 raise ValueError(f"unknown augmentation {name!r}; choose from {', '.join(AUGMENTATIONS)}")
-        # Crops can cut objects away entirely: drop their boxes, labels and masks.
+        # Boxes that a flip or crop made degenerate go, with their labels and masks.
         steps.append(v2.SanitizeBoundingBoxes(min_size=1))
     steps.append(v2.ToDtype(torch.float32, scale=True))
     return v2.Compose(steps)
@@ -41,6 +38,6 @@ def training_dataset(prepared: PreparedData, augment: list[str] | None, arch: di
     return CocoInstances(
         prepared,
         prepared.train_ids,
-        build_transforms(augment, True, arch["max_size"]),
+        build_transforms(augment, True),
         max_scale_for=(arch["min_size"], arch["max_size"]),
     )

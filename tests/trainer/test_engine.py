@@ -53,7 +53,7 @@ def test_events_arrive_in_order(trained):
     assert set(steps[0].losses) == set(LOSS_NAMES) and steps[0].images_per_s > 0 and steps[0].memory_mb > 0
     epochs = [e for e in events if e.kind == "epoch"]
     assert [e.epoch for e in epochs] == [1, 2, 3]
-    assert set(epochs[0].metrics) == set(METRIC_KEYS) and "total" in epochs[0].val_losses
+    assert set(epochs[0].metrics) == {*METRIC_KEYS, "score_threshold"} and "total" in epochs[0].val_losses
     # every epoch's steps come before its epoch event, then preview, then checkpoint(s)
     for ep in (1, 2, 3):
         i_epoch = k.index("epoch", k.index("started") + 1 + (ep - 1) * (started.iters_per_epoch + 1))
@@ -68,6 +68,18 @@ def test_events_arrive_in_order(trained):
     assert (run / "config.json").is_file() and any((run / "tensorboard").iterdir())
     lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert sum(x["kind"] == "epoch" for x in lines) == 3
+
+
+def test_summary_says_which_metric_chose_best_and_the_threshold_to_predict_with(trained):
+    cfg, events, _ = trained
+    summary = json.loads((Path(cfg.out) / "summary.json").read_text())
+    assert summary["best_by"].startswith("mean of mask (segm) AP and box AP over the last 3")
+    best = load_checkpoint(Path(cfg.out) / "best.pth")
+    assert summary["best_epoch"] == best["epoch"] and summary["best_metrics"] == best["metrics"]
+    assert summary["last_epoch"] == 3 and summary["last_metrics"] == events[-1].metrics
+    assert summary["score_threshold"] == best["metrics"]["score_threshold"]
+    spread = summary["score_distribution"]
+    assert sum(spread["counts"]) == spread["detections"] and len(spread["bins"]) == len(spread["counts"]) + 1
 
 
 def test_loss_falls_on_a_trivially_learnable_set(trained):

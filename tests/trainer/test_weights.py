@@ -10,7 +10,7 @@ import torch
 
 from trainer import weights
 from trainer.config import TrainConfig
-from trainer.errors import CheckpointError, WeightsUnavailableError
+from trainer.errors import CheckpointError, ConfigError, WeightsUnavailableError
 from trainer.models import build_model, resolve_arch
 from trainer.weights import _coco_enum, cache_path, load_initial_weights
 
@@ -163,18 +163,36 @@ def test_a_pth_without_weights_is_a_clear_error(tmp_path):
         load_initial_weights(build_model(arch, 3), arch, str(path))
 
 
-def test_from_scratch_fast_model_uses_group_norm_and_pretrained_frozen_bn():
+def test_norm_choice_builds_those_layers_and_auto_follows_the_weights():
     from torch import nn
     from torchvision.ops.misc import FrozenBatchNorm2d
 
-    def norms(weights):
-        arch = resolve_arch(TrainConfig(model="fast", weights=weights, min_size=128, max_size=128))
+    from trainer.models import NORM_LAYERS, SCRATCH_NORM
+
+    def norms(weights, norm="auto", model="fast"):
+        arch = resolve_arch(TrainConfig(model=model, weights=weights, norm=norm, min_size=128, max_size=128))
         return arch, {type(m) for m in build_model(arch, 3).backbone.modules()}
 
+    kind = {"batch": nn.BatchNorm2d, "group": nn.GroupNorm, "frozen": FrozenBatchNorm2d}
     arch, kinds = norms("none")
-    assert arch["norm"] == "group" and nn.GroupNorm in kinds and nn.BatchNorm2d not in kinds
+    assert arch["norm"] == SCRATCH_NORM and kind[SCRATCH_NORM] in kinds
     _, kinds = norms("coco")
     assert FrozenBatchNorm2d in kinds and nn.GroupNorm not in kinds
-    # an architecture saved before the key existed rebuilds as it was trained: BatchNorm
+    for norm in NORM_LAYERS:
+        arch, kinds = norms("coco" if norm == "frozen" else "none", norm)
+        assert arch["norm"] == norm and kind[norm] in kinds and not (set(kind.values()) - {kind[norm]}) & kinds
+    arch, kinds = norms("none", "group", model="maskrcnn_resnet50_fpn")
+    assert nn.GroupNorm in kinds and nn.BatchNorm2d not in kinds
+    # architectures saved before the key existed rebuild as they were trained: BatchNorm, or frozen
     del arch["norm"]
+    arch["frozen_bn"] = False
     assert nn.BatchNorm2d in {type(m) for m in build_model(arch, 3).backbone.modules()}
+    arch["frozen_bn"] = True
+    assert FrozenBatchNorm2d in {type(m) for m in build_model(arch, 3).backbone.modules()}
+
+
+def test_frozen_norm_from_scratch_is_refused_with_a_reason():
+    with pytest.raises(ConfigError, match="'norm' frozen keeps pretrained BatchNorm statistics"):
+        TrainConfig(coco={"images": []}, weights="none", norm="frozen").validate()
+    with pytest.raises(ConfigError, match="'norm' must be one of auto, batch, group, frozen"):
+        TrainConfig(coco={"images": []}, norm="layer").validate()
