@@ -1,5 +1,5 @@
 """The training form: model, weights, epochs, batch size, learning rate, device,
-validation split, augmentation, and the trainer's other knobs under "Advanced".
+validation (a random share, the images marked val, or another COCO file), augmentation, and the trainer's other knobs under "Advanced".
 
 `values()` returns TrainConfig settings (only what the form decides; the controller
 adds the dataset and the run folder). The trainer validates them; this form only
@@ -39,10 +39,15 @@ WEIGHTS = (
     ("last", "Continue the last run"),
 )
 DEVICES = ("auto", "cpu", "cuda", "mps")
+VALIDATION = (
+    ("random", "Random share of the images"),
+    ("marked", "Images marked val"),
+    ("file", "Another COCO file…"),
+)
 AUGMENT = (
     ("hflip", "Horizontal flip"),
     ("vflip", "Vertical flip"),
-    ("scale_jitter", "Scale jitter"),
+    ("scale_jitter", "Zoom crops around objects"),
     ("color", "Colour jitter"),
 )
 
@@ -107,7 +112,10 @@ class TrainPanel(QWidget):
         self.weights = QComboBox()
         for key, text in WEIGHTS:
             self.weights.addItem(text, key)
-        for combo in (self.model, self.weights):  # long item texts must not widen the dock
+        self.val_source = QComboBox()
+        for key, text in VALIDATION:
+            self.val_source.addItem(text, key)
+        for combo in (self.model, self.weights, self.val_source):  # long item texts must not widen the dock
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
         self.epochs = _spin(1, 1000, 10)
@@ -115,7 +123,14 @@ class TrainPanel(QWidget):
         self.lr = _dspin(0.0, 1.0, 0.0, 0.001, 5, special="auto")
         self.device = QComboBox()
         self.device.addItems(DEVICES)
-        self.val_split = _dspin(0.0, 0.9, 0.2, 0.05, 2)
+        self.val_file = ""
+        self.val_split = _spin(0, 90, 20, 5)
+        self.val_split.setSuffix(" %")
+        validation = QWidget()
+        val_lay = QHBoxLayout(validation)
+        val_lay.setContentsMargins(0, 0, 0, 0)
+        val_lay.addWidget(self.val_source, 1)
+        val_lay.addWidget(self.val_split)
         self.augment = {key: QCheckBox(text) for key, text in AUGMENT}
         for key in ("hflip", "scale_jitter"):
             self.augment[key].setChecked(True)
@@ -135,7 +150,7 @@ class TrainPanel(QWidget):
         form.addRow("Batch size", self.batch)
         form.addRow("Learning rate", self.lr)
         form.addRow("Device", self.device)
-        form.addRow("Validation", self.val_split)
+        form.addRow("Validation", validation)
         form.addRow("Augment", aug)
 
         # ---- advanced
@@ -207,6 +222,7 @@ class TrainPanel(QWidget):
         self.model.currentIndexChanged.connect(self._update_hint)
         self.device.currentTextChanged.connect(self._device_changed)
         self.weights.activated.connect(self._weights_chosen)
+        self.val_source.activated.connect(self._validation_chosen)
         self._update_hint()
 
     # ---- behaviour --------------------------------------------------------------------
@@ -241,6 +257,23 @@ class TrainPanel(QWidget):
         else:
             self.weights.setCurrentIndex(0)
 
+    def _validation_chosen(self, index: int) -> None:
+        if self.val_source.itemData(index) == "file":
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Validation images (COCO file)", "", "COCO JSON (*.json);;All files (*)"
+            )
+            if path:
+                self._set_val_file(path)
+            elif not self.val_file:
+                self.val_source.setCurrentIndex(0)
+        self.val_split.setVisible(self.val_source.currentData() == "random")
+
+    def _set_val_file(self, path: str) -> None:
+        self.val_file = path
+        index = self.val_source.findData("file")
+        self.val_source.setItemText(index, f"File: {os.path.basename(path)}")
+        self.val_source.setItemData(index, path, Qt.ItemDataRole.ToolTipRole)
+
     def set_measured(self, model: str, images_per_s: float) -> None:
         self.measured[model] = images_per_s
         self._update_hint()
@@ -270,9 +303,13 @@ class TrainPanel(QWidget):
             batch_size=self.batch.value(),
             lr=self.lr.value() or None,
             device=self.device.currentText(),
-            val_fraction=round(self.val_split.value(), 4),
             augment=[k for k, box in self.augment.items() if box.isChecked()],
+            validation=self.val_source.currentData(),
         )
+        if v["validation"] == "random":
+            v["val_fraction"] = self.val_split.value() / 100
+        elif v["validation"] == "file":
+            v["val_coco"] = self.val_file
         if self.advanced.isChecked():
             v.update(
                 min_size=self.min_size.value() or None,
@@ -312,7 +349,12 @@ class TrainPanel(QWidget):
         if "device" in v:
             self.device.setCurrentText(v["device"])
         if "val_fraction" in v:
-            self.val_split.setValue(v["val_fraction"])
+            self.val_split.setValue(round(v["val_fraction"] * 100))
+        if v.get("val_coco"):
+            self._set_val_file(v["val_coco"])
+        if "validation" in v or v.get("val_coco"):
+            self.val_source.setCurrentIndex(self.val_source.findData(v.get("validation", "file")))
+            self.val_split.setVisible(self.val_source.currentData() == "random")
         if "augment" in v:
             for k, box in self.augment.items():
                 box.setChecked(k in v["augment"])
