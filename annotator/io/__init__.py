@@ -168,6 +168,8 @@ def open_folder(folder) -> ReadResult:
     folder = Path(folder)
     project_file = folder / PROJECT_FILENAME
     if not project_file.exists():
+        if _holds_labelme(folder):  # labelme's layout: one JSON per image, beside it or in its own folder
+            return _labelme_folder(folder)
         project = project_from_folder(folder)
         if not project.images:
             kinds = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))
@@ -178,6 +180,28 @@ def open_folder(folder) -> ReadResult:
     for im in project_from_folder(result.project.image_root or folder).images:
         if im.filename not in known:
             result.project.images.append(im)
+    return result
+
+
+def _holds_labelme(folder: Path) -> bool:
+    """Whether the folder's first JSON file (by name) is a labelme file."""
+    first = min(folder.glob("*.json"), default=None)
+    if first is None:
+        return False
+    try:
+        return _looks_like_labelme(read_json(first))
+    except FormatError:
+        return False
+
+
+def _labelme_folder(folder: Path) -> ReadResult:
+    """Every labelme file below `folder`, and the images beside them that have none yet."""
+    from .labelme import read_labelme
+
+    result = read_labelme(folder)
+    known = {im.filename for im in result.project.images}
+    result.project.images += [im for im in project_from_folder(folder).images if im.filename not in known]
+    result.project.path = folder / PROJECT_FILENAME
     return result
 
 

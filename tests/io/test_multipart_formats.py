@@ -49,8 +49,22 @@ def _photos(folder, coco):
 
 
 def _ious(a: dict, b: dict) -> list[float]:
+    """Mask IoU of each object with its counterpart: same image file, same place among its objects."""
     assert len(a["annotations"]) == len(b["annotations"])
-    return [fx.iou(x, y) for x, y in zip(fx.masks_by_annotation(a), fx.masks_by_annotation(b))]
+
+    def keyed(coco: dict) -> dict:
+        names = {im["id"]: im["file_name"] for im in coco["images"]}
+        seen: dict[str, int] = {}
+        out = {}
+        for ann, mask in zip(coco["annotations"], fx.masks_by_annotation(coco)):
+            name = names[ann["image_id"]]
+            seen[name] = seen.get(name, -1) + 1
+            out[(name, seen[name])] = mask
+        return out
+
+    ka, kb = keyed(a), keyed(b)
+    assert ka.keys() == kb.keys()
+    return [fx.iou(ka[k], kb[k]) for k in ka]
 
 
 def test_labelme_example_shows_every_part_and_round_trips_through_coco_and_the_project_file(tmp_path):
@@ -255,3 +269,26 @@ def test_labelme_mask_keeps_a_part_inside_another_parts_hole(tmp_path):
     back = read_labelme(tmp_path / "lm").project
     back.images[0].width, back.images[0].height = mask.shape[1], mask.shape[0]
     np.testing.assert_array_equal(fx.masks_by_annotation(project_to_coco(back))[0], mask)
+
+
+def test_a_labelme_folder_written_by_convert_converts_back(tmp_path):
+    """labelme's layout: the JSON files in the image folder (image paths never leave it)."""
+    data = fx.labelme_example_coco()
+    _photos(tmp_path / "data", data)
+    coco_in = _write(tmp_path / "annotations.json", data)
+    args = ["convert", str(coco_in), str(tmp_path / "data"), "--to", "labelme", "--images", str(tmp_path / "data")]
+    assert main(args) == 0
+    assert main(["convert", str(tmp_path / "data"), str(tmp_path / "back.json"), "--to", "coco"]) == 0
+    back = json.loads((tmp_path / "back.json").read_text())
+    assert min(_ious(data, back)) >= 0.99
+
+
+def test_a_folder_of_images_with_labelme_files_beside_them_opens_with_its_annotations(tmp_path):
+    project = read_coco(fx.ring_coco()).project
+    Image.new("RGB", (160, 120)).save(tmp_path / "ring.png")
+    Image.new("RGB", (160, 120)).save(tmp_path / "unlabelled.png")
+    project.image_root = tmp_path
+    write_labelme(project, tmp_path)  # ring.json beside ring.png
+    opened = pio.open_path(tmp_path).project
+    assert sorted(im.filename for im in opened.images) == ["ring.png", "unlabelled.png"]
+    assert len(opened.image("ring.png" + str((tmp_path / "ring.png").stat().st_size)).regions) == 1
