@@ -18,6 +18,7 @@ from .edits import (
     merge_classes,
     move_shape,
     move_vertex,
+    new_region_edit,
 )
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
 from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .attributes import AttributeDef
+from .attributes import DEFAULT_CLASS, AttributeDef
 from .project import ImageRecord, Project, Region
 from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape, min_vertices
 
@@ -148,6 +148,42 @@ def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
     if len(old.xs) <= minimum:
         raise ValueError(f"a {old.name} needs at least {minimum} vertices; delete the shape instead")
     return SetShape(image.key, region_id, old, old.without_vertex(index), "Delete vertex")
+
+
+# ---- new regions ------------------------------------------------------------
+def default_attributes(project: Project) -> dict:
+    """Attribute values a new region starts with (VIA's defaults), the class excepted."""
+    out = {}
+    for name, attr in project.region_attributes.items():
+        if name == project.class_attribute:
+            continue
+        if attr.type == "checkbox":
+            ticked = {k: True for k, v in attr.default_options.items() if v}
+            if ticked:
+                out[name] = ticked
+        elif attr.has_options:
+            chosen = [k for k, v in attr.default_options.items() if v]
+            if chosen:
+                out[name] = chosen[0]
+        elif attr.default_value:
+            out[name] = attr.default_value
+    return out
+
+
+def new_region_edit(project: Project, image_key: str, shape: Shape, class_name: str | None) -> tuple[Edit, int]:
+    """The edit that adds `shape` with class `class_name`, and the new region's id."""
+    region = Region(shape=shape, attributes=default_attributes(project))
+    text = f"Add {shape.name}"
+    attr = project.class_def
+    if class_name is None or (attr is None and not project.region_attributes and class_name == DEFAULT_CLASS):
+        return AddRegions(image_key, [region], text), region.id
+    if attr is not None and (class_name in attr.options or not attr.has_options):
+        region.attributes[attr.name] = attr.class_value(class_name)
+        return AddRegions(image_key, [region], text), region.id
+    # the class (or the class attribute) does not exist yet: SetClass creates it
+    return EditGroup(
+        [AddRegions(image_key, [region], text), SetClass(image_key, [region.id], class_name)], text
+    ), region.id
 
 
 # Edits that change what an object is made of (parts, holes, brush strokes, merge, split) are in

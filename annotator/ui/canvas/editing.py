@@ -22,12 +22,11 @@ from ...model import (
     PathShape,
     Project,
     Region,
-    SetClass,
     SetShape,
     Shape,
     delete_vertex,
 )
-from ...model.attributes import DEFAULT_CLASS, AmbiguousClass
+from ...model.attributes import AmbiguousClass
 
 
 @dataclass
@@ -122,41 +121,6 @@ def union_bbox(shapes: list[Shape]) -> tuple[float, float, float, float]:
 
 
 # ---- edits -----------------------------------------------------------------------
-def default_attributes(project: Project) -> dict:
-    """Attribute values a new region starts with (VIA's defaults), the class excepted."""
-    out = {}
-    for name, attr in project.region_attributes.items():
-        if name == project.class_attribute:
-            continue
-        if attr.type == "checkbox":
-            ticked = {k: True for k, v in attr.default_options.items() if v}
-            if ticked:
-                out[name] = ticked
-        elif attr.has_options:
-            chosen = [k for k, v in attr.default_options.items() if v]
-            if chosen:
-                out[name] = chosen[0]
-        elif attr.default_value:
-            out[name] = attr.default_value
-    return out
-
-
-def new_region_edit(project: Project, image_key: str, shape: Shape, class_name: str | None) -> tuple[Edit, int]:
-    """The edit that adds `shape` with class `class_name`, and the new region's id."""
-    region = Region(shape=shape, attributes=default_attributes(project))
-    text = f"Add {shape.name}"
-    attr = project.class_def
-    if class_name is None or (attr is None and not project.region_attributes and class_name == DEFAULT_CLASS):
-        return AddRegions(image_key, [region], text), region.id
-    if attr is not None and (class_name in attr.options or not attr.has_options):
-        region.attributes[attr.name] = attr.class_value(class_name)
-        return AddRegions(image_key, [region], text), region.id
-    # the class (or the class attribute) does not exist yet: SetClass creates it
-    return EditGroup(
-        [AddRegions(image_key, [region], text), SetClass(image_key, [region.id], class_name)], text
-    ), region.id
-
-
 def paste_edit(
     clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, dy: float, width: float | None, height: float | None
 ) -> tuple[AddRegions, list[int]]:

@@ -21,12 +21,12 @@ from ...model import (
     area_geometry,
     cut_hole,
     merge_regions,
+    new_region_edit,
     paint,
     shape_from_geometry,
     split_part,
 )
 from .brush import SIMPLIFY_PX
-from .editing import new_region_edit
 
 
 @dataclass

@@ -5,7 +5,7 @@ kept per image *outside* the project, drawn by the canvas' prediction layer, fil
 at once by the score slider (which starts at the threshold the model's run suggests, when
 it recorded one), and enter the project only when accepted: each accepted instance's
 contour(s), simplified to the panel's outline tolerance (pixels), become Polygon regions of
-its class, all in ONE undoable EditGroup (built with the canvas' own `new_region_edit`).
+its class, all in ONE undoable EditGroup (built with the model's `new_region_edit`, as the canvas does).
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ from trainer.polygons import DEFAULT_TOLERANCE  # torch-free modules
 from trainer.suggested_threshold import suggested_threshold
 
 from ...app.uncertainty import FLOOR, order_by_uncertainty
-from ...model import EditGroup, Polygon
-from ..canvas.editing import new_region_edit
+from ...model import EditGroup, Polygon, new_region_edit
 
 DEFAULT_THRESHOLD = 0.5
 
