@@ -12,7 +12,7 @@ from pycocotools.cocoeval import COCOeval
 
 from .evaluate import quiet
 
-BINS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+BINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def best_f1_threshold(gt: COCO, results: list[dict]) -> dict[str, Any]:

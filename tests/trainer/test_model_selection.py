@@ -70,5 +70,5 @@ def test_threshold_is_the_score_with_the_best_f1_at_iou_half():
     assert choice["f1"] == np.float64(6 / 7) and choice["precision"] == 0.75 and choice["recall"] == 1.0
     assert best_f1_threshold(gt, [det(0.9, miss)])["score_threshold"] is None  # nothing found: no suggestion
     spread = score_distribution(results, images=1)
-    assert spread["counts"] == [0, 0, 1, 1, 0, 0, 0, 1, 1, 1] and spread["detections"] == 5 and spread["max"] == 0.9
+    assert spread["counts"] == [0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1] and spread["detections"] == 5 and spread["max"] == 0.9
     assert spread["images_with_a_score_of_0.5"] == "1/1"
