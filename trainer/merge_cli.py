@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from .coco_merge import merge_coco
 from .config import atomic_write_text
 from .errors import TrainerError
 
@@ -28,6 +27,8 @@ def add_merge_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    from .coco_merge import merge_coco  # imports torch (through .data): not for `predict --help`
+
     out = Path(args.out)
     try:
         merged = merge_coco([(str(p), None) for p in args.inputs], relative_to=str(out.resolve().parent))

@@ -153,7 +153,7 @@ def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
 # ---- new regions ------------------------------------------------------------
 def default_attributes(project: Project) -> dict:
     """Attribute values a new region starts with (VIA's defaults), the class excepted."""
-    out = {}
+    out: dict[str, Any] = {}
     for name, attr in project.region_attributes.items():
         if name == project.class_attribute:
             continue
