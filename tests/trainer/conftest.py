@@ -70,3 +70,18 @@ def tiny_config(coco: Path | dict, images: Path, out: Path, **kw) -> TrainConfig
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
     return make_dataset(tmp_path / "data")
+
+
+def untrained_checkpoint(path: Path, arch: dict, category_ids: list[int]) -> Path:
+    """A checkpoint of an untrained model for classes "a" and "b": predict runs, finds noise."""
+    from trainer.checkpoint import save_checkpoint
+    from trainer.models import build_model
+
+    state = {
+        "model": build_model(arch, 3).state_dict(),
+        "arch": arch,
+        "class_names": ["a", "b"],
+        "category_ids": category_ids,
+        "epoch": 0,
+    }
+    return save_checkpoint(state, path)

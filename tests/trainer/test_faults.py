@@ -25,7 +25,7 @@ from trainer.engine import fit
 from trainer.errors import DatasetError
 from trainer.models import build_model, resolve_arch
 
-from .conftest import make_dataset, tiny_config
+from .conftest import make_dataset, tiny_config, untrained_checkpoint
 
 pytestmark = pytest.mark.slow
 
@@ -301,16 +301,7 @@ def oversized_png(path: Path, width: int = 40000, height: int = 40000) -> Path:
 
 def test_predict_skips_an_oversized_or_unreadable_image_and_goes_on(tmp_path, capsys):
     arch = resolve_arch(tiny_config(None, tmp_path, tmp_path))
-    ck = save_checkpoint(
-        {
-            "model": build_model(arch, 3).state_dict(),
-            "arch": arch,
-            "class_names": ["a", "b"],
-            "category_ids": [1, 2],
-            "epoch": 0,
-        },
-        tmp_path / "model.pth",
-    )
+    ck = untrained_checkpoint(tmp_path / "model.pth", arch, [1, 2])
     images = tmp_path / "images"
     images.mkdir()
     good = []

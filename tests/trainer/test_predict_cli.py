@@ -14,12 +14,12 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from trainer.__main__ import main as trainer_main
-from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig
-from trainer.models import build_model, resolve_arch
+from trainer.models import resolve_arch
 from trainer.predict_cli import ProgressLine
 
 from ..tiny_training import TINY
+from .conftest import untrained_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,16 +59,7 @@ def test_missing_inputs_are_named_before_torch_loads(tmp_path):
 
 def test_one_call_predicts_many_images_with_a_tolerance(tmp_path, capsys):
     arch = resolve_arch(TrainConfig(**{**TINY, "box_score_thresh": 0.0}))
-    checkpoint = save_checkpoint(
-        {
-            "model": build_model(arch, 3).state_dict(),
-            "arch": arch,
-            "class_names": ["a", "b"],
-            "category_ids": [4, 7],
-            "epoch": 0,
-        },
-        tmp_path / "model.pth",
-    )
+    checkpoint = untrained_checkpoint(tmp_path / "model.pth", arch, [4, 7])
     images = tmp_path / "images"
     images.mkdir()
     rng = np.random.default_rng(0)
