@@ -18,16 +18,12 @@ from typing import Any
 
 import torch
 
+from .atomic import atomic_write
 from .errors import CheckpointError
 
 FORMAT = "polymask-maskrcnn"
 VERSION = 1
 REQUIRED = ("model", "arch", "class_names", "epoch")
-
-
-def temp_path(path: Path) -> Path:
-    """Where a save of ``path`` is written before the rename (our naming, so stale ones can be found)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
 _OUR_TEMP = re.compile(r"^\.(?P<name>.+\.pth|config\.json)(?:\.(?P<pid>\d+))?\.tmp$")
@@ -80,29 +76,10 @@ def _save_error(path: Path, e: OSError) -> CheckpointError:
 
 
 def _write_atomically(path: Path, write) -> None:
-    tmp = temp_path(path)
     try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, write)
     except OSError as e:
         raise _save_error(path, e) from None
-    finally:
-        if tmp.exists():
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-    try:  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
 
 
 def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
@@ -110,10 +87,6 @@ def save_checkpoint(obj: dict[str, Any], path: str | os.PathLike) -> Path:
 
     A failed write raises CheckpointError naming the path and saying the previous file is intact."""
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise _save_error(path, e) from None
     obj = {"format": FORMAT, "version": VERSION, **obj}
     buf = io.BytesIO()
     torch.save(obj, buf)

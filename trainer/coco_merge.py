@@ -10,8 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .data import load_coco, resolve_image_path
+from .data import load_coco
 from .errors import DatasetError
+from .prepared import resolve_image_path
 
 
 def merge_coco(sources: list[tuple[str | dict, str | None]], relative_to: str | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import atomic
 from .errors import ConfigError, TrainerError
 
 LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
@@ -157,133 +158,13 @@ class TrainConfig:
 
     # ------------------------------------------------------------ validation
     def validate(self) -> TrainConfig:
-        from .models import resolve_model_name  # late: models imports torch
+        """Raise one ConfigError listing every problem (rules in ``trainer.config_checks``)."""
+        from .config_checks import problems
 
-        problems: list[str] = []
-
-        def need(cond: bool, msg: str) -> None:
-            if not cond:
-                problems.append(msg)
-
-        need(
-            self.coco is not None and self.coco != "",
-            "no dataset: set 'coco' to a COCO JSON file (or pass --coco FILE)",
-        )
-        if isinstance(self.coco, str) and self.coco:
-            need(os.path.isfile(self.coco), f"the COCO file {self.coco} does not exist")
-        elif self.coco is not None and not isinstance(self.coco, (str, dict)):
-            problems.append(f"'coco' must be a file path or a COCO dict, not {type(self.coco).__name__}")
-        if self.images is not None:
-            need(os.path.isdir(self.images), f"the image folder {self.images} does not exist")
-        if self.val_coco is not None:
-            need(
-                isinstance(self.val_coco, str) and os.path.isfile(self.val_coco),
-                f"the validation COCO file {self.val_coco} does not exist",
-            )
-        if self.val_images is not None:
-            need(self.val_coco is not None, "'val_images' needs 'val_coco' (the validation COCO file)")
-            need(os.path.isdir(self.val_images), f"the validation image folder {self.val_images} does not exist")
-        try:
-            resolve_model_name(self.model)
-        except ConfigError as e:
-            problems.append(str(e).rstrip("."))
-        need(
-            isinstance(self.weights, str) and bool(self.weights),
-            "'weights' must be coco, imagenet, none, last or a .pth file",
-        )
-        if isinstance(self.weights, str) and self.weights not in ("coco", "imagenet", "none", "last"):
-            need(os.path.isfile(self.weights), f"the weights file {self.weights} does not exist")
-        need(self.norm in NORMS, f"'norm' must be one of {', '.join(NORMS)}, got {self.norm!r}")
-        need(
-            not (self.norm == "frozen" and self.weights == "none"),
-            "'norm' frozen keeps pretrained BatchNorm statistics: with weights none it would not normalise "
-            "at all; use batch or group",
-        )
-        need(_is_int(self.epochs) and self.epochs >= 1, f"'epochs' must be a whole number ≥ 1, got {self.epochs!r}")
-        need(_is_int(self.batch_size) and self.batch_size >= 1, f"'batch_size' must be ≥ 1, got {self.batch_size!r}")
-        need(self.lr is None or (_is_num(self.lr) and self.lr > 0), f"'lr' must be a positive number, got {self.lr!r}")
-        need(
-            self.optimizer in OPTIMIZERS, f"'optimizer' must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}"
-        )
-        need(self.schedule in SCHEDULES, f"'schedule' must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
-        need(_is_num(self.weight_decay) and self.weight_decay >= 0, "'weight_decay' must be ≥ 0")
-        need(_is_num(self.momentum) and 0 <= self.momentum < 1, "'momentum' must be in [0, 1)")
-        need(_is_int(self.warmup_iters) and self.warmup_iters >= 0, "'warmup_iters' must be ≥ 0")
-        need(
-            self.grad_clip is None or (_is_num(self.grad_clip) and self.grad_clip >= 0),
-            "'grad_clip' must be ≥ 0 or null",
-        )
-        need(_is_int(self.workers) and self.workers >= 0, "'workers' must be ≥ 0")
-        need(
-            _is_num(self.val_fraction) and 0 <= self.val_fraction < 1,
-            f"'val_fraction' must be in [0, 1), got {self.val_fraction!r}",
-        )
-        if self.split is not None:
-            need(isinstance(self.split, dict), "'split' must map file names to 'train' or 'val'")
-            if isinstance(self.split, dict):
-                bad = sorted({str(v) for v in self.split.values()} - {"train", "val"})
-                need(not bad, f"'split' values must be 'train' or 'val', found {', '.join(bad)}")
-        augment = self.augment or []
-        bad_aug = [a for a in augment if a not in AUGMENTATIONS]
-        need(
-            not bad_aug,
-            f"unknown augmentation(s) {', '.join(map(repr, bad_aug))}; choose from {', '.join(AUGMENTATIONS)}",
-        )
-        for name in (
-            "min_size",
-            "max_size",
-            "rpn_pre_nms_top_n_train",
-            "rpn_pre_nms_top_n_test",
-            "rpn_post_nms_top_n_train",
-            "rpn_post_nms_top_n_test",
-            "box_batch_size_per_image",
-        ):
-            v = getattr(self, name)
-            need(v is None or (_is_int(v) and v >= 1), f"'{name}' must be a whole number ≥ 1 or null, got {v!r}")
-        if self.min_size and self.max_size:
-            need(self.max_size >= self.min_size, "'max_size' must be ≥ 'min_size'")
-        need(_is_int(self.detections_per_img) and self.detections_per_img >= 1, "'detections_per_img' must be ≥ 1")
-        need(
-            _is_int(self.rpn_batch_size_per_image) and self.rpn_batch_size_per_image >= 1,
-            "'rpn_batch_size_per_image' must be ≥ 1",
-        )
-        for name in ("box_score_thresh", "box_nms_thresh", "rpn_nms_thresh"):
-            v = getattr(self, name)
-            need(_is_num(v) and 0 <= v <= 1, f"'{name}' must be between 0 and 1, got {v!r}")
-        if self.loss_weights is not None:
-            bad = [k for k in self.loss_weights if k not in LOSS_NAMES]
-            need(not bad, f"unknown loss name(s) in 'loss_weights': {', '.join(bad)}; use {', '.join(LOSS_NAMES)}")
-            need(all(_is_num(v) and v >= 0 for v in self.loss_weights.values()), "loss weights must be numbers ≥ 0")
-        if self.anchor_sizes is not None:
-            flat = [a for level in self.anchor_sizes for a in (level if isinstance(level, (list, tuple)) else [level])]
-            need(
-                bool(flat) and all(_is_num(a) and a > 0 for a in flat),
-                "'anchor_sizes' must be positive numbers (a list, or a list per FPN level)",
-            )
-        if self.aspect_ratios is not None:
-            need(
-                bool(self.aspect_ratios) and all(_is_num(a) and a > 0 for a in self.aspect_ratios),
-                "'aspect_ratios' must be positive numbers",
-            )
-        need(
-            self.trainable_backbone_layers is None
-            or (_is_int(self.trainable_backbone_layers) and 0 <= self.trainable_backbone_layers <= 6),
-            "'trainable_backbone_layers' must be 0..5 (ResNet) or 0..6 (MobileNet)",
-        )
-        need(_is_int(self.preview_images) and self.preview_images >= 0, "'preview_images' must be ≥ 0")
-        need(_is_int(self.eval_interval) and self.eval_interval >= 1, "'eval_interval' must be ≥ 1")
-        need(isinstance(self.device, str) and bool(self.device), "'device' must be auto, cpu, cuda, cuda:N or mps")
-        if problems:
-            raise ConfigError("Invalid training settings: " + "; ".join(problems) + ".")
+        found = problems(self)
+        if found:
+            raise ConfigError("Invalid training settings: " + "; ".join(found) + ".")
         return self
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _plain(v: Any) -> Any:
@@ -298,18 +179,11 @@ def _plain(v: Any) -> Any:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write a trainer text file (config.json, summary.json, a merged COCO) atomically."""
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic.atomic_write_text(path, text)
     except OSError as e:
         raise TrainerError(f"Cannot write {path}: {e.strerror or e}.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def parse_value(text: str) -> Any:

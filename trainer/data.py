@@ -1,16 +1,16 @@
-"""COCO instance segmentation → torch datasets: masks, boxes, labels 1..K, a stable split."""
+"""COCO instance segmentation → torch datasets: reading COCO files and images, (image, target) pairs
+with masks, boxes and labels 1..K, and the samplers that batch them. Which images and classes a run
+uses is decided in ``trainer.prepared``."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
@@ -19,8 +19,10 @@ from pycocotools import mask as mask_utils
 from torch.utils.data import Dataset, Sampler
 from torchvision import tv_tensors
 
-from .empty_objects import segmentation_area
 from .errors import DatasetError
+
+if TYPE_CHECKING:
+    from .prepared import PreparedData
 
 EXIF_ORIENTATION = 0x0112
 # Training images are loaded at this many times the model's input scale, so a zoom crop
@@ -136,263 +138,6 @@ def _scale_segmentation(seg: Any, s: float) -> Any:
     if s == 1.0 or not isinstance(seg, list):
         return seg
     return [[c * s for c in p] for p in seg if isinstance(p, (list, tuple))]
-
-
-def stable_val_score(file_name: str) -> float:
-    """A value in [0, 1) that depends only on the file name (same split on every machine)."""
-    digest = hashlib.sha1(Path(file_name).as_posix().encode("utf-8")).hexdigest()
-    return int(digest[:12], 16) / float(16**12)
-
-
-# --------------------------------------------------------------------------- preparation
-@dataclass
-class PreparedData:
-    coco: dict
-    source: str
-    image_root: Path
-    class_names: list[str]
-    category_ids: list[int]  # user's category id for label i+1
-    train_ids: list[int]
-    val_ids: list[int]
-    paths: dict[int, Path]
-    sizes: dict[int, tuple[int, int]]  # oriented (w, h)
-    anns_by_image: dict[int, list[dict]]
-    images_by_id: dict[int, dict]
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def label_of(self) -> dict[int, int]:
-        return {cid: i + 1 for i, cid in enumerate(self.category_ids)}
-
-    def val_ground_truth(self) -> dict:
-        """COCO dict of the val subset with the user's ids, for pycocotools COCOeval."""
-        return self.ground_truth(self.val_ids)
-
-    def ground_truth(self, image_ids: list[int]) -> dict:
-        images: list[dict] = []
-        anns: list[dict] = []
-        cats = set(self.category_ids)
-        for iid in image_ids:
-            w, h = self.sizes[iid]
-            images.append(
-                {"id": iid, "file_name": self.images_by_id[iid].get("file_name", ""), "width": w, "height": h}
-            )
-            for a in self.anns_by_image.get(iid, []):
-                if a["category_id"] not in cats:
-                    continue
-                a2 = {k: a[k] for k in ("category_id", "segmentation", "bbox", "iscrowd", "area") if k in a}
-                a2["image_id"] = iid
-                a2.setdefault("iscrowd", 0)
-                if "segmentation" not in a2 or "bbox" not in a2 or "area" not in a2:
-                    m = decode_segmentation(a.get("segmentation"), h, w)
-                    rle = mask_utils.encode(np.asfortranarray(m))
-                    a2.setdefault("area", float(mask_utils.area(rle)))
-                    a2.setdefault("bbox", [float(x) for x in mask_utils.toBbox(rle)])
-                    a2.setdefault("segmentation", {"size": [h, w], "counts": rle["counts"].decode("ascii")})
-                # COCOeval treats a matched gt id of 0 as "unmatched": renumber from 1.
-                a2["id"] = len(anns) + 1
-                anns.append(a2)
-        categories = [{"id": cid, "name": n} for cid, n in zip(self.category_ids, self.class_names)]
-        return {"images": images, "annotations": anns, "categories": categories}
-
-
-def resolve_image_path(file_name: str, root: Path) -> Path:
-    p = Path(file_name)
-    if p.is_absolute():
-        return p
-    cand = root / p
-    if cand.exists():
-        return cand
-    # Exports from other tools sometimes keep a folder prefix the user flattened away.
-    flat = root / p.name
-    return flat if flat.exists() else cand
-
-
-def prepare(
-    coco: str | dict,
-    images: str | None,
-    val_fraction: float = 0.2,
-    split: dict[str, str] | None = None,
-    check_images: bool = True,
-    strict_classes: bool = True,
-) -> PreparedData:
-    """Read and check a COCO dataset. ``strict_classes=False`` (evaluation) tolerates classes with
-    no annotations instead of refusing to train on them."""
-    data, source = load_coco(coco)
-    root = (
-        Path(images)
-        if images
-        else (Path(coco).resolve().parent if isinstance(coco, (str, os.PathLike)) else Path.cwd())
-    )
-    warnings: list[str] = []
-
-    if not data["images"]:
-        raise DatasetError(f"{source} has no images: nothing to train on.")
-    cats = [c for c in data["categories"] if isinstance(c, dict) and "id" in c]
-    if not cats:
-        raise DatasetError(f"{source} defines no categories (classes): add at least one class and label some objects.")
-    anns_all = [a for a in data.get("annotations", []) if isinstance(a, dict)]
-    if not anns_all and strict_classes:
-        raise DatasetError(f"{source} has no annotations: label at least one object before training.")
-
-    # Images: resolve, check they open, keep objectless ones as negatives.
-    images_by_id: dict[int, dict] = {}
-    paths: dict[int, Path] = {}
-    sizes: dict[int, tuple[int, int]] = {}
-    missing, unreadable = [], []
-    for im in data["images"]:
-        if not isinstance(im, dict) or "id" not in im or not im.get("file_name"):
-            continue
-        iid = im["id"]
-        path = resolve_image_path(str(im["file_name"]), root)
-        if check_images:
-            if not path.is_file():
-                missing.append(str(path))
-                continue
-            try:
-                sizes[iid] = oriented_size(path)
-            except Exception as e:  # noqa: BLE001 - PIL raises many types
-                unreadable.append(f"{path} ({type(e).__name__}: {e})")
-                continue
-        else:
-            sizes[iid] = (int(im.get("width") or 0), int(im.get("height") or 0))
-        images_by_id[iid] = im
-        paths[iid] = path
-    if missing:
-        warnings.append(
-            _list_message(f"Skipped {len(missing)} image(s) listed in {source} that are not in {root}", missing)
-        )
-    if unreadable:
-        warnings.append(_list_message(f"Skipped {len(unreadable)} unreadable image(s)", unreadable))
-    if not images_by_id:
-        raise DatasetError(
-            f"None of the {len(data['images'])} images listed in {source} could be read from {root}: "
-            "check the image folder (--images). " + " ".join(warnings)
-        )
-    mismatched = [
-        str(paths[i].name)
-        for i, im in images_by_id.items()
-        if im.get("width") and im.get("height") and check_images and (int(im["width"]), int(im["height"])) != sizes[i]
-    ]
-    if mismatched:
-        warnings.append(
-            _list_message(
-                f"{len(mismatched)} image(s) differ in size from {source} (EXIF rotation?); "
-                "annotations are used in the orientation shown",
-                mismatched,
-            )
-        )
-
-    # Categories: sorted by the user's id, remapped to labels 1..K (0 is background).
-    cats = sorted(cats, key=lambda c: c["id"])
-    count: dict[int, int] = defaultdict(int)
-    anns_by_image: dict[int, list[dict]] = defaultdict(list)
-    cat_ids = {c["id"] for c in cats}
-    orphans = 0
-    empty: list[dict] = []  # shapes that cover no pixel: training would drop them without a word
-    empty_count: dict[int, int] = defaultdict(int)
-    for a in anns_all:
-        if a.get("image_id") not in images_by_id:
-            continue
-        if a.get("category_id") not in cat_ids:
-            orphans += 1
-            continue
-        w, h = sizes.get(a["image_id"], (0, 0))
-        if w > 0 and h > 0 and not a.get("iscrowd") and segmentation_area(a.get("segmentation"), h, w) == 0:
-            empty.append(a)
-            empty_count[a["category_id"]] += 1
-            continue
-        anns_by_image[a["image_id"]].append(a)
-        count[a["category_id"]] += 1
-    if orphans:
-        warnings.append(f"Ignored {orphans} annotation(s) in {source} whose category_id is not in its categories.")
-    if empty:
-        warnings.append(
-            _list_message(
-                f"Ignored {len(empty)} object(s) in {source} whose shape is empty or has zero area (no segmentation, "
-                "fewer than three points, all points on a line, or outside the image); the model cannot learn from them",
-                [f"{images_by_id[a['image_id']].get('file_name')} (annotation id {a.get('id')})" for a in empty],
-            )
-        )
-    supercats = {c.get("supercategory") for c in cats}
-    kept = []
-    for c in cats:
-        if count[c["id"]]:
-            kept.append(c)
-        elif c.get("name") in supercats:
-            # Roboflow-style parent category with no objects of its own.
-            warnings.append(
-                f"Category '{c.get('name')}' (id {c['id']}) has no annotations and is a parent "
-                "category of others; it is not trained as a class."
-            )
-        elif not strict_classes:
-            kept.append(c)
-        elif empty_count[c["id"]]:
-            raise DatasetError(
-                f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has only empty "
-                f"or zero-area shapes ({empty_count[c['id']]}): draw polygons around its objects "
-                "or remove the class."
-            )
-        else:
-            raise DatasetError(
-                f"Class '{c.get('name', c['id'])}' (category id {c['id']}) in {source} has no "
-                "annotations: label at least one example of it or remove the class."
-            )
-    if strict_classes and not sum(count.values()):
-        raise DatasetError(f"{source}: no annotation belongs to a readable image; nothing to learn from.")
-    class_names = [str(c.get("name", c["id"])) for c in kept]
-    category_ids = [c["id"] for c in kept]
-
-    # Split: the user's, else a stable hash of the file name.
-    ids = list(images_by_id)
-    val_ids: list[int] = []
-    train_ids: list[int] = []
-    for iid in ids:
-        fn = str(images_by_id[iid]["file_name"])
-        chosen = None
-        if split:
-            chosen = split.get(fn) or split.get(Path(fn).name)
-        if chosen is None:
-            chosen = "val" if stable_val_score(fn) < val_fraction else "train"
-        (val_ids if chosen == "val" else train_ids).append(iid)
-    if val_fraction > 0 and not val_ids and len(train_ids) >= 2 and not split:
-        # Tiny datasets: make sure there is something to validate on.
-        pick = min(train_ids, key=lambda i: stable_val_score(str(images_by_id[i]["file_name"])))
-        train_ids.remove(pick)
-        val_ids.append(pick)
-    if not train_ids:
-        raise DatasetError(f"{source}: no images are left for training after the train/val split.")
-    train_counts: dict[int, int] = defaultdict(int)
-    for iid in train_ids:
-        for a in anns_by_image.get(iid, []):
-            if not a.get("iscrowd"):
-                train_counts[a["category_id"]] += 1
-    lacking = [] if not strict_classes else [n for n, cid in zip(class_names, category_ids) if not train_counts[cid]]
-    if lacking:
-        warnings.append(
-            f"Class(es) {', '.join(map(repr, lacking))} have no examples in the training split "
-            "(all are in validation); the model cannot learn them."
-        )
-    return PreparedData(
-        coco=data,
-        source=source,
-        image_root=root,
-        class_names=class_names,
-        category_ids=category_ids,
-        train_ids=train_ids,
-        val_ids=val_ids,
-        paths=paths,
-        sizes=sizes,
-        anns_by_image=dict(anns_by_image),
-        images_by_id=images_by_id,
-        warnings=warnings,
-    )
-
-
-def _list_message(head: str, items: list[str], limit: int = 5) -> str:
-    shown = ", ".join(items[:limit])
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return f"{head}: {shown}{more}."
 
 
 # --------------------------------------------------------------------------- dataset

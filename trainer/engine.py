@@ -13,7 +13,8 @@ import resource
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from .evaluate import coco_from_dict, coco_metrics, predict_dataset, validation_
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview, Started, Step, WarningEvent
 from .model_selection import BEST_BY, epoch_record, is_better, selection_key
 from .models import build_model, resolve_arch, resolve_device
+from .prepared import PreparedData
 from .runlog import RunLog, write_summary
 from .score_threshold import best_f1_threshold, score_distribution
 from .training_set import prepare_training
@@ -126,6 +128,44 @@ def _fit(config: TrainConfig, stop: threading.Event) -> Iterator[Event]:
         distributed.teardown(info)
 
 
+@dataclass
+class _Data:
+    """The run's datasets and loaders."""
+
+    train: CocoInstances
+    val: CocoInstances
+    batches: GroupedBatchSampler
+    loader: DataLoader
+    val_loader: DataLoader | None
+    gt: Any = None  # pycocotools COCO of the validation images scored (built on first use)
+    gt_ids: list[int] = field(default_factory=list)
+
+    @property
+    def iters(self) -> int:
+        return len(self.batches)
+
+
+@dataclass
+class _Training:
+    """What the run trains, and what a checkpoint saves of it."""
+
+    prepared: PreparedData
+    arch: dict[str, Any]
+    core: torch.nn.Module  # the model itself: what is saved
+    model: torch.nn.Module  # core, or DistributedDataParallel around it: what is trained
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler
+    amp: bool
+    best: Any = None  # the selection key best.pth holds
+    start_epoch: int = 1
+    metrics: dict[str, Any] = field(default_factory=dict)  # the last evaluation's figures
+
+    @property
+    def names(self) -> list[str]:
+        return self.prepared.class_names
+
+
 class _Run:
     def __init__(self, config: TrainConfig, stop: threading.Event, device: torch.device, info: distributed.DistInfo):
         self.cfg, self.stop, self.device, self.info = config, stop, device, info
@@ -139,178 +179,204 @@ class _Run:
         self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
         self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
 
-    # ------------------------------------------------------------------ setup
     def _emit(self, ev: Event) -> Event:
         if self.log is not None:
             self.log.write(ev)
         return ev
 
     def events(self) -> Iterator[Event]:
-        cfg, info, device = self.cfg, self.info, self.device
-        _seed(cfg.seed + info.rank)
+        _seed(self.cfg.seed + self.info.rank)
         ckpt = self._resume_checkpoint()
-        prepared = prepare_training(cfg)
+        prepared = prepare_training(self.cfg)
         warnings = list(prepared.warnings)
-        names = prepared.class_names
-        if ckpt is not None and list(ckpt["class_names"]) != names:
-            raise CheckpointError(
-                f"Cannot resume from {self.resume_path}: it was trained on classes "
-                f"{ckpt['class_names']} but the dataset now has {names}. Start a new run instead."
-            )
-        arch = ckpt["arch"] if ckpt is not None else resolve_arch(cfg)
-        model = build_model(arch, len(names) + 1)
-        if ckpt is None:
-            warnings += load_initial_weights(model, arch, cfg.weights)
-        else:
-            model.load_state_dict({k.removeprefix("module."): v for k, v in ckpt["model"].items()})
-        model.to(device)
-        core = model
-        if info.enabled:
-            model = torch.nn.parallel.DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None
-            )
-
-        # data
-        train_ds = training_dataset(prepared, cfg.augment, arch)
-        val_ds = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
-        sampler: DistributedSampler | EpochRandomSampler
-        if info.enabled:
-            sampler = DistributedSampler(
-                train_ds, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed
-            )
-        else:
-            sampler = EpochRandomSampler(len(train_ds), cfg.seed)
-        groups = train_ds.aspect_groups() if cfg.aspect_ratio_grouping else [0] * len(train_ds)
-        batches = GroupedBatchSampler(sampler, groups, cfg.batch_size)
-
-        def loader_for(dataset, **how) -> DataLoader:
-            return DataLoader(
-                dataset,
-                num_workers=cfg.workers,
-                collate_fn=collate,
-                pin_memory=device.type == "cuda",
-                persistent_workers=cfg.workers > 0,
-                **how,
-            )
-
-        loader = loader_for(train_ds, batch_sampler=batches)
-        val_loader = loader_for(val_ds, batch_size=cfg.batch_size, shuffle=False) if len(val_ds) else None
-        iters = len(batches)
-
-        # optimisation
-        params = [p for p in model.parameters() if p.requires_grad]
-        lr = default_lr(cfg, info.world_size)
-        opt: torch.optim.Optimizer
-        if cfg.optimizer == "sgd":
-            opt = torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-        else:
-            opt = torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
-        total = cfg.epochs * iters
-        warmup = min(cfg.warmup_iters, iters)  # as the references: at most one epoch
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, warmup, total, cfg.schedule))
-        amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp and device.type == "cuda")
-        scaler = torch.amp.GradScaler(device.type, enabled=amp)
-        start_epoch, best = 1, None
-        if ckpt is not None:
-            try:
-                opt.load_state_dict(ckpt["optimizer"])
-                sched.load_state_dict(ckpt["scheduler"])
-                if ckpt.get("scaler"):
-                    scaler.load_state_dict(ckpt["scaler"])
-            except (KeyError, ValueError) as e:
-                raise CheckpointError(
-                    f"Cannot resume from {self.resume_path}: its optimizer state does not fit this configuration ({e})."
-                ) from None
-            start_epoch, best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
-            self.history = list(ckpt.get("selection_history") or [])
-            self.best_summary = dict(ckpt.get("best_summary") or {})
-            self.saved_epoch = int(ckpt["epoch"])
-            if start_epoch > cfg.epochs:
-                raise ConfigError(
-                    f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
-                    f"of {cfg.epochs}; ask for more epochs to train longer."
-                )
-
+        arch = self._arch(prepared, ckpt)
+        data = self._data(prepared, arch)
+        self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
         if self.main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            removed = clean_stale_temps(self.run_dir)
-            if removed:
-                warnings.append(
-                    f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
-                    f"a save that was interrupted: {', '.join(f.name for f in removed)}."
-                )
-            cfg.save(self.run_dir)
-            self.log = RunLog(self.run_dir, cfg.tensorboard)
-            if self.log.warning:
-                warnings.append(self.log.warning)
+            warnings += self._open_run_dir()
         try:
             for w in warnings if self.main else []:
                 yield self._emit(WarningEvent(w))
             yield self._emit(
                 Started(
                     run_dir=str(self.run_dir.resolve()),
-                    device=str(device),
+                    device=str(self.device),
                     model=arch["model"],
-                    num_train_images=len(train_ds),
-                    num_val_images=len(val_ds),
-                    class_names=names,
-                    iters_per_epoch=iters,
-                    epochs=cfg.epochs,
-                    start_epoch=start_epoch,
-                    world_size=info.world_size,
+                    num_train_images=len(data.train),
+                    num_val_images=len(data.val),
+                    class_names=t.names,
+                    iters_per_epoch=data.iters,
+                    epochs=self.cfg.epochs,
+                    start_epoch=t.start_epoch,
+                    world_size=self.info.world_size,
                 )
             )
-            self.state = dict(
-                core=core, arch=arch, names=names, prepared=prepared, opt=opt, sched=sched, scaler=scaler, best=best
-            )
-            gt = coco_from_dict(prepared.val_ground_truth()) if (self.main and len(val_ds)) else None
-            step = (start_epoch - 1) * iters
-            metrics: dict[str, Any] = dict(ckpt.get("metrics") or {}) if ckpt is not None else {}
-            for epoch in range(start_epoch, cfg.epochs + 1):
-                t0 = time.perf_counter()
-                batches.set_epoch(epoch)
-                stopped, done = yield from self._train_epoch(model, loader, opt, sched, scaler, amp, epoch, iters, step)
-                step += done
-                if stopped:
-                    # A partial epoch is not counted: resuming repeats it with the updated weights.
-                    yield from self._finish(epoch - 1, done, metrics, stopped=True)
-                    return
-                val_losses: dict[str, float] = {}
-                evaluate = epoch % cfg.eval_interval == 0 or epoch == cfg.epochs
-                if self.main and evaluate and len(val_ds):
-                    try:
-                        val_losses = validation_losses(model, val_loader, device, cfg.loss_weights, self.stop, amp)
-                        results, previews = predict_dataset(
-                            model, val_ds, device, prepared.category_ids, names, cfg.preview_images, self.stop, amp
-                        )
-                    except DatasetError as e:  # every validation image failed to decode
-                        yield self._emit(WarningEvent(f"No validation this epoch: {_clean(str(e))}"))
-                        yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
-                    else:
-                        for why in val_ds.unreadable.values():
-                            yield from self._warn_unreadable(why, "left it out of validation")
-                        if val_ds.unreadable:  # score only the images the model was shown
-                            gt = coco_from_dict(
-                                prepared.ground_truth([i for i in prepared.val_ids if i not in val_ds.unreadable])
-                            )
-                        if not self.stop.is_set():
-                            metrics = coco_metrics(gt, results)
-                            self._judge(epoch, gt, results, metrics, val_losses)
-                            yield self._emit(EpochEnd(epoch, val_losses, dict(metrics), time.perf_counter() - t0))
-                            if previews:
-                                yield self._emit(Preview(epoch, previews))
-                elif self.main:
-                    yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
-                stopped = distributed.broadcast_flag(self.stop.is_set(), info, device)
-                if self.main:
-                    yield from self._save(epoch, 0, metrics)
-                if stopped:
-                    yield from self._finish(epoch, 0, metrics, stopped=True, saved=True)
-                    return
-            yield from self._finish(cfg.epochs, 0, metrics, stopped=False, saved=True)
+            yield from self._epochs(t, data)
         finally:
             if self.log is not None:
                 self.log.close()
+
+    # ------------------------------------------------------------------ setup
+    def _arch(self, prepared: PreparedData, ckpt: dict | None) -> dict[str, Any]:
+        if ckpt is None:
+            return resolve_arch(self.cfg)
+        if list(ckpt["class_names"]) != prepared.class_names:
+            raise CheckpointError(
+                f"Cannot resume from {self.resume_path}: it was trained on classes "
+                f"{ckpt['class_names']} but the dataset now has {prepared.class_names}. Start a new run instead."
+            )
+        return ckpt["arch"]
+
+    def _data(self, prepared: PreparedData, arch: dict[str, Any]) -> _Data:
+        cfg, info = self.cfg, self.info
+        train = training_dataset(prepared, cfg.augment, arch)
+        val = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
+        sampler: DistributedSampler | EpochRandomSampler
+        if info.enabled:
+            sampler = DistributedSampler(
+                train, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=cfg.seed
+            )
+        else:
+            sampler = EpochRandomSampler(len(train), cfg.seed)
+        groups = train.aspect_groups() if cfg.aspect_ratio_grouping else [0] * len(train)
+        batches = GroupedBatchSampler(sampler, groups, cfg.batch_size)
+        val_loader = self._loader(val, batch_size=cfg.batch_size, shuffle=False) if len(val) else None
+        return _Data(train, val, batches, self._loader(train, batch_sampler=batches), val_loader)
+
+    def _loader(self, dataset: CocoInstances, **how: Any) -> DataLoader:
+        return DataLoader(
+            dataset,
+            num_workers=self.cfg.workers,
+            collate_fn=collate,
+            pin_memory=self.device.type == "cuda",
+            persistent_workers=self.cfg.workers > 0,
+            **how,
+        )
+
+    def _training(
+        self, prepared: PreparedData, arch: dict[str, Any], ckpt: dict | None, iters: int, warnings: list[str]
+    ) -> _Training:
+        """The model (initial weights or the checkpoint's), its optimiser and schedule."""
+        cfg, device = self.cfg, self.device
+        core = build_model(arch, len(prepared.class_names) + 1)
+        if ckpt is None:
+            warnings += load_initial_weights(core, arch, cfg.weights)
+        else:
+            core.load_state_dict({k.removeprefix("module."): v for k, v in ckpt["model"].items()})
+        core.to(device)
+        model: torch.nn.Module = core
+        if self.info.enabled:
+            ids = [device.index] if device.type == "cuda" else None
+            model = torch.nn.parallel.DistributedDataParallel(core, device_ids=ids)
+        params = [p for p in model.parameters() if p.requires_grad]
+        lr = default_lr(cfg, self.info.world_size)
+        opt: torch.optim.Optimizer
+        if cfg.optimizer == "sgd":
+            opt = torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+        else:
+            opt = torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
+        total, warmup = cfg.epochs * iters, min(cfg.warmup_iters, iters)  # as the references: ≤ one epoch
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, warmup, total, cfg.schedule))
+        amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp and device.type == "cuda")
+        t = _Training(prepared, arch, core, model, opt, sched, torch.amp.GradScaler(device.type, enabled=amp), amp)
+        if ckpt is not None:
+            self._restore(t, ckpt)
+        return t
+
+    def _restore(self, t: _Training, ckpt: dict) -> None:
+        """Continue where the checkpoint stopped: optimiser, schedule, the epoch and best.pth's record."""
+        try:
+            t.opt.load_state_dict(ckpt["optimizer"])
+            t.sched.load_state_dict(ckpt["scheduler"])
+            if ckpt.get("scaler"):
+                t.scaler.load_state_dict(ckpt["scaler"])
+        except (KeyError, ValueError) as e:
+            raise CheckpointError(
+                f"Cannot resume from {self.resume_path}: its optimizer state does not fit this configuration ({e})."
+            ) from None
+        t.start_epoch, t.best = int(ckpt["epoch"]) + 1, ckpt.get("best_metric")
+        t.metrics = dict(ckpt.get("metrics") or {})
+        self.history = list(ckpt.get("selection_history") or [])
+        self.best_summary = dict(ckpt.get("best_summary") or {})
+        self.saved_epoch = int(ckpt["epoch"])
+        if t.start_epoch > self.cfg.epochs:
+            raise ConfigError(
+                f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
+                f"of {self.cfg.epochs}; ask for more epochs to train longer."
+            )
+
+    def _open_run_dir(self) -> list[str]:
+        """Create the run folder, save config.json, open the logs; returns warnings."""
+        warnings = []
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        removed = clean_stale_temps(self.run_dir)
+        if removed:
+            warnings.append(
+                f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
+                f"a save that was interrupted: {', '.join(f.name for f in removed)}."
+            )
+        self.cfg.save(self.run_dir)
+        self.log = RunLog(self.run_dir, self.cfg.tensorboard)
+        if self.log.warning:
+            warnings.append(self.log.warning)
+        return warnings
+
+    # ------------------------------------------------------------------ epochs
+    def _epochs(self, t: _Training, data: _Data) -> Iterator[Event]:
+        step = (t.start_epoch - 1) * data.iters
+        for epoch in range(t.start_epoch, self.cfg.epochs + 1):
+            t0 = time.perf_counter()
+            data.batches.set_epoch(epoch)
+            stopped, done = yield from self._train_epoch(t, data.loader, epoch, data.iters, step)
+            step += done
+            if stopped:
+                # A partial epoch is not counted: resuming repeats it with the updated weights.
+                yield from self._finish(epoch - 1, done, t.metrics, stopped=True)
+                return
+            if self.main:
+                yield from self._end_epoch(t, data, epoch, t0)
+            stopped = distributed.broadcast_flag(self.stop.is_set(), self.info, self.device)
+            if self.main:
+                yield from self._save(epoch, 0, t.metrics)
+            if stopped:
+                yield from self._finish(epoch, 0, t.metrics, stopped=True, saved=True)
+                return
+        yield from self._finish(self.cfg.epochs, 0, t.metrics, stopped=False, saved=True)
+
+    def _end_epoch(self, t: _Training, data: _Data, epoch: int, t0: float) -> Iterator[Event]:
+        """Evaluate on the validation images when due (main process); always an EpochEnd unless stopped."""
+        cfg = self.cfg
+        due = epoch % cfg.eval_interval == 0 or epoch == cfg.epochs
+        if not (due and data.val_loader is not None):
+            yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
+            return
+        try:
+            val_losses = validation_losses(t.model, data.val_loader, self.device, cfg.loss_weights, self.stop, t.amp)
+            results, previews = predict_dataset(
+                t.model, data.val, self.device, t.prepared.category_ids, t.names, cfg.preview_images, self.stop, t.amp
+            )
+        except DatasetError as e:  # every validation image failed to decode
+            yield self._emit(WarningEvent(f"No validation this epoch: {_clean(str(e))}"))
+            yield self._emit(EpochEnd(epoch, {}, {}, time.perf_counter() - t0))
+            return
+        for why in data.val.unreadable.values():
+            yield from self._warn_unreadable(why, "left it out of validation")
+        if self.stop.is_set():
+            return
+        gt = self._ground_truth(t, data)
+        t.metrics = coco_metrics(gt, results)
+        self._judge(epoch, gt, results, t.metrics, val_losses)
+        yield self._emit(EpochEnd(epoch, val_losses, dict(t.metrics), time.perf_counter() - t0))
+        if previews:
+            yield self._emit(Preview(epoch, previews))
+
+    @staticmethod
+    def _ground_truth(t: _Training, data: _Data) -> Any:
+        """The validation images the model was shown (unreadable ones are not scored), as pycocotools COCO."""
+        ids = [i for i in t.prepared.val_ids if i not in data.val.unreadable]
+        if data.gt is None or ids != data.gt_ids:
+            data.gt, data.gt_ids = coco_from_dict(t.prepared.ground_truth(ids)), ids
+        return data.gt
 
     def _resume_checkpoint(self) -> dict | None:
         cfg = self.cfg
@@ -325,60 +391,36 @@ class _Run:
         return load_checkpoint(self.resume_path)
 
     # ---------------------------------------------------------------- one epoch
-    def _train_epoch(self, model, loader, opt, sched, scaler, amp, epoch, iters, step0):
-        cfg, device, info = self.cfg, self.device, self.info
-        weights = cfg.loss_weights or {}
-        params = [p for g in opt.param_groups for p in g["params"]]
-        model.train()
+    def _train_epoch(
+        self, t: _Training, loader: DataLoader, epoch: int, iters: int, step0: int
+    ) -> Generator[Event, None, tuple[bool, int]]:
+        """One pass over the training batches; returns (stopped early, steps done)."""
+        device, info = self.device, self.info
+        t.model.train()
         done, ips = 0, None
         t_last = time.perf_counter()
         for it, (images, targets) in enumerate(loader, 1):
             if not info.enabled and self.stop.is_set():
                 return True, done
-            for t in targets:
-                yield from self._warn_unreadable(t.pop("unreadable", None), "another image took its place in the batch")
+            for target in targets:
+                why = target.pop("unreadable", None)
+                yield from self._warn_unreadable(why, "another image took its place in the batch")
             images = [i.to(device, non_blocking=True) for i in images]
             targets = [
-                {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in t.items()}
-                for t in targets
+                {k: (v.to(device, non_blocking=True) if torch.is_tensor(v) else v) for k, v in target.items()}
+                for target in targets
             ]
-            with torch.autocast(device.type, enabled=amp):
-                loss_dict = model(images, targets)
-            total = sum(weights.get(k, 1.0) * v for k, v in loss_dict.items())
-            stats = torch.stack([loss_dict[k].detach().float() for k in LOSS_NAMES] + [total.detach().float()])
-            if info.enabled:  # one collective: mean losses for logging + everyone's stop request
-                flag = torch.tensor([1.0 if self.stop.is_set() else 0.0], device=stats.device)
-                stats = torch.cat([stats, flag])
-                torch.distributed.all_reduce(stats)
-                if stats[-1].item() > 0:
-                    return True, done
-                stats = stats[:-1] / info.world_size
-            values = stats.tolist()
-            opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, enabled=t.amp):
+                loss_dict = t.model(images, targets)
+            total, values = self._losses(loss_dict)
+            if values is None:  # another rank asked to stop
+                return True, done
+            t.opt.zero_grad(set_to_none=True)
             if not all(math.isfinite(v) for v in values):
-                self.nonfinite += 1
-                bad = ", ".join(f"{k}={v}" for k, v in zip(LOSS_NAMES, values) if not math.isfinite(v))
-                if self.nonfinite >= MAX_NONFINITE:
-                    raise self._diverged(
-                        f"at epoch {epoch}, iteration {it}",
-                        f"the loss was not finite for {self.nonfinite} iterations in a row ({bad})",
-                    )
-                if self.main:
-                    yield self._emit(
-                        WarningEvent(f"Non-finite loss at epoch {epoch}, iteration {it} ({bad}); skipped that batch.")
-                    )
+                yield from self._skip_nonfinite(values, f"at epoch {epoch}, iteration {it}")
                 continue
             self.nonfinite = 0
-            scaler.scale(total).backward()
-            if cfg.grad_clip:
-                scaler.unscale_(opt)
-                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            scaler.step(opt)
-            scaler.update()
-            if not _all_finite(params):  # one huge step: every later loss would be NaN
-                raise self._diverged(f"at epoch {epoch}, iteration {it}", "this step made some weights NaN or infinite")
-            lr = opt.param_groups[0]["lr"]
-            sched.step()
+            lr = self._step(t, total, f"at epoch {epoch}, iteration {it}")
             done += 1
             now = time.perf_counter()
             rate = len(images) * info.world_size / max(now - t_last, 1e-9)
@@ -398,6 +440,47 @@ class _Run:
                 )
             )
         return self.stop.is_set() and not info.enabled and done < iters, done
+
+    def _losses(self, loss_dict: dict[str, torch.Tensor]) -> tuple[torch.Tensor, list[float] | None]:
+        """(the weighted total to step on, [each loss, total] to report: averaged over ranks under DDP).
+
+        Under DDP the same collective carries everyone's stop request: None when any rank stops."""
+        weights = self.cfg.loss_weights or {}
+        total = sum(weights.get(k, 1.0) * v for k, v in loss_dict.items())
+        assert isinstance(total, torch.Tensor)
+        stats = torch.stack([loss_dict[k].detach().float() for k in LOSS_NAMES] + [total.detach().float()])
+        if self.info.enabled:
+            flag = torch.tensor([1.0 if self.stop.is_set() else 0.0], device=stats.device)
+            stats = torch.cat([stats, flag])
+            torch.distributed.all_reduce(stats)
+            if stats[-1].item() > 0:
+                return total, None
+            stats = stats[:-1] / self.info.world_size
+        return total, stats.tolist()
+
+    def _skip_nonfinite(self, values: list[float], where: str) -> Iterator[Event]:
+        """A NaN/Inf loss skips its batch; MAX_NONFINITE in a row end the run as diverged."""
+        self.nonfinite += 1
+        bad = ", ".join(f"{k}={v}" for k, v in zip(LOSS_NAMES, values) if not math.isfinite(v))
+        if self.nonfinite >= MAX_NONFINITE:
+            raise self._diverged(where, f"the loss was not finite for {self.nonfinite} iterations in a row ({bad})")
+        if self.main:
+            yield self._emit(WarningEvent(f"Non-finite loss {where} ({bad}); skipped that batch."))
+
+    def _step(self, t: _Training, total: torch.Tensor, where: str) -> float:
+        """Backward, clip, optimiser and schedule step; returns the learning rate the step used."""
+        params = [p for g in t.opt.param_groups for p in g["params"]]
+        t.scaler.scale(total).backward()
+        if self.cfg.grad_clip:
+            t.scaler.unscale_(t.opt)
+            torch.nn.utils.clip_grad_norm_(params, self.cfg.grad_clip)
+        t.scaler.step(t.opt)
+        t.scaler.update()
+        if not _all_finite(params):  # one huge step: every later loss would be NaN
+            raise self._diverged(where, "this step made some weights NaN or infinite")
+        lr = t.opt.param_groups[0]["lr"]
+        t.sched.step()
+        return lr
 
     def _warn_unreadable(self, why: str | None, what_instead: str) -> Iterator[Event]:
         """Once per file: an image that failed to decode (the dataset marks it, in whichever process loaded it)."""
@@ -439,22 +522,22 @@ class _Run:
 
     # ---------------------------------------------------------------- saving
     def _checkpoint(self, epoch: int, iteration: int, metrics: dict) -> dict[str, Any]:
-        s = self.state
-        if not _all_finite(s["core"].state_dict().values()):
+        t = self.t
+        if not _all_finite(t.core.state_dict().values()):
             raise self._diverged(f"by the end of epoch {epoch}", "some weights are NaN or infinite")
         return {
-            "model": s["core"].state_dict(),
-            "optimizer": s["opt"].state_dict(),
-            "scheduler": s["sched"].state_dict(),
-            "scaler": s["scaler"].state_dict(),
+            "model": t.core.state_dict(),
+            "optimizer": t.opt.state_dict(),
+            "scheduler": t.sched.state_dict(),
+            "scaler": t.scaler.state_dict(),
             "epoch": epoch,
             "iteration": iteration,
             "config": self.cfg.portable_dict(self.run_dir),
-            "arch": s["arch"],
-            "class_names": s["names"],
-            "category_ids": s["prepared"].category_ids,
+            "arch": t.arch,
+            "class_names": t.names,
+            "category_ids": t.prepared.category_ids,
             "metrics": metrics,
-            "best_metric": s["best"],
+            "best_metric": t.best,
             "selection_history": self.history,
             "best_summary": self.best_summary,
         }
@@ -462,10 +545,10 @@ class _Run:
     def _save(self, epoch: int, iteration: int, metrics: dict) -> Iterator[Event]:
         evaluated, self.evaluated = self.evaluated, None
         key = evaluated["selection"] if evaluated is not None else None
-        improved = key is not None and is_better(key, self.state["best"])
+        improved = key is not None and is_better(key, self.t.best)
         if improved:
             assert evaluated is not None
-            self.state["best"] = key  # recorded in the checkpoint below
+            self.t.best = key  # recorded in the checkpoint below
             self.best_summary = {k: v for k, v in evaluated.items() if k != "selection"}
         last = self._write(self._checkpoint(epoch, iteration, metrics), epoch)
         yield self._emit(CheckpointSaved(str(last), epoch, best=False))

@@ -16,6 +16,7 @@ import torch
 from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
 
+from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint
 from .errors import CheckpointError, TrainerError
 from .masks import detect, paste_in_box
@@ -216,16 +217,10 @@ def write_coco_results(
 def write_results(path: str | os.PathLike, results: list[dict]) -> Path:
     """Write COCO results entries (``instances_to_coco``) atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(json.dumps(results), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(results))
     except OSError as e:
         raise TrainerError(f"Cannot write the results {path}: {e.strerror or e}.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path
 
 

@@ -168,9 +168,10 @@ def _write_overlay(path: Path, image, instances, overlay_dir: Path, draw_overlay
 
 def evaluate_checkpoint(checkpoint: str, coco: Any, images: str | None, device: str = "auto") -> dict[str, Any]:
     """COCO metrics of ``checkpoint`` on every image of ``coco`` (classes matched by name)."""
-    from .data import CocoInstances, prepare
+    from .data import CocoInstances
     from .evaluate import coco_from_dict, coco_metrics, match_categories, predict_dataset
     from .predict import Predictor
+    from .prepared import prepare
     from .transforms import build_transforms
 
     predictor = Predictor.from_checkpoint(checkpoint, device)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from .coco_merge import merge_coco
 from .config import TrainConfig
-from .data import PreparedData, prepare
 from .errors import DatasetError
+from .prepared import PreparedData, prepare
 
 
 def prepare_training(cfg: TrainConfig) -> PreparedData:

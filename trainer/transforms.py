@@ -6,8 +6,9 @@ import torch
 from torchvision.transforms import v2
 
 from .config import AUGMENTATIONS
-from .data import CocoInstances, PreparedData
+from .data import CocoInstances
 from .object_crop import ObjectZoomCrop
+from .prepared import PreparedData
 
 
 def build_transforms(names: list[str] | None, train: bool) -> v2.Compose:

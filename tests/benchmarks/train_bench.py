@@ -27,10 +27,11 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate, prepare  # noqa: E402
+from trainer.data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate  # noqa: E402
 from trainer.engine import fit  # noqa: E402
 from trainer.models import build_model, resolve_arch, resolve_model_name  # noqa: E402
 from trainer.predict import Predictor  # noqa: E402
+from trainer.prepared import prepare  # noqa: E402
 from trainer.transforms import build_transforms  # noqa: E402
 
 

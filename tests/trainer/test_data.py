@@ -11,10 +11,9 @@ from trainer.data import (
     GroupedBatchSampler,
     decode_segmentation,
     open_image,
-    prepare,
-    stable_val_score,
 )
 from trainer.errors import DatasetError
+from trainer.prepared import prepare, stable_val_score
 from trainer.transforms import build_transforms
 
 from .conftest import make_dataset

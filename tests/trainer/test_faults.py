@@ -17,13 +17,14 @@ import pytest
 import torch
 from PIL import Image
 
+from trainer import atomic as atomic_module
 from trainer import checkpoint as checkpoint_module
 from trainer.__main__ import main as trainer_main
 from trainer.checkpoint import load_checkpoint, save_checkpoint
-from trainer.data import prepare
 from trainer.engine import fit
 from trainer.errors import DatasetError
 from trainer.models import build_model, resolve_arch
+from trainer.prepared import prepare
 
 from .conftest import make_dataset, tiny_config, untrained_checkpoint
 
@@ -181,7 +182,7 @@ def test_a_full_disk_names_the_checkpoint_and_keeps_the_previous_one(tmp_path, m
     for ev in fit(tiny_config(coco, tmp_path / "data/images", tmp_path / "run", epochs=2, eval_interval=2)):
         events.append(ev)
         if ev.kind == "epoch" and ev.epoch == 2:  # epoch 1 is saved; epoch 2's save meets a full disk
-            monkeypatch.setattr(checkpoint_module, "open", full_disk_open(), raising=False)
+            monkeypatch.setattr(atomic_module, "open", full_disk_open(), raising=False)
     monkeypatch.undo()
     last = tmp_path / "run" / "last.pth"
     assert events[-1].kind == "failed", events[-1]
@@ -193,7 +194,7 @@ def test_a_full_disk_names_the_checkpoint_and_keeps_the_previous_one(tmp_path, m
 
 
 def test_a_full_disk_before_any_checkpoint_says_nothing_was_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(checkpoint_module, "open", full_disk_open(), raising=False)
+    monkeypatch.setattr(atomic_module, "open", full_disk_open(), raising=False)
     arch = resolve_arch(tiny_config(None, tmp_path, tmp_path))
     target = tmp_path / "run" / "last.pth"
     with pytest.raises(checkpoint_module.CheckpointError) as info:

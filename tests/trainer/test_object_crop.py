@@ -8,8 +8,9 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from trainer.augment_stats import augmentation_stats
-from trainer.data import CocoInstances, prepare
+from trainer.data import CocoInstances
 from trainer.object_crop import ObjectZoomCrop
+from trainer.prepared import prepare
 from trainer.transforms import build_transforms
 
 from .conftest import make_dataset
