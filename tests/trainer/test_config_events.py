@@ -3,6 +3,7 @@ import json
 import pytest
 
 from trainer.config import LOSS_NAMES, TrainConfig
+from trainer.config_checks import rules
 from trainer.errors import ConfigError
 from trainer.events import (
     CheckpointSaved,
@@ -92,3 +93,17 @@ def test_events_survive_json(ev):
     back = event_from_dict(d)
     assert back.kind == ev.kind == d["kind"]
     assert back.to_dict() == d
+
+
+@pytest.mark.parametrize("name", [row[0] for row in rules()])
+def test_every_rule_in_the_table_rejects_a_bad_value_by_name(tmp_path, name):
+    """Each row of the validation table names its setting when given a value of the wrong kind."""
+    coco = tmp_path / "c.json"
+    coco.write_text("{}")
+    messages = []
+    for bad in (-1, "nope", "", 1.5, [-2]):
+        try:
+            TrainConfig(**{"coco": str(coco), "weights": "none", name: bad}).validate()
+        except ConfigError as e:
+            messages.append(str(e))
+    assert any(f"'{name}' must be" in m for m in messages), messages

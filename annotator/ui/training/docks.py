@@ -203,5 +203,6 @@ class TrainingDocks(QObject):
                 unhandled(ev)
 
     def shutdown(self) -> None:
+        self.gallery.close_loader()
         if self.plots is not None:
             self.plots.timer.stop()

@@ -1,6 +1,9 @@
 """Preview gallery: the model's predictions on a few fixed validation images, refreshed
 every epoch (mask outline filled in the class colour, label, score), each beside the
-image's ground truth from the project."""
+image's ground truth from the project.
+
+The photos are decoded scaled-down in a background thread (a 12 MP JPEG takes a few hundred
+ms at full size): the cells show the outlines on a blank at once and the photo when it arrives."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWi
 
 from trainer.events import PREVIEW_SCORE  # torch-free
 
+from ..image_cache import BackgroundLoader
+
 THUMB = 200
 
 
@@ -17,19 +22,25 @@ def _polygon(flat) -> QPolygonF:
     return QPolygonF([QPointF(float(flat[i]), float(flat[i + 1])) for i in range(0, len(flat) - 1, 2)])
 
 
-def render(image: QImage, shapes: list[tuple[list[list[float]], str, str]], size: int = THUMB) -> QPixmap:
-    """`shapes`: (flat polygons, colour, label) drawn over `image`, scaled to fit `size`."""
-    scale = min(size / max(1, image.width()), size / max(1, image.height()))
+Shapes = list[tuple[list[list[float]], str, str]]  # (flat polygons, colour, label)
+
+
+def render(image: QImage | None, full: tuple[int, int], shapes: Shapes, size: int = THUMB) -> QPixmap:
+    """`shapes`, in the coordinates of an image of `full` (width, height), drawn over `image` (any
+    size: a scaled-down decode, or None for a blank), scaled to fit `size`."""
+    w, h = max(1, full[0]), max(1, full[1])
+    scale = min(size / w, size / h)
     out = QImage(
-        max(1, round(image.width() * scale)),
-        max(1, round(image.height() * scale)),
+        max(1, round(w * scale)),
+        max(1, round(h * scale)),
         QImage.Format.Format_ARGB32_Premultiplied,
     )
     out.fill(QColor("#2b2b2b"))
     p = QPainter(out)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    p.drawImage(QRectF(0, 0, out.width(), out.height()), image)
+    if image is not None and not image.isNull():
+        p.drawImage(QRectF(0, 0, out.width(), out.height()), image)
     p.scale(scale, scale)
     font = QFont()
     font.setPointSizeF(7.5 / max(scale, 1e-3))
@@ -64,11 +75,28 @@ def render(image: QImage, shapes: list[tuple[list[list[float]], str, str]], size
     return QPixmap.fromImage(out)
 
 
+class _Cell:
+    """One validation image: its predictions and ground truth, drawn on the photo once decoded."""
+
+    def __init__(self, full: tuple[int, int], pred: Shapes, truth: Shapes):
+        self.full, self.pred, self.truth = full, pred, truth
+        self.left, self.right = QLabel(), QLabel()
+        self.draw(None)
+
+    def draw(self, image: QImage | None) -> None:
+        self.left.setPixmap(render(image, self.full, self.pred))
+        self.right.setPixmap(render(image, self.full, self.truth))
+
+
 class GalleryPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.epoch = 0
-        self.cells: list[tuple[QLabel, QLabel]] = []
+        self.cells: list[_Cell] = []
+        self._waiting: dict[str, list[_Cell]] = {}  # image path → cells to draw when it is decoded
+        self.loader = BackgroundLoader(threads=1, max_size=THUMB * 2, budget_bytes=32 << 20, max_queue=16, parent=self)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(lambda key, _why: self._waiting.pop(key, None))  # the blank stays
         self.caption = QLabel("Predictions on validation images appear here after each epoch.")
         self.caption.setWordWrap(True)
         self._grid_host = QWidget()
@@ -88,6 +116,25 @@ class GalleryPanel(QWidget):
             if w is not None:
                 w.deleteLater()
         self.cells = []
+        self._waiting = {}
+
+    def close_loader(self) -> None:
+        """Stop decoding (the window is closing): no thread outlives it."""
+        self.loader.close()
+
+    def pending(self) -> int:
+        """Photos still being decoded."""
+        return sum(map(len, self._waiting.values()))
+
+    def _on_loaded(self, key: str, image: QImage, _w: int, _h: int) -> None:
+        for cell in self._waiting.pop(key, []):
+            cell.draw(image)
+
+    def _show_photo(self, cell: _Cell, path: str) -> None:
+        if self.loader.request(path, path):
+            cell.draw(self.loader.get(path))
+        else:
+            self._waiting.setdefault(path, []).append(cell)
 
     def set_preview(self, ev, project, colour_for) -> None:
         """A trainer Preview event: items with file_name and instances (polygons, class, score)."""
@@ -96,10 +143,6 @@ class GalleryPanel(QWidget):
         by_name = {im.filename: im for im in project.images} if project is not None else {}
         for index, item in enumerate(ev.items):
             record = by_name.get(item.get("file_name"))
-            image = QImage(str(project.image_path(record))) if record is not None else QImage()
-            if image.isNull():
-                image = QImage(int(item.get("width") or 64), int(item.get("height") or 64), QImage.Format.Format_RGB32)
-                image.fill(QColor("#3c3f41"))
             pred = [
                 (
                     inst.get("polygons") or [],
@@ -108,34 +151,38 @@ class GalleryPanel(QWidget):
                 )
                 for inst in item.get("instances", [])
             ]
-            truth = []
+            truth = self._truth(project, record, colour_for) if record is not None else []
+            cell = _Cell((int(item.get("width") or 64), int(item.get("height") or 64)), pred, truth)
             if record is not None:
-                for region in record.regions:
-                    outline = region.shape.outline()
-                    if not outline:
-                        continue
-                    try:
-                        name = project.class_of(region)
-                    except Exception:  # noqa: BLE001 - ambiguous class: draw it without a name
-                        name = None
-                    truth.append(([[c for pt in outline for c in pt]], colour_for(name), name or ""))
-            left, right = QLabel(), QLabel()
-            left.setPixmap(render(image, pred))
-            right.setPixmap(render(image, truth))
+                self._show_photo(cell, str(project.image_path(record)))
             n = len(pred)
-            left.setToolTip(f"{item.get('file_name')}: {n} prediction(s) scoring ≥ {PREVIEW_SCORE}")
-            right.setToolTip(f"{item.get('file_name')}: {len(truth)} annotated region(s)")
+            cell.left.setToolTip(f"{item.get('file_name')}: {n} prediction(s) scoring ≥ {PREVIEW_SCORE}")
+            cell.right.setToolTip(f"{item.get('file_name')}: {len(truth)} annotated region(s)")
             col = index * 2  # pairs side by side: model | ground truth
             name = QLabel(f"<b>{item.get('file_name')}</b>")
             self.grid.addWidget(name, 0, col, 1, 2)
-            self.grid.addWidget(left, 1, col)
-            self.grid.addWidget(right, 1, col + 1)
+            self.grid.addWidget(cell.left, 1, col)
+            self.grid.addWidget(cell.right, 1, col + 1)
             self.grid.addWidget(
                 QLabel(f"model: {n} prediction(s)" if n else f"model: nothing ≥ {PREVIEW_SCORE}"), 2, col
             )
             self.grid.addWidget(QLabel(f"ground truth: {len(truth)} region(s)"), 2, col + 1)
             self.grid.setColumnMinimumWidth(col + 1, THUMB + 16)
-            self.cells.append((left, right))
+            self.cells.append(cell)
         self.caption.setText(
             f"Epoch {ev.epoch}: predictions (score ≥ {PREVIEW_SCORE}) on {len(ev.items)} validation image(s), ground truth beside."
         )
+
+    @staticmethod
+    def _truth(project, record, colour_for) -> Shapes:
+        truth: Shapes = []
+        for region in record.regions:
+            outline = region.shape.outline()
+            if not outline:
+                continue
+            try:
+                name = project.class_of(region)
+            except Exception:  # noqa: BLE001 - ambiguous class: draw it without a name
+                name = None
+            truth.append(([[c for pt in outline for c in pt]], colour_for(name), name or ""))
+        return truth
