@@ -59,3 +59,11 @@ def no_thread_left_running(request):
     qt_left = _running_qthreads() if uses_qt else []
     if left or qt_left:
         pytest.fail("test left threads running: " + ", ".join([t.name for t in left] + qt_left), pytrace=False)
+
+
+def pytest_collection_finish(session):
+    """Start the lint and type gates beside the other tests when they are among those run."""
+    if any(item.nodeid.startswith("tests/test_gates.py") for item in session.items):
+        from tests.test_gates import start_gates
+
+        start_gates()

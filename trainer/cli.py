@@ -161,8 +161,6 @@ def _rank() -> int:
 
 
 def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = None) -> int:
-    from .engine import fit
-
     if getattr(args, "project", None) and coco is None and not getattr(args, "coco", None):
         print(
             "error: --project needs the Polymask app to read the project (run `polymask train --project FILE`); "
@@ -177,6 +175,8 @@ def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = N
         return EXIT_USAGE
     if getattr(args, "preview_data", None):
         return _preview_data(cfg, args.preview_data, getattr(args, "preview_count", 8))
+    from .engine import fit  # late: a usage error answers without loading torch
+
     stop = threading.Event()
     restore = _install_sigint(stop)
     quiet = getattr(args, "quiet", False) or _rank() != 0
