@@ -76,3 +76,24 @@ def test_outline_tolerance_is_applied_before_accepting(make_window, qtbot, tmp_p
     (region,) = project.images[-1].regions
     assert isinstance(region.shape, Polygon) and len(region.shape.xs) == coarse
     assert project.class_of(region) == "disc"
+
+
+def test_an_empty_prediction_list_says_why(make_window, qtbot, tmp_path):
+    window = make_window(size=(1280, 860))
+    ctl = window.training
+    project = make_project(tmp_path / "proj", size=SIZE)
+    window.set_project(project)
+    qtbot.waitUntil(lambda: window.current_key is not None)
+    key = project.images[-1].key
+    window.show_image(key)
+    panel = ctl.predict_panel
+    assert panel.instances.count() == 0  # not predicted yet: nothing to explain
+    ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))  # scores 0.93
+    ctl.predictions.set_threshold(0.95)
+    assert panel.instances.count() == 1 and "Nothing scores ≥ 0.95 here (1 below)" in panel.instances.item(0).text()
+    assert not panel.accept_all_button.isEnabled() and ctl.accept() == 0
+    ctl.predictions.set_results(key, [])
+    assert "found nothing" in panel.instances.item(0).text()
+    ctl.predictions.set_threshold(0.5)
+    ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))
+    assert panel.instances.count() == 1 and "disc  0.93" in panel.instances.item(0).text()

@@ -282,8 +282,19 @@ class PredictPanel(QWidget):
         lay.addWidget(self.next_list, 1)
         self.slider.valueChanged.connect(lambda v: self.slider_label.setText(f"{v / 100:.2f}"))
 
-    def show_instances(self, instances: list) -> None:
+    def show_instances(self, instances: list, predicted: int | None = None, threshold: float = 0.0) -> None:
+        """`instances` shown; `predicted`: how many the model found on this image at any score
+        (None: not predicted yet), so an empty list says why it is empty."""
         self.instances.clear()
+        if not instances and predicted is not None:
+            why = (
+                f"Nothing scores ≥ {threshold:.2f} here ({predicted} below): lower Min score to see them"
+                if predicted
+                else "The model found nothing on this image"
+            )
+            placeholder = QListWidgetItem(why)
+            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.instances.addItem(placeholder)
         for i, inst in enumerate(instances):
             vertices = sum(len(flat) // 2 for flat in inst.polygons or [])
             item = QListWidgetItem(f"{inst.class_name}  {inst.score:.2f}  ({vertices} vertices)")

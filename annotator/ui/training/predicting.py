@@ -124,7 +124,8 @@ class PredictionController(QObject):
         self._follow_project()
         visible = self.predictions.visible(self.host.current_key)
         self.canvas.set_predictions(visible, self.colour_for)
-        self.panel.show_instances(visible)
+        found = self.predictions.results.get(self.host.current_key)
+        self.panel.show_instances(visible, None if found is None else len(found), self.predictions.threshold)
         self.accept_action.setEnabled(bool(visible))
 
     def _update_next(self) -> None:
