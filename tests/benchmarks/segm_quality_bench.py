@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--norm", default="auto", help="Polymask's --norm (auto, batch, group)")
     ap.add_argument("--only", choices=("polymask", "tutorial"))
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0, help="initialisation and sampling seed (both sides)")
     args = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,12 +140,13 @@ def main() -> None:
             norm=args.norm,
             epochs=args.epochs,
             workers=args.workers,
+            seed=args.seed,
             device="cpu",
             tensorboard=False,
             preview_images=0,
             out=str(root / "run"),
         )
-        figures: dict = {"dataset": data, "epochs": args.epochs, "threads": torch.get_num_threads()}
+        figures: dict = {"dataset": data, "epochs": args.epochs, "seed": args.seed, "threads": torch.get_num_threads()}
         if args.only != "tutorial":
             figures["polymask"] = polymask(cfg)
         if args.only != "polymask":

@@ -124,7 +124,8 @@ class PredictionController(QObject):
         self._follow_project()
         visible = self.predictions.visible(self.host.current_key)
         self.canvas.set_predictions(visible, self.colour_for)
-        found = self.predictions.results.get(self.host.current_key)
+        key = self.host.current_key
+        found = self.predictions.results.get(key) if key is not None else None
         self.panel.show_instances(visible, None if found is None else len(found), self.predictions.threshold)
         self.accept_action.setEnabled(bool(visible))
 
