@@ -23,6 +23,16 @@ AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
 NORMS = ("auto", "batch", "group", "frozen")
+# The settings that size the network (None in a config: the model's default).
+ARCH_KEYS = (
+    "min_size",
+    "max_size",
+    "rpn_pre_nms_top_n_train",
+    "rpn_pre_nms_top_n_test",
+    "rpn_post_nms_top_n_train",
+    "rpn_post_nms_top_n_test",
+    "box_batch_size_per_image",
+)
 
 
 def _default_loss_weights() -> dict[str, float]:

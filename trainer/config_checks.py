@@ -60,17 +60,8 @@ def non_empty_text(v: Any) -> bool:
 
 def rules() -> tuple[tuple[str, Check, str], ...]:
     """(setting, test, what it must be): each failing row reads "'setting' must be WHAT, got VALUE"."""
-    from .config import AUGMENTATIONS, NORMS, OPTIMIZERS, SCHEDULES
+    from .config import ARCH_KEYS, AUGMENTATIONS, NORMS, OPTIMIZERS, SCHEDULES
 
-    counts = (
-        "min_size",
-        "max_size",
-        "rpn_pre_nms_top_n_train",
-        "rpn_pre_nms_top_n_test",
-        "rpn_post_nms_top_n_train",
-        "rpn_post_nms_top_n_test",
-        "box_batch_size_per_image",
-    )
     return (
         ("norm", one_of(NORMS), f"one of {', '.join(NORMS)}"),
         ("weights", non_empty_text, "coco, imagenet, none, last or a .pth file"),
@@ -85,7 +76,7 @@ def rules() -> tuple[tuple[str, Check, str], ...]:
         ("grad_clip", optional(number(0)), "≥ 0 or null"),
         ("workers", whole(0), "a whole number ≥ 0"),
         ("val_fraction", number(0, below=1), "in [0, 1)"),
-        *((name, optional(whole(1)), "a whole number ≥ 1 or null") for name in counts),
+        *((name, optional(whole(1)), "a whole number ≥ 1 or null") for name in ARCH_KEYS),
         ("detections_per_img", whole(1), "a whole number ≥ 1"),
         ("rpn_batch_size_per_image", whole(1), "a whole number ≥ 1"),
         *((name, number(0, at_most=1), "between 0 and 1") for name in ("box_score_thresh", "box_nms_thresh")),

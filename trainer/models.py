@@ -20,6 +20,7 @@ from torchvision.models.detection.faster_rcnn import FastRCNNConvFCHead, RPNHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads
 from torchvision.ops import misc as misc_nn_ops
 
+from .config import ARCH_KEYS
 from .errors import ConfigError
 
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
@@ -59,15 +60,6 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         max_trainable=6,
     ),
 }
-ARCH_KEYS = (
-    "min_size",
-    "max_size",
-    "rpn_pre_nms_top_n_train",
-    "rpn_pre_nms_top_n_test",
-    "rpn_post_nms_top_n_train",
-    "rpn_post_nms_top_n_test",
-    "box_batch_size_per_image",
-)
 
 
 def resolve_model_name(name: str) -> str:

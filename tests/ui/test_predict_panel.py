@@ -27,6 +27,17 @@ def run_with(folder, record: dict | None):
     return folder / "last.pth"
 
 
+def on_an_unlabelled_image(make_window, qtbot, tmp_path):
+    """A window showing the demo-like project's last image, which has no regions."""
+    window = make_window(size=(1280, 860))
+    project = make_project(tmp_path / "proj", size=SIZE)
+    window.set_project(project)
+    qtbot.waitUntil(lambda: window.current_key is not None)
+    key = project.images[-1].key
+    window.show_image(key)
+    return window, project, key
+
+
 def test_score_slider_starts_at_the_run_s_suggested_threshold(make_window, tmp_path):
     ctl = make_window().training
     suggested = run_with(tmp_path / "a", {"kind": "finished", "summary": {"score_threshold": 0.27}})
@@ -58,13 +69,8 @@ def vertices_shown(panel) -> int:
 
 
 def test_outline_tolerance_is_applied_before_accepting(make_window, qtbot, tmp_path):
-    window = make_window(size=(1280, 860))
+    window, project, key = on_an_unlabelled_image(make_window, qtbot, tmp_path)
     ctl = window.training
-    project = make_project(tmp_path / "proj", size=SIZE)
-    window.set_project(project)
-    qtbot.waitUntil(lambda: window.current_key is not None)
-    key = project.images[-1].key  # unlabelled
-    window.show_image(key)
     panel = ctl.predict_panel
     assert panel.tolerance.value() == pytest.approx(1.0)
     ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))
@@ -79,13 +85,8 @@ def test_outline_tolerance_is_applied_before_accepting(make_window, qtbot, tmp_p
 
 
 def test_an_empty_prediction_list_says_why(make_window, qtbot, tmp_path):
-    window = make_window(size=(1280, 860))
+    window, _, key = on_an_unlabelled_image(make_window, qtbot, tmp_path)
     ctl = window.training
-    project = make_project(tmp_path / "proj", size=SIZE)
-    window.set_project(project)
-    qtbot.waitUntil(lambda: window.current_key is not None)
-    key = project.images[-1].key
-    window.show_image(key)
     panel = ctl.predict_panel
     assert panel.instances.count() == 0  # not predicted yet: nothing to explain
     ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))  # scores 0.93
