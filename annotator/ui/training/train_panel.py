@@ -143,6 +143,8 @@ class TrainPanel(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow dock puts a wide field (validation, augment) under its label instead of clipping it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Model", self.model)
         form.addRow("", self.hint)
         form.addRow("Weights", self.weights)
