@@ -14,11 +14,15 @@ from .edits import (
     SetRegionAttribute,
     SetShape,
     delete_vertex,
+    delete_vertex_edit,
     insert_vertex,
     merge_classes,
     move_shape,
     move_vertex,
     new_region_edit,
+    paste_edit,
+    set_shapes_edit,
+    union_bbox,
 )
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
 from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data

@@ -425,3 +425,54 @@ class EditGroup(Edit):
 
     def images(self):
         return set().union(*(e.images() for e in self.edits)) if self.edits else set()
+
+
+# ---- edits the canvas builds from its gestures -------------------------------------
+def delete_vertex_edit(image: ImageRecord, region_id: int, index: int) -> SetShape | str:
+    """The edit that deletes vertex `index`, or why it cannot be deleted (said to the user)."""
+    try:
+        return delete_vertex(image, region_id, index)
+    except ValueError as exc:
+        reason = str(exc)
+        return reason[:1].upper() + reason[1:]
+
+
+def union_bbox(shapes: list[Shape]) -> tuple[float, float, float, float]:
+    """The box (x, y, w, h) around all of the shapes."""
+    boxes = [s.bbox() for s in shapes]
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def paste_edit(
+    clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, dy: float, width: float | None, height: float | None
+) -> tuple[AddRegions, list[int]]:
+    """Copies of the clipboard's regions moved by (dx, dy), kept inside a width x height image,
+    and their new ids."""
+    shapes = [s for s, _ in clipboard]
+    bx, by, bw, bh = union_bbox(shapes)
+    # keep the pasted group inside the target image when it fits
+    if width is not None:
+        dx = min(max(dx, -bx), width - (bx + bw)) if bw <= width else -bx
+    if height is not None:
+        dy = min(max(dy, -by), height - (by + bh)) if bh <= height else -by
+    regions = [
+        Region(shape=s.translated(dx, dy) if (dx or dy) else s, attributes=copy.deepcopy(a)) for s, a in clipboard
+    ]
+    n = len(regions)
+    return AddRegions(image_key, regions, "Paste shape" if n == 1 else f"Paste {n} shapes"), [r.id for r in regions]
+
+
+def set_shapes_edit(
+    image_key: str, changes: list[tuple[int, Shape, Shape]], text: str, merge_tag: Hashable | None = None
+) -> Edit | None:
+    """One SetShape (mergeable by tag) or a group of them; None when nothing changes."""
+    edits: list[Edit] = [SetShape(image_key, rid, old, new, text, merge_tag) for rid, old, new in changes if old != new]
+    if not edits:
+        return None
+    if len(edits) == 1:
+        return edits[0]
+    return EditGroup(edits, text)

@@ -17,11 +17,15 @@ from annotator.model import (
     SetClass,
     SetFileAttribute,
     SetRegionAttribute,
+    SetShape,
     delete_vertex,
+    delete_vertex_edit,
     insert_vertex,
     merge_classes,
     move_shape,
     move_vertex,
+    paste_edit,
+    set_shapes_edit,
 )
 
 
@@ -92,6 +96,36 @@ def test_cannot_delete_below_three_vertices(project):
     im = project.images[0]
     with pytest.raises(ValueError, match="at least 3"):
         delete_vertex(im, im.regions[0].id, 0)
+
+
+def test_a_vertex_that_cannot_go_says_why_as_a_sentence(project):
+    im = project.images[0]
+    assert (
+        delete_vertex_edit(im, im.regions[0].id, 0) == "A polygon needs at least 3 vertices; delete the shape instead"
+    )
+
+
+def test_a_drag_of_several_shapes_is_one_undo_step_and_a_still_drag_none(project):
+    im = project.images[0]
+    (a, sa), (b, sb) = ((r.id, r.shape) for r in im.regions)
+    assert set_shapes_edit(im.key, [(a, sa, sa), (b, sb, sb)], "Move") is None
+    one = set_shapes_edit(im.key, [(a, sa, sa.translated(1, 0)), (b, sb, sb)], "Move")
+    assert isinstance(one, SetShape) and one.region_id == a
+    both = set_shapes_edit(im.key, [(a, sa, sa.translated(1, 0)), (b, sb, sb.translated(1, 0))], "Move 2 shapes")
+    assert isinstance(both, EditGroup) and both.text == "Move 2 shapes"
+    check_do_undo_redo(project, both)
+
+
+def test_paste_keeps_the_group_inside_the_image_with_new_ids(project):
+    im = project.images[1]
+    clipboard = [(r.shape, r.attributes) for r in project.images[0].regions]  # spans (0, 0)-(30, 30)
+    edit, ids = paste_edit(clipboard, im.key, 90, -5, im.width, im.height)
+    check_do_undo_redo(project, edit)
+    pasted = [r for r in im.regions if r.id in ids]
+    assert len(pasted) == 2 and edit.text == "Paste 2 shapes"
+    boxes = [r.shape.bbox() for r in pasted]
+    assert min(x for x, _, _, _ in boxes) == 70 and min(y for _, y, _, _ in boxes) == 0  # pushed back inside
+    assert max(x + w for x, _, w, _ in boxes) == 100
 
 
 def test_drag_edits_merge(project):

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QImage, QKeySequence, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView
 
-from ...model import Project, RemoveRegions
+from ...model import Project, RemoveRegions, delete_vertex_edit, paste_edit, set_shapes_edit, union_bbox
 from . import style
 from .brush import DEFAULT_BRUSH, step_brush
 from .brush_items import BrushCursorItem, StrokeItem
@@ -25,15 +25,11 @@ from .editing import (
     Drag,
     Hit,
     clamp_delta,
-    delete_vertex_edit,
     has_vertex_list,
     nearest_edge,
     nearest_vertex,
     outline_distance,
-    paste_edit,
     safe_class,
-    set_shapes_edit,
-    union_bbox,
 )
 from .items import DraftItem, HandleItem, RegionItem
 from .object_gestures import Outcome, merge_outcome, split_outcome, tool_outcome

@@ -1,4 +1,4 @@
-"""Hit testing and the model edits the canvas emits (select / edit tool).
+"""Hit testing and drag state for the select / edit tool (the edits it builds are in model/edits.py).
 
 Pure functions over numpy arrays and model values, so they are cheap on a
 1,000-vertex polygon and testable without a view.
@@ -6,25 +6,17 @@ Pure functions over numpy arrays and model values, so they are cheap on a
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...model import (
-    AddRegions,
-    Edit,
-    EditGroup,
-    ImageRecord,
     MultiPolygon,
     PathShape,
     Project,
     Region,
-    SetShape,
     Shape,
-    delete_vertex,
 )
 from ...model.attributes import AmbiguousClass
 
@@ -90,15 +82,6 @@ def has_vertex_list(shape: Shape) -> bool:
     return isinstance(shape, (PathShape, MultiPolygon))
 
 
-def delete_vertex_edit(image: ImageRecord, region_id: int, index: int) -> SetShape | str:
-    """The edit that deletes vertex `index`, or why it cannot be deleted (said to the user)."""
-    try:
-        return delete_vertex(image, region_id, index)
-    except ValueError as exc:
-        reason = str(exc)
-        return reason[:1].upper() + reason[1:]
-
-
 def clamp_delta(
     bbox: tuple[float, float, float, float], dx: float, dy: float, width: float | None, height: float | None
 ) -> tuple[float, float]:
@@ -109,45 +92,6 @@ def clamp_delta(
     if height is not None and y >= 0 and y + h <= height:
         dy = min(max(dy, -y), height - (y + h))
     return dx, dy
-
-
-def union_bbox(shapes: list[Shape]) -> tuple[float, float, float, float]:
-    boxes = [s.bbox() for s in shapes]
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-# ---- edits -----------------------------------------------------------------------
-def paste_edit(
-    clipboard: list[tuple[Shape, dict]], image_key: str, dx: float, dy: float, width: float | None, height: float | None
-) -> tuple[AddRegions, list[int]]:
-    shapes = [s for s, _ in clipboard]
-    bx, by, bw, bh = union_bbox(shapes)
-    # keep the pasted group inside the target image when it fits
-    if width is not None:
-        dx = min(max(dx, -bx), width - (bx + bw)) if bw <= width else -bx
-    if height is not None:
-        dy = min(max(dy, -by), height - (by + bh)) if bh <= height else -by
-    regions = [
-        Region(shape=s.translated(dx, dy) if (dx or dy) else s, attributes=copy.deepcopy(a)) for s, a in clipboard
-    ]
-    n = len(regions)
-    return AddRegions(image_key, regions, "Paste shape" if n == 1 else f"Paste {n} shapes"), [r.id for r in regions]
-
-
-def set_shapes_edit(
-    image_key: str, changes: list[tuple[int, Shape, Shape]], text: str, merge_tag: Hashable | None = None
-) -> Edit | None:
-    """One SetShape (mergeable by tag) or a group of them; None when nothing changes."""
-    edits = [SetShape(image_key, rid, old, new, text, merge_tag) for rid, old, new in changes if old != new]
-    if not edits:
-        return None
-    if len(edits) == 1:
-        return edits[0]
-    return EditGroup(edits, text)
 
 
 def safe_class(project: Project, region: Region) -> str | None:
