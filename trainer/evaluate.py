@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
@@ -146,9 +145,3 @@ def match_categories(class_names: Sequence[str], categories: list[dict]) -> list
     """For evaluating a checkpoint on another COCO file: label → that file's category id, by name."""
     by_name = {str(c.get("name")): c["id"] for c in categories}
     return [by_name.get(n) for n in class_names]
-
-
-def summarise(metrics: dict[str, Any]) -> str:
-    return "  ".join(
-        f"{k}={v * 100:.1f}" if isinstance(v, (int, float)) and np.isfinite(v) else f"{k}=–" for k, v in metrics.items()
-    )
