@@ -25,8 +25,9 @@ from .errors import ConfigError
 
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
 # The fast model's normalisation from scratch, chosen by tests/benchmarks/segm_quality_bench.py
-# on real-sized photos (GroupNorm vs BatchNorm at equal epochs; see the README).
-SCRATCH_NORM = "group"
+# on real-sized photos: BatchNorm beat GroupNorm on both seeds at 12 epochs (segm AP50 91 % vs
+# 79 % on average, segm AP 50 % vs 45 %; figures in the README).
+SCRATCH_NORM = "batch"
 ALIASES = {"fast": FAST, "accurate": "maskrcnn_resnet50_fpn_v2", "mobilenet": FAST}
 
 _R50 = dict(
