@@ -7,7 +7,6 @@ with a non-zero exit code, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -217,30 +216,14 @@ def cmd_demo(args) -> int:
 
 
 def cmd_train(args) -> int:
-    """`train --project FILE` prepares the data and the run folder as the window does (annotator.app);
-    the trainer never sees our classes."""
+    """`train --project FILE` trains on what the window would (annotator.cli_train); the trainer
+    never sees our classes."""
+    if getattr(args, "project", None):
+        from .cli_train import train_project
+
+        return train_project(args, _fail)
     from trainer import cli as trainer_cli
 
-    if getattr(args, "project", None):
-        from .app.training_data import training_data
-        from .app.training_runs import run_folder_for
-        from .io import FormatError
-
-        try:
-            project = _open_located(args.project).project
-        except FormatError as exc:
-            return _fail(str(exc))
-        data = training_data(project)
-        for problem in data.problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        if not getattr(args, "out", None) and not getattr(args, "resume", None):
-            try:  # runs live beside the project, where the window lists them too
-                args.out = str(run_folder_for(project, args.model or "fast", args.weights))
-            except ValueError as exc:
-                return _fail(str(exc))
-        if data.split is not None:  # the project's own train/val split; a --set split=... given wins
-            args.set = [f"split={json.dumps(data.split)}", *(args.set or [])]
-        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
     return trainer_cli.run_train(args)
 
 

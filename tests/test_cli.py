@@ -173,7 +173,7 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
     seen = {}
     monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(coco=coco, images=images) or 0
+        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(coco=coco, images=images) or 0
     )
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
     assert seen["images"] == str(photos.image_dir)
@@ -191,7 +191,7 @@ def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch)
     save_project(project)
     seen = {}
     monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None: seen.update(args=args, images=images) or 0
+        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(args=args, images=images) or 0
     )
     assert main(["train", "--project", str(project.path), "--model", "accurate"]) == 0
     out = Path(seen["args"].out)
@@ -199,6 +199,50 @@ def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch)
     assert seen["images"] == str(tmp_path / "proj")
     assert trainer_cli.build_config(seen["args"]).split == {project.images[0].filename: "val"}
     assert main(["train", "--project", str(project.path), "--weights", "last"]) == 2  # no run to continue yet
+
+
+def test_train_project_records_the_run_so_the_window_finds_its_model(tmp_path, capsys):
+    from annotator.app.training_runs import latest_checkpoint
+    from annotator.io.native import load_project, save_project
+
+    from .tiny_training import TINY
+    from .ui.training_fixtures import make_project
+
+    project = make_project(tmp_path / "proj")
+    save_project(project)
+    settings = [["--set", f"{k}={json.dumps(v)}"] for k, v in TINY.items() if k not in ("model", "weights", "epochs")]
+    argv = ["train", "--project", str(project.path), "--weights", "none", "--epochs", "1", "--quiet"]
+    assert main(argv + sum(settings, [])) == 0, capsys.readouterr().err
+    assert f"run recorded in {project.path}" in capsys.readouterr().out
+    reopened = load_project(project.path).project
+    (run,) = reopened.polymask["runs"]
+    assert run["status"] == "finished" and run["design"] == "cli" and run["epochs_done"] == 1
+    checkpoint = latest_checkpoint(reopened)  # what the window's Predict and Runs list use
+    assert checkpoint is not None and checkpoint.parent.parent == tmp_path / "proj" / "runs"
+
+    def labels(p):
+        return [[(r.shape, r.attributes) for r in im.regions] for im in p.images]
+
+    assert labels(reopened) == labels(project)  # the labels are saved as they were
+
+
+def test_train_project_on_an_annotation_file_uses_the_project_the_window_made_of_it(tmp_path, monkeypatch):
+    from annotator.app.project_location import open_for_editing
+    from annotator.io.native import save_project
+    from trainer import cli as trainer_cli
+
+    from .real_photos import write_tutorial_layout
+
+    photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
+    opened = open_for_editing(photos.json_path)  # as the window opens it: NAME.polymask.json
+    edited = opened.project
+    edited.images[0].regions = []  # an edit made in the window, not in the VIA file
+    save_project(edited)
+    seen = {}
+    monkeypatch.setattr(trainer_cli, "run_train", lambda args, coco=None, **_: seen.update(coco=coco) or 0)
+    assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
+    trained = {Path(im["file_name"]).name for im in seen["coco"]["images"]}
+    assert trained == {im.filename for im in edited.images[1:]}  # the image emptied in the window is not trained on
 
 
 def test_convert_names_the_unreadable_image_and_writes_the_rest(tmp_path, capsys):

@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,7 +54,12 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="validate on this COCO file's images (instead of a random share of the training images)",
     )
     p.add_argument("--val-images", metavar="DIR", dest="val_images", help="image folder of --val (default: beside it)")
-    p.add_argument("--project", metavar="FILE", help="a Polymask/VIA project file (converted to COCO by the app)")
+    p.add_argument(
+        "--project",
+        metavar="FILE",
+        help="a project or annotation file (or folder), opened as the window opens it; "
+        "the run is recorded in the project file",
+    )
     p.add_argument("--config", metavar="FILE", help="settings from a JSON or YAML file; flags override it")
     p.add_argument(
         "--model",
@@ -160,7 +166,14 @@ def _rank() -> int:
     return int(os.environ.get("RANK", "0") or 0)
 
 
-def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = None) -> int:
+def run_train(
+    args: argparse.Namespace,
+    coco: Any = None,
+    images: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> int:
+    """Train as the arguments say, printing progress; `on_event` sees every event too (the app
+    records the run in its project with it). Returns the exit code."""
     if getattr(args, "project", None) and coco is None and not getattr(args, "coco", None):
         print(
             "error: --project needs the Polymask app to read the project (run `polymask train --project FILE`); "
@@ -185,6 +198,8 @@ def run_train(args: argparse.Namespace, coco: Any = None, images: str | None = N
         code = EXIT_FAILED
         for ev in fit(cfg, stop):
             code = printer.handle(ev, code)
+            if on_event is not None:
+                on_event(ev)
         return code
     finally:
         restore()

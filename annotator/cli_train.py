@@ -1,0 +1,100 @@
+"""`polymask train --project PATH`: the window's data, run folder and run record, from a terminal.
+
+PATH opens by the window's rule (`annotator.app.project_location`): an annotation file trains on
+its project file when it has one, so the labels trained on are the ones edited in the window. The
+run goes in the project's `runs/` and is recorded in the project file as the window records it,
+so the window's Runs list and Predict find the model afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+RECORDED_BY = "cli"  # a run record's `design`: how the run was started
+
+
+def train_project(args, fail) -> int:
+    from trainer import cli as trainer_cli
+    from trainer.errors import TrainerError
+
+    from .app.project_location import open_for_editing
+    from .app.training_data import training_data
+    from .app.training_runs import run_folder_for
+    from .io import FormatError
+
+    try:
+        opened = open_for_editing(args.project)
+    except FormatError as exc:
+        return fail(str(exc))
+    project = opened.project
+    if opened.source_changed:
+        print(f"warning: {opened.source_changed}", file=sys.stderr)
+    data = training_data(project)
+    for problem in data.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not getattr(args, "out", None) and not getattr(args, "resume", None):
+        try:  # runs live beside the project, where the window lists them too
+            args.out = str(run_folder_for(project, args.model or "fast", args.weights))
+        except ValueError as exc:
+            return fail(str(exc))
+    if data.split is not None:  # the project's own train/val split; a --set split=... given wins
+        args.set = [f"split={json.dumps(data.split)}", *(args.set or [])]
+    try:
+        config = trainer_cli.build_config(args, data.coco, data.images)
+    except TrainerError:
+        config = None  # run_train says what is wrong
+    if config is None or getattr(args, "preview_data", None):
+        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
+    if opened.created and opened.others:
+        print(
+            f"note: the run is not recorded in a new project file: {', '.join(map(str, opened.others))} "
+            "already covers these images (open it in the window to keep its runs together)",
+            file=sys.stderr,
+        )
+        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
+    keeper = RunKeeper(project, config)
+    try:
+        return trainer_cli.run_train(args, coco=data.coco, images=data.images, on_event=keeper.apply)
+    finally:
+        keeper.close()
+
+
+class RunKeeper:
+    """The run's record in the project file, saved when the window would save it: at each
+    checkpoint and when the run ends. A save that fails is said once and training goes on."""
+
+    def __init__(self, project, config):
+        from .app.run_record import RunRecorder
+
+        self.project = project
+        self.recorder = RunRecorder(project, config.out, config.model, config.epochs, RECORDED_BY)
+        self.failed = False
+        self.saved = False
+
+    def apply(self, event) -> None:
+        from .app.run_record import Change
+
+        if self.recorder.apply(event) is Change.SAVE:
+            self._save()
+
+    def close(self) -> None:
+        self.recorder.ended()
+        self._save()
+        if self.saved:
+            print(f"run recorded in {self.project.path} (the window's Runs list and Predict use it)")
+
+    def _save(self) -> None:
+        from .io.native import save_project
+
+        if self.failed:
+            return
+        try:
+            save_project(self.project)
+            self.saved = True
+        except OSError as exc:
+            self.failed = True
+            print(
+                f"warning: cannot record the run in {Path(self.project.path)}: {exc.strerror or exc}", file=sys.stderr
+            )
