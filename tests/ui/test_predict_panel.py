@@ -92,6 +92,10 @@ def test_an_empty_prediction_list_says_why(make_window, qtbot, tmp_path):
     ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))  # scores 0.93
     ctl.predictions.set_threshold(0.95)
     assert panel.instances.count() == 1 and "Nothing scores ≥ 0.95 here (1 below)" in panel.instances.item(0).text()
+    ctl.views.show_dock(ctl.views.predict_dock)
+    qtbot.waitUntil(lambda: panel.instances.isVisible())
+    shown = panel.instances.visualItemRect(panel.instances.item(0))
+    assert shown.right() <= panel.instances.viewport().width()  # the reason wraps, not cut off on the right
     assert not panel.accept_all_button.isEnabled() and ctl.accept() == 0
     ctl.predictions.set_results(key, [])
     assert "found nothing" in panel.instances.item(0).text()

@@ -254,6 +254,10 @@ class PredictPanel(QWidget):
         self.next_list.setToolTip("Unlabelled images, most uncertain first (double-click to open)")
         for lst in (self.instances, self.next_list):  # small minimum: the dock shares its column
             lst.setMinimumHeight(48)
+            # Long lines (why the list is empty, long file names) wrap to the dock's width.
+            lst.setWordWrap(True)
+            lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            lst.setResizeMode(QListWidget.ResizeMode.Adjust)
 
         row = QHBoxLayout()
         row.addWidget(self.predict_button)
