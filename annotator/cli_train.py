@@ -17,7 +17,6 @@ RECORDED_BY = "cli"  # a run record's `design`: how the run was started
 
 def train_project(args, fail) -> int:
     from trainer import cli as trainer_cli
-    from trainer.errors import TrainerError
 
     from .app.project_location import open_for_editing
     from .app.training_data import training_data
@@ -41,24 +40,35 @@ def train_project(args, fail) -> int:
             return fail(str(exc))
     if data.split is not None:  # the project's own train/val split; a --set split=... given wins
         args.set = [f"split={json.dumps(data.split)}", *(args.set or [])]
+    keeper = _keeper(opened, args, data)
+    try:
+        on_event = keeper.apply if keeper is not None else None
+        return trainer_cli.run_train(args, coco=data.coco, images=data.images, on_event=on_event)
+    finally:
+        if keeper is not None:
+            keeper.close()
+
+
+def _keeper(opened, args, data) -> RunKeeper | None:
+    """What records this run in the project file; None when nothing is to be recorded (no run
+    starts, or a new project file would duplicate one that already covers these images)."""
+    from trainer import cli as trainer_cli
+    from trainer.errors import TrainerError
+
+    if getattr(args, "preview_data", None):
+        return None
     try:
         config = trainer_cli.build_config(args, data.coco, data.images)
     except TrainerError:
-        config = None  # run_train says what is wrong
-    if config is None or getattr(args, "preview_data", None):
-        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
+        return None  # run_train says what is wrong
     if opened.created and opened.others:
         print(
             f"note: the run is not recorded in a new project file: {', '.join(map(str, opened.others))} "
             "already covers these images (open it in the window to keep its runs together)",
             file=sys.stderr,
         )
-        return trainer_cli.run_train(args, coco=data.coco, images=data.images)
-    keeper = RunKeeper(project, config)
-    try:
-        return trainer_cli.run_train(args, coco=data.coco, images=data.images, on_event=keeper.apply)
-    finally:
-        keeper.close()
+        return None
+    return RunKeeper(opened.project, config)
 
 
 class RunKeeper:
