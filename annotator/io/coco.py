@@ -53,7 +53,7 @@ from .errors import FormatError, ReadResult
 from .images import ImageReadError, displayed_size
 from .jsonfile import copy_json, read_json, write_json
 from .limits import usable_side
-from .numbers import all_finite_numbers
+from .numbers import all_finite_numbers, coordinates_out
 from .paths import UnsafeImagePath, image_file, project_image_file
 from .rle import is_finite_number, mask_from_segmentation, mask_to_geometry, parts_to_rle, polygon_area, rle_area_bbox
 from .via_parts import to_lists
@@ -116,7 +116,8 @@ def shape_key(shape: Shape):
     """What `coco_read_as` holds: the flat polygon, or a multi-polygon's nested lists."""
     if isinstance(shape, MultiPolygon):
         return to_lists(shape)
-    return _flat_xy(shape) if isinstance(shape, Polygon) else None
+    # rounded as files hold coordinates (numbers.py), so a save and reload is not an edit
+    return coordinates_out(_flat_xy(shape)) if isinstance(shape, Polygon) else None
 
 
 def _shape_of(ann: dict, image_size: tuple[int | None, int | None] = (None, None)) -> tuple[Shape, Any]:

@@ -16,7 +16,7 @@ from ..model import OWN_KEY, SHAPE_TYPES, AttributeDef, ImageRecord, Problem, Pr
 from ..model.shapes import Ellipse, MultiPolygon, PathShape, Polygon, Polyline, Shape
 from ..model.validation import BAD_PROJECT_DATA, BAD_REGION
 from .errors import FormatError, ReadResult
-from .numbers import all_finite_numbers
+from .numbers import all_finite_numbers, coordinate_out, coordinates_out
 from .via_parts import holes_left_out, join_parts, part_regions
 
 PROJECT_KEYS = ("_via_settings", "_via_img_metadata", "_via_attributes")
@@ -108,8 +108,8 @@ def shape_from_via(attrs: Any) -> Shape:
 
 
 def _num_out(v: float):
-    """VIA writes whole numbers as ints; keeping that makes round trips exact."""
-    return int(v) if float(v).is_integer() else v
+    """VIA writes whole numbers as ints; keeping that makes round trips exact (numbers.py rounds to 0.01 px)."""
+    return coordinate_out(v)
 
 
 # Floats hold integers exactly up to 2**53; a shape read with larger integers keeps
@@ -148,8 +148,8 @@ def region_shape_out(region: Region) -> dict[str, Any]:
 def shape_to_via(shape: Shape) -> dict[str, Any]:
     out: dict[str, Any] = {"name": shape.name}
     if isinstance(shape, PathShape):
-        out["all_points_x"] = [int(x) if x.is_integer() else x for x in shape.xs]
-        out["all_points_y"] = [int(y) if y.is_integer() else y for y in shape.ys]
+        out["all_points_x"] = coordinates_out(shape.xs)
+        out["all_points_y"] = coordinates_out(shape.ys)
     elif isinstance(shape, Ellipse):
         out.update(cx=_num_out(shape.cx), cy=_num_out(shape.cy), rx=_num_out(shape.rx), ry=_num_out(shape.ry))
         if shape.theta:

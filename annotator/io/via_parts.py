@@ -14,6 +14,7 @@ from typing import Any
 
 from ..model import OWN_KEY, MultiPolygon, Polygon, Problem, Region, own_data
 from ..model.project import ImageRecord, Project
+from .numbers import coordinate_out
 
 PART_OF = "polymask_part_of"
 EXACT = "multipolygon"  # own-data key of the exact shape (holes too)
@@ -21,7 +22,8 @@ HOLES_NOT_IN_VIA = "holes-not-in-via"
 
 
 def _flat(ring: Polygon) -> list[float]:
-    return [c for xy in zip(ring.xs, ring.ys) for c in xy]
+    # rounded as the part polygons are written (numbers.py), so the two still match when read back
+    return [coordinate_out(c) for xy in zip(ring.xs, ring.ys) for c in xy]
 
 
 def _ring(flat: list) -> Polygon:

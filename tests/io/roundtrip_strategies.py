@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from annotator.io import export, load_project, read_file, save_project
 from annotator.io.jsonfile import dumps_json, parse_json
 
+from .file_grid import grid_float
+
 # Keys that mean something at each level (and our one reserved key); anything else is unknown.
 OWN = "_polymask"
 IMAGE_KEYS = {"filename", "size", "regions", "file_attributes", OWN}
@@ -53,7 +55,7 @@ def _unknown(reserved: set[str]):
 
 coordinate = (
     st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(min_value=-1e12, max_value=1e12, allow_nan=False)
+    | st.floats(min_value=-1e12, max_value=1e12, allow_nan=False).map(grid_float)  # files hold 0.01 px
     | st.integers(min_value=0, max_value=4000)
 )
 

@@ -26,7 +26,8 @@ def make_project(folder, n: int = 6, unlabelled: int = 2, size: int = 64, seed: 
             yy, xx = np.mgrid[:size, :size]
             arr[(xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2 <= r * r] = (60, 240, 60)
             t = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-            pts = list(zip(cx + r * np.cos(t), cy + r * np.sin(t)))
+            # on the 0.01 px grid files hold, so a save and reload gives the same shapes
+            pts = [(round(float(x), 2), round(float(y), 2)) for x, y in zip(cx + r * np.cos(t), cy + r * np.sin(t))]
             cls = "disc"
         name = f"img_{i:03d}.png"
         Image.fromarray(arr).save(folder / name)
