@@ -39,6 +39,7 @@ from .shapes import (
     Rect,
     Shape,
     area_geometry,
+    label_point,
     shape_from_geometry,
 )
 from .validation import Problem, project_problems, repair_shape, shape_problems

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 import shapely
 from shapely.geometry import Polygon as ShapelyPolygon
+from shapely.ops import polylabel
 
 Point2 = tuple[float, float]
 # Segments used to approximate curved outlines for masks.
@@ -455,3 +456,32 @@ def shape_from_geometry(geom, simplify_px: float = 0.0) -> Polygon | MultiPolygo
 # VIA's six shapes, by the names VIA writes (a MultiPolygon is not one: formats that lack it
 # write its parts as separate regions).
 SHAPE_TYPES: dict[str, type[Shape]] = {cls.name: cls for cls in (Polygon, Polyline, Rect, Ellipse, Circle, Point)}
+
+
+def label_point(shape: Shape) -> Point2:
+    """Where a shape's class name goes: a point inside the object (the pole of inaccessibility of
+    its largest part, shapely's polylabel, so thin, bent or holed objects get a point on them, not
+    their box corner), the middle of a polyline, the centre of a box, circle or ellipse."""
+    if isinstance(shape, Point):
+        return shape.cx, shape.cy
+    if isinstance(shape, Polyline):
+        line = shapely.LineString(list(zip(shape.xs, shape.ys)))
+        if line.length == 0:
+            return shape.xs[0], shape.ys[0]
+        middle = line.interpolate(0.5, normalized=True)
+        return middle.x, middle.y
+    if isinstance(shape, (Rect, Ellipse, Circle)):
+        x, y, w, h = shape.bbox()
+        return x + w / 2, y + h / 2
+    geom = area_geometry(shape)
+    if geom is None:
+        x, y, w, h = shape.bbox()
+        return x + w / 2, y + h / 2
+    largest = max(shapely.get_parts(geom), key=lambda g: g.area)
+    # a tolerance of 1 % of the part's size: exact enough for a label, fast on long outlines
+    tolerance = max(0.5, math.sqrt(largest.area) / 100)
+    try:
+        point = polylabel(largest, tolerance)
+    except (ValueError, shapely.errors.ShapelyError):  # some degenerate rings; any inside point will do
+        point = largest.representative_point()
+    return float(point.x), float(point.y)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtTest import QTest
 
-from annotator.model import Polygon, Polyline, Rect, Region
+from annotator.model import Polygon, Polyline, Rect, Region, label_point
 
 W, H = 200, 150
 BLUE = "#4e79a7"  # the first class colour, also the colour of the photo's object below
@@ -262,3 +262,26 @@ def test_no_tooltip_repeats_its_shortcut(win):
             text = seq.toString(QKeySequence.SequenceFormat.NativeText)
             assert a.toolTip().count(f"({text})") <= 1, a.toolTip()
     assert win.actions["polygon"].toolTip() == "Polygon tool (P)"
+
+
+def test_a_class_name_sits_inside_its_object_and_keeps_its_size_at_any_zoom(win, qtbot):
+    """Issue 25, item 7: a U-shaped object's label is on the object, not at the box corner
+    (nor in the notch), and is as large on screen zoomed out as zoomed in."""
+    u = Polygon.from_points([(20, 20), (180, 20), (180, 140), (140, 140), (140, 50), (60, 50), (60, 140), (20, 140)])
+    region = Region(u, {"class": "cat"})
+    win.project.image(win.current_key).regions.append(region)
+    win.canvas.refresh()
+    label = win.canvas._items[region.id].label
+    centre = label.mapToScene(label.boundingRect().center())
+    assert win.canvas._items[region.id].path.contains(centre)
+    sizes = []
+    for zoom_key in (Qt.Key.Key_Minus, Qt.Key.Key_Plus, Qt.Key.Key_Plus, Qt.Key.Key_Plus):
+        key(win, zoom_key)
+        rect = label.deviceTransform(win.canvas.viewportTransform()).mapRect(label.boundingRect())
+        sizes.append((round(rect.width(), 3), round(rect.height(), 3)))
+    assert len(set(sizes)) == 1 and sizes[0][0] > 20, sizes
+    # and it follows the shape when the shape changes
+    moved = u.translated(5, 3)
+    win.project.image(win.current_key).regions[-1].shape = moved
+    win.canvas.refresh()
+    assert (label.pos().x(), label.pos().y()) == label_point(moved)

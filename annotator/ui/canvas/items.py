@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...model import Circle, Ellipse, MultiPolygon, PathShape, Point, Polyline, Rect, Shape
+from ...model import Circle, Ellipse, MultiPolygon, PathShape, Point, Polyline, Rect, Shape, label_point
 from . import style
 
 try:  # fill a QPolygonF straight from numpy (what pyqtgraph does): ~100x faster than QPointF by QPointF
@@ -137,8 +137,13 @@ class RegionItem(_ScaledItem):
             self._rect = QRectF(shape.cx, shape.cy, 0, 0)
         else:
             self._rect = self.path.boundingRect()
-        self.label.setPos(self._rect.topLeft())
+        self._place_label()
         self.update()
+
+    def _place_label(self) -> None:
+        """The label sits on a point inside the object (model.label_point), found only while shown."""
+        if self.label.text:
+            self.label.setPos(*label_point(self.shape_value))
 
     def set_colour(self, colour: str) -> None:
         if colour != self.colour:
@@ -147,8 +152,9 @@ class RegionItem(_ScaledItem):
             self.update()
 
     def set_label(self, text: str | None) -> None:
-        """The class name shown at the shape's top-left corner (None: no label)."""
-        self.label.set_text(text, self.colour)
+        """The class name shown on the shape (None: no label)."""
+        self.label.set_text(text, self.colour, above=isinstance(self.shape_value, Point))
+        self._place_label()
 
     def set_fill_alphas(self, alphas: tuple[int, int, int]) -> None:
         if alphas != self.fill_alphas:
@@ -212,8 +218,9 @@ class RegionItem(_ScaledItem):
 
 
 class LabelItem(QGraphicsItem):
-    """A region's class name in a small box of the class colour, above the shape's
-    top-left corner, of constant screen size (ItemIgnoresTransformations)."""
+    """A region's class name in a small box of the class colour, centred on a point inside the
+    shape (above a point shape, so it stays visible), of constant screen size
+    (ItemIgnoresTransformations), so it reads the same at any zoom."""
 
     PAD_X, PAD_Y, GAP = 4.0, 1.5, 3.0
 
@@ -225,20 +232,23 @@ class LabelItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.text: str | None = None
         self.colour = "#ffffff"
+        self.above = False
         self._font = _label_font()
         self._rect = QRectF()
         self.hide()
 
-    def set_text(self, text: str | None, colour: str) -> None:
-        if text == self.text and colour == self.colour:
+    def set_text(self, text: str | None, colour: str, above: bool | None = None) -> None:
+        above = self.above if above is None else above
+        if text == self.text and colour == self.colour and above == self.above:
             return
         self.prepareGeometryChange()
-        self.text, self.colour = text, colour
+        self.text, self.colour, self.above = text, colour, above
         if text:
             metrics = QFontMetricsF(self._font)
             w = metrics.horizontalAdvance(text) + 2 * self.PAD_X
             h = metrics.height() + 2 * self.PAD_Y
-            self._rect = QRectF(0, -h - self.GAP, w, h)
+            top = -h - self.GAP - style.POINT_PX / 2 if above else -h / 2
+            self._rect = QRectF(-w / 2, top, w, h)
         else:
             self._rect = QRectF()
         self.setVisible(bool(text))
