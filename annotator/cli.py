@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Open the window: polymask [PATH]   (PATH: a folder of images, a project or an annotation file)",
     )
     parser.add_argument("--version", action="version", version=f"polymask {__version__}")
+    parser.add_argument(
+        "--install-desktop",
+        action="store_true",
+        help="Linux: add Polymask (with its icon) to your desktop's application menu, for this user",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("convert", help="convert between VIA, COCO, labelme and project files")
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return _open_window(argv[0] if argv else None)
     args = build_parser().parse_args(argv)
+    if args.install_desktop:
+        return cmd_install_desktop()
     if args.command is None:
         return _open_window(None)
     handler = {
@@ -90,6 +97,18 @@ def _open_window(path: str | None) -> int:
     from .ui.app import run
 
     return run(path)
+
+
+def cmd_install_desktop() -> int:
+    from .app.desktop_entry import DesktopInstallError, install_desktop
+
+    try:
+        written = install_desktop()
+    except DesktopInstallError as exc:
+        return _fail(str(exc))
+    print(f"Installed {written[0]} and the Polymask icon ({len(written) - 1} files under {written[1].parents[2]})")
+    print("Polymask is in your application menu (log out and in if it does not show yet).")
+    return 0
 
 
 def _fail(message: str, code: int = 2) -> int:

@@ -1,17 +1,13 @@
 """Look and feel: light/dark palettes following the system, the style sheet,
-SVG icons tinted for the theme, and the fixed qualitative class palette."""
+SVG icons tinted for the theme (icons.py), and the fixed qualitative class palette."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-from PySide6.QtCore import QByteArray, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 
-RESOURCES = Path(__file__).with_name("resources")
-ICONS = RESOURCES / "icons"
+from .. import resources
+from .icons import icon
 
 # Tableau 10 (readable on light and dark backgrounds, distinct for the colour-blind
 # more than HSV steps), then a second set of 10 for projects with many classes.
@@ -174,31 +170,10 @@ class Theme(QObject):
 
 
 def style_sheet(c: dict[str, str]) -> str:
-    text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
+    text = resources.style_sheet_template()
     for key in sorted(c, key=len, reverse=True):  # "@accent_text" before "@accent"
         text = text.replace("@" + key, c[key])
     return text
-
-
-@lru_cache(maxsize=512)
-def icon(name: str, colour: str = "#1d2330", disabled: str = "#9aa1ad") -> QIcon:
-    """An SVG icon from resources/icons with `currentColor` set to the theme's text colour."""
-    path = ICONS / f"{name}.svg"
-    out = QIcon()
-    if not path.exists():
-        return out
-    svg = path.read_text(encoding="utf-8")
-    for mode, col in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Disabled, disabled)):
-        renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", col).encode()))
-        for size in (16, 24, 32, 48):
-            pm = QPixmap(size, size)
-            pm.fill(Qt.GlobalColor.transparent)
-            p = QPainter(pm)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(p, QRectF(0, 0, size, size))
-            p.end()
-            out.addPixmap(pm, mode)
-    return out
 
 
 def swatch(colour: str, size: int = 14) -> QIcon:

@@ -296,7 +296,7 @@ def test_reopen_after_a_crash_keeps_the_work(make_window, folder, qtbot):
     first = again.project.images[0]
     assert len(first.regions) == 1
     assert again.project.class_of(first.regions[0]) == "cat"
-    assert first.regions[0].shape.width == pytest.approx(r.shape.width)
+    assert first.regions[0].shape.width == pytest.approx(r.shape.width, abs=0.01)  # files hold 0.01 px
 
 
 def test_close_saves(make_window, folder, qtbot):
