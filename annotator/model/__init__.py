@@ -1,6 +1,7 @@
 """Polymask's data model: no Qt, no torch, no I/O."""
 
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
+from .class_edits import MoveClass, SetClassColour, move_class
 from .edits import (
     AddClass,
     AddRegions,

@@ -1,19 +1,23 @@
 """The class panel: the options of the class attribute, with colours, hotkeys
-and per-class counts; add, rename, merge and delete classes.
+and per-class counts; add, rename, recolour, reorder (which changes the 1-9 keys),
+merge and delete classes, and "show only this class".
 
 The panel never changes the project itself: it emits model edits
-(`edit_requested`) that the window pushes on the undo stack.
+(`edit_requested`) that the window pushes on the undo stack. The filter is a view
+setting (`class_filter_changed(name or None)`), not an edit.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QColorDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QMenu,
     QMessageBox,
     QToolButton,
     QTreeWidget,
@@ -22,20 +26,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model import AddClass, DeleteClass, EditGroup, RenameClass, merge_classes
+from ..model import AddClass, DeleteClass, EditGroup, RenameClass, SetClassColour, merge_classes, move_class
 from . import theme
+
+BUTTONS = (  # name (also the icon), tooltip, slot name
+    ("add", "Add a class (Ctrl+Shift+N)", "add_class"),
+    ("rename", "Rename the selected class (renames it in every region) (F2)", "rename_class"),
+    ("colour", "Change the selected class's colour", "recolour_class"),
+    ("up", "Move the class up: earlier keys 1-9, first in exports (Alt+Up)", "move_up"),
+    ("down", "Move the class down (Alt+Down)", "move_down"),
+    ("filter", "Show only this class, on the canvas and in the image list", "toggle_filter"),
+    ("merge", "Merge the selected classes into one", "merge_classes"),
+    ("delete", "Delete the selected class (asks what happens to its regions)", "delete_class"),
+)
 
 
 class ClassPanel(QWidget):
     edit_requested = Signal(object)
     current_class_changed = Signal(str)
     class_activated = Signal(str)  # double-click: give the selected regions this class
+    class_filter_changed = Signal(object)  # the one class shown, or None for all
+    classes_changed = Signal(list)  # the class names in order, after a refresh that changed them
 
     def __init__(self, parent=None, icons=None):
         super().__init__(parent)
         self.project = None
         self.colours: dict[str, str] = {}
         self.current_class: str | None = None
+        self.class_filter: str | None = None
+        self.colour_dialog: QColorDialog | None = None
+        self._shown_names: list[str] | None = None
         icon = icons or theme.icon
         self.tree = QTreeWidget()
         self.tree.setColumnCount(3)
@@ -53,22 +73,23 @@ class ClassPanel(QWidget):
         self.tree.itemDoubleClicked.connect(
             lambda item, _c: self.class_activated.emit(item.data(1, Qt.ItemDataRole.UserRole))
         )
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.buttons = {}
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
-        for name, tip, slot in (
-            ("add", "Add a class", self.add_class),
-            ("rename", "Rename the selected class (renames it in every region)", self.rename_class),
-            ("merge", "Merge the selected classes into one", self.merge_classes),
-            ("delete", "Delete the selected class", self.delete_class),
-        ):
+        for name, tip, slot in BUTTONS:
             b = QToolButton(toolTip=tip, autoRaise=True)
             b.setIcon(icon(name))
-            b.clicked.connect(lambda _=False, s=slot: s())
+            b.setObjectName(f"class_{name}")
+            b.clicked.connect(lambda _=False, s=slot: getattr(self, s)())
             row.addWidget(b)
             self.buttons[name] = b
+        self.buttons["filter"].setCheckable(True)
         row.addStretch(1)
+        for keys, slot in (("Alt+Up", self.move_up), ("Alt+Down", self.move_down)):
+            QShortcut(QKeySequence(keys), self.tree, slot, context=Qt.ShortcutContext.WidgetShortcut)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(4)
@@ -79,6 +100,8 @@ class ClassPanel(QWidget):
     def set_project(self, project) -> None:
         self.project = project
         self.current_class = None
+        self._shown_names = None
+        self.set_class_filter(None)
         self.refresh()
 
     def names(self) -> list[str]:
@@ -109,8 +132,14 @@ class ClassPanel(QWidget):
             item.setSelected(name in selected)
         self.tree.blockSignals(False)
         has = bool(names)
-        for key in ("rename", "merge", "delete"):
+        for key in ("rename", "colour", "up", "down", "filter", "merge", "delete"):
             self.buttons[key].setEnabled(has)
+        if self.class_filter is not None and self.class_filter not in names:
+            self.set_class_filter(None)  # the filtered class was deleted or renamed
+        shown = [*names, *self.colours.values()]
+        if shown != self._shown_names:
+            self._shown_names = shown
+            self.classes_changed.emit(names)
 
     def selected_classes(self) -> list[str]:
         return [it.data(1, Qt.ItemDataRole.UserRole) for it in self.tree.selectedItems()]
@@ -122,6 +151,8 @@ class ClassPanel(QWidget):
         self.refresh()
         if name is not None:
             self.current_class_changed.emit(name)
+            if self.class_filter is not None:
+                self.set_class_filter(name)  # the filter follows the class you pick
 
     def class_for_key(self, number: int) -> str | None:
         names = self.names()
@@ -211,3 +242,80 @@ class ClassPanel(QWidget):
                 delete_regions = False
         self.edit_requested.emit(DeleteClass(name, delete_regions))
         return True
+
+    def recolour_class(self, name: str | None = None, colour: str | None = None) -> bool:
+        """Give a class a new colour; without `colour`, a colour picker asks (window-modal)."""
+        name = name or self._pick()
+        if name is None or self.project is None:
+            return False
+        if colour is not None:
+            self.edit_requested.emit(SetClassColour(name, QColor(colour).name()))
+            return True
+        dialog = QColorDialog(QColor(self.colours.get(name, "#ffffff")), self)
+        dialog.setWindowTitle(f"Colour of {name}")
+        dialog.colorSelected.connect(lambda c, n=name: self.recolour_class(n, c.name()))
+        dialog.open()
+        self.colour_dialog = dialog
+        return True
+
+    def move_up(self, name: str | None = None) -> bool:
+        return self._move(name, -1)
+
+    def move_down(self, name: str | None = None) -> bool:
+        return self._move(name, 1)
+
+    def _move(self, name: str | None, step: int) -> bool:
+        name = name or self._pick()
+        edit = move_class(self.project, name, step) if self.project is not None and name else None
+        if edit is None:
+            return False
+        self.edit_requested.emit(edit)
+        self._select(name)
+        return True
+
+    def _select(self, name: str) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            item.setSelected(item.data(1, Qt.ItemDataRole.UserRole) == name)
+
+    # ---- show only one class ---------------------------------------------------------------
+    def toggle_filter(self) -> None:
+        self.set_class_filter(None if self.class_filter is not None else self._pick())
+
+    def set_class_filter(self, name: str | None) -> None:
+        button = self.buttons["filter"]
+        button.blockSignals(True)
+        button.setChecked(name is not None)
+        button.blockSignals(False)
+        button.setToolTip(f"Showing only {name}: click to show every class" if name else BUTTONS[5][1])
+        if name == self.class_filter:
+            return
+        self.class_filter = name
+        self.class_filter_changed.emit(name)
+
+    def _context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            menu = QMenu(self)
+            menu.addAction("Add class…", self.add_class)
+            menu.popup(self.tree.viewport().mapToGlobal(pos))
+            return
+        name = item.data(1, Qt.ItemDataRole.UserRole)
+        self.menu = self.class_menu(name)
+        self.menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def class_menu(self, name: str) -> QMenu:
+        """What a right-click on class `name` offers."""
+        menu = QMenu(self)
+        menu.addAction("Rename…", lambda: self.rename_class(name))
+        menu.addAction("Colour…", lambda: self.recolour_class(name))
+        names = self.names()
+        menu.addAction("Move up", lambda: self.move_up(name)).setEnabled(names.index(name) > 0)
+        menu.addAction("Move down", lambda: self.move_down(name)).setEnabled(names.index(name) < len(names) - 1)
+        only = menu.addAction("Show only this class")
+        only.setCheckable(True)
+        only.setChecked(self.class_filter == name)
+        only.toggled.connect(lambda on: self.set_class_filter(name if on else None))
+        menu.addSeparator()
+        menu.addAction("Delete…", lambda: self.delete_class(name))
+        return menu

@@ -6,7 +6,7 @@ History design (per image, kept when switching images):
   that addresses one image: shapes (the canvas' edits, drags merged), region and
   file attributes, setting a region's class (keys 1-9), the done flag;
 * one project-wide `QUndoStack` for class edits that touch the whole project:
-  add, rename, merge (an `EditGroup` of renames) and delete a class;
+  add, rename, merge (an `EditGroup` of renames), delete, recolour and move a class;
 * all of them live in one `QUndoGroup` whose active stack is the current image's.
 
 Ctrl+Z undoes the most recent step among the current image's stack and the
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
-from ..model import AddClass, DeleteClass, Edit, EditGroup, Project, RenameClass
+from ..model import AddClass, DeleteClass, Edit, EditGroup, MoveClass, Project, RenameClass, SetClassColour
 from .undo import EditCommand
 
-PROJECT_EDITS = (AddClass, RenameClass, DeleteClass)
+PROJECT_EDITS = (AddClass, RenameClass, DeleteClass, SetClassColour, MoveClass)
 _seq = itertools.count(1)
 
 

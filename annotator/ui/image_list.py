@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..model import AmbiguousClass
 from .image_problem_bar import describe_failure
 from .thumbnails import THUMB_SIZE, ThumbnailLoader
 
@@ -180,13 +181,22 @@ class ImageListModel(QAbstractListModel):
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole, ThumbRole])
 
 
+def _class_or_none(project, region) -> str | None:
+    try:
+        return project.class_of(region)
+    except AmbiguousClass:  # two classes ticked: neither matches a filter
+        return None
+
+
 class ImageFilterProxy(QSortFilterProxyModel):
-    """Filter by a name substring (case-insensitive) and a state (STATES)."""
+    """Filter by a name substring (case-insensitive), a state (STATES) and a class (images
+    with at least one region of it: the class panel's "show only this class")."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._text = ""
         self._state = 0
+        self._class: str | None = None
         self.setDynamicSortFilter(False)  # rows stay put while you annotate; refilter on demand
 
     def set_text(self, text: str) -> None:
@@ -199,12 +209,20 @@ class ImageFilterProxy(QSortFilterProxyModel):
         self._state = state
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def set_class(self, name: str | None) -> None:
+        self.beginFilterChange()
+        self._class = name
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def is_filtering(self) -> bool:
+        return bool(self._text or self._state or self._class is not None)
+
     def refilter(self) -> None:
         self.beginFilterChange()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row, parent):
-        if not self._text and not self._state:
+        if not self.is_filtering():
             return True
         model = self.sourceModel()
         project = getattr(model, "project", None)
@@ -212,6 +230,8 @@ class ImageFilterProxy(QSortFilterProxyModel):
             return False
         im = project.images[row]
         if self._text and self._text not in im.filename.lower():
+            return False
+        if self._class is not None and not any(_class_or_none(project, r) == self._class for r in im.regions):
             return False
         s = self._state
         if s == 1:
@@ -384,8 +404,12 @@ class ImageListPanel(QWidget):
             text = f"{shown:,} of " + text
         self.count_label.setText(text)
 
+    def set_class_filter(self, name: str | None) -> None:
+        """Show only the images with a region of class `name` (None: all)."""
+        self._refilter(lambda: self.proxy.set_class(name))
+
     def refilter(self) -> None:
-        if self.proxy._text or self.proxy._state:
+        if self.proxy.is_filtering():
             self._refilter(self.proxy.refilter)
         else:
             self._update_count()

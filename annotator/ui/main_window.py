@@ -38,6 +38,7 @@ from .attribute_panel import AttributePanel
 from .autosave import Autosaver
 from .canvas import Canvas
 from .class_panel import ClassPanel
+from .class_wiring import wire_class_panel
 from .document import Document, SetDone, image_key_of, is_project_edit
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._panel_timer = QTimer(self, singleShot=True, interval=0)
         self._panel_timer.timeout.connect(self._refresh_panels)
         self._connect()
+        wire_class_panel(self)  # class names on keys 1-9 in the menus, "show only this class"
         self._update_history()
         self.training = TrainingController(  # before the layout restore: it adds docks
             self,

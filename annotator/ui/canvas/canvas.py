@@ -415,7 +415,7 @@ class Canvas(QGraphicsView):
 
     def _apply_view(self, item: RegionItem) -> None:
         view = self._view
-        item.setVisible(view.show_annotations)
+        item.setVisible(view.shows(item.class_name))
         item.set_fill_alphas(style.fill_alphas(view.fill_opacity))
         item.set_label(item.class_name if view.show_labels else None)
 
@@ -663,7 +663,7 @@ class Canvas(QGraphicsView):
                 return Hit("edge", rid, edge[0], edge[1], edge[2])
         # the topmost shape under the cursor (selected ones are drawn on top)
         for item in sorted(self._items.values(), key=lambda it: it.zValue(), reverse=True):
-            if not item.boundingRect().contains(QPointF(x, y)):
+            if not item.isVisible() or not item.boundingRect().contains(QPointF(x, y)):
                 continue
             if item.closed:
                 if (

@@ -14,6 +14,7 @@ class ViewOptions:
     show_labels: bool = True
     show_annotations: bool = True
     fill_opacity: int = DEFAULT_FILL  # percent
+    only_class: str | None = None  # "show only this class" (the class panel's filter; not stored)
 
     # "Hide annotations" is not stored: a project that opens with no shapes drawn looks like lost work.
     KEYS = {"show_labels": "view/show_class_names", "fill_opacity": "view/fill_opacity"}
@@ -32,9 +33,15 @@ class ViewOptions:
         store.setValue(self.KEYS["show_labels"], self.show_labels)
         store.setValue(self.KEYS["fill_opacity"], self.fill_opacity)
 
+    def shows(self, class_name: str | None) -> bool:
+        """Whether a region of `class_name` is drawn."""
+        return self.show_annotations and (self.only_class is None or class_name == self.only_class)
+
     def describe(self) -> str:
         if not self.show_annotations:
             return "Annotations hidden (H shows them)"
+        if self.only_class is not None:
+            return f"Showing only {self.only_class}"
         names = "class names shown" if self.show_labels else "class names hidden (N shows them)"
         return f"Fill opacity {self.fill_opacity}% · {names}"
 
