@@ -63,7 +63,8 @@ def preflight(project: Project | None) -> list[Issue]:
             Issue(
                 "ambiguous-class",
                 f"{len(ambiguous)} region(s) have zero or several classes ticked "
-                f"(in {_names(files)}): give each exactly one class.",
+                f"(in {_names(files)}): give each exactly one class (for several ticked, the "
+                "Classes panel's \"Keep the first class of each\" does it in one click).",
                 images=files,
             )
         )

@@ -64,3 +64,42 @@ def move_class(project: Project, name: str, step: int) -> MoveClass | None:
         return None
     index = names.index(name) + step
     return MoveClass(name, index) if 0 <= index < len(names) else None
+
+
+def ticked_classes(project: Project, region) -> list[str]:
+    """The classes a region's checkbox class value ticks, in class order ([] for other types)."""
+    attr = project.class_def
+    value = region.attributes.get(attr.name) if attr is not None else None
+    if isinstance(value, dict):
+        ticked = {str(k) for k, v in value.items() if v}
+    elif isinstance(value, list):
+        ticked = {str(v) for v in value}
+    else:
+        return []
+    order = project.class_names()
+    return sorted(ticked, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def several_classes(project: Project) -> list[tuple[str, int, list[str]]]:
+    """(image key, region id, classes ticked) of every region with two or more classes ticked:
+    such a region has no class (none is guessed) until one is chosen."""
+    out = []
+    for image, region in project.iter_regions():
+        ticked = ticked_classes(project, region)
+        if len(ticked) > 1:
+            out.append((image.key, region.id, ticked))
+    return out
+
+
+@dataclass
+class KeepFirstClass(_ProjectSnapshotEdit):
+    """Every region with several classes ticked keeps the first of them (in class order)."""
+
+    @property
+    def text(self):
+        return "Keep the first class ticked"
+
+    def _change(self, project: Project) -> None:
+        attr = _class_def(project)
+        for image_key, region_id, ticked in several_classes(project):
+            project.image(image_key).region(region_id).attributes[attr.name] = attr.class_value(ticked[0])

@@ -28,10 +28,13 @@ from ..model import AttributeDef, SetFileAttribute, SetRegionAttribute
 class _Field:
     """One attribute's editor; `set(value)` shows a value, `changed(value)` reports edits."""
 
-    def __init__(self, attr: AttributeDef, changed):
+    def __init__(self, attr: AttributeDef, changed, single: bool = False):
         self.attr = attr
         self.changed = changed
         self.updating = False
+        # a checkbox attribute that holds the class: one class per region, so ticking one unticks the
+        # others (VIA's checkbox type is kept in the file; two ticks would leave the region classless)
+        self.single = single
         t = attr.type
         if t == "checkbox":
             self.widget = QWidget()
@@ -40,7 +43,7 @@ class _Field:
             self.boxes = {}
             for opt, desc in attr.options.items():
                 cb = QCheckBox(opt, toolTip=desc or opt)
-                cb.toggled.connect(self._checkbox)
+                cb.toggled.connect(lambda on, o=opt: self._checkbox(o, on))
                 lay.addWidget(cb)
                 self.boxes[opt] = cb
         elif t == "radio":
@@ -72,7 +75,19 @@ class _Field:
         if not self.updating:
             self.changed(self.attr.name, value)
 
-    def _checkbox(self, _):
+    def _checkbox(self, option: str, on: bool) -> None:
+        if self.single:
+            if self.updating:
+                return
+            self.updating = True  # untick the others here too, before the edit comes back
+            try:
+                for k, cb in self.boxes.items():
+                    # as a radio button: the ticked class stays ticked (no tick at all = no class)
+                    cb.setChecked(k == option)
+            finally:
+                self.updating = False
+            self._emit({option: True})
+            return
         self._emit({k: True for k, cb in self.boxes.items() if cb.isChecked()})
 
     def set(self, value, mixed: bool = False) -> None:
@@ -145,7 +160,7 @@ class AttributePanel(QWidget):
         if p is None:
             return None
         sig = lambda defs: tuple((a.name, a.type, tuple(a.options)) for a in defs.values())  # noqa: E731
-        return sig(p.region_attributes), sig(p.file_attributes)
+        return sig(p.region_attributes), sig(p.file_attributes), p.class_attribute
 
     def refresh(self) -> None:
         sig = self._signature()
@@ -186,8 +201,9 @@ class AttributePanel(QWidget):
         if self.project is None:
             return
         for name, attr in self.project.region_attributes.items():
-            f = _Field(attr, self._region_changed)
-            label = name + (" (class)" if name == self.project.class_attribute else "")
+            is_class = name == self.project.class_attribute
+            f = _Field(attr, self._region_changed, single=is_class and attr.type == "checkbox")
+            label = name + (" (class)" if is_class else "")
             self.region_form.addRow(label, f.widget)
             self._region_fields[name] = f
         for name, attr in self.project.file_attributes.items():

@@ -14,11 +14,14 @@ from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
+    QLabel,
     QMenu,
     QMessageBox,
+    QPushButton,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -26,7 +29,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model import AddClass, DeleteClass, EditGroup, RenameClass, SetClassColour, merge_classes, move_class
+from ..model import (
+    AddClass,
+    DeleteClass,
+    EditGroup,
+    KeepFirstClass,
+    RenameClass,
+    SetClassColour,
+    merge_classes,
+    move_class,
+    several_classes,
+)
 from . import theme
 
 BUTTONS = (  # name (also the icon), tooltip, slot name
@@ -47,6 +60,8 @@ class ClassPanel(QWidget):
     class_activated = Signal(str)  # double-click: give the selected regions this class
     class_filter_changed = Signal(object)  # the one class shown, or None for all
     classes_changed = Signal(list)  # the class names in order, after a refresh that changed them
+    several_changed = Signal(int)  # how many regions have several classes ticked, when that changes
+    refreshed = Signal()  # after every refresh (the project may have changed)
 
     def __init__(self, parent=None, icons=None):
         super().__init__(parent)
@@ -56,6 +71,8 @@ class ClassPanel(QWidget):
         self.class_filter: str | None = None
         self.colour_dialog: QColorDialog | None = None
         self._shown_names: list[str] | None = None
+        self.several: list[tuple[str, int, list[str]]] = []
+        self.several_bar = _SeveralClassesBar(self.keep_first_class)
         icon = icons or theme.icon
         self.tree = QTreeWidget()
         self.tree.setColumnCount(3)
@@ -94,6 +111,7 @@ class ClassPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(4)
         lay.addLayout(row)
+        lay.addWidget(self.several_bar)
         lay.addWidget(self.tree, 1)
 
     # ---- view ----------------------------------------------------------------------
@@ -140,6 +158,13 @@ class ClassPanel(QWidget):
         if shown != self._shown_names:
             self._shown_names = shown
             self.classes_changed.emit(names)
+        several = several_classes(self.project) if self.project else []
+        if len(several) != len(self.several):
+            self.several = several
+            self.several_bar.show_regions(several)
+            self.several_changed.emit(len(several))
+        self.several = several
+        self.refreshed.emit()
 
     def selected_classes(self) -> list[str]:
         return [it.data(1, Qt.ItemDataRole.UserRole) for it in self.tree.selectedItems()]
@@ -243,6 +268,13 @@ class ClassPanel(QWidget):
         self.edit_requested.emit(DeleteClass(name, delete_regions))
         return True
 
+    def keep_first_class(self) -> bool:
+        """The one-click fix: each region with several classes ticked keeps the first."""
+        if not self.several:
+            return False
+        self.edit_requested.emit(KeepFirstClass())
+        return True
+
     def recolour_class(self, name: str | None = None, colour: str | None = None) -> bool:
         """Give a class a new colour; without `colour`, a colour picker asks (window-modal)."""
         name = name or self._pick()
@@ -319,3 +351,33 @@ class ClassPanel(QWidget):
         menu.addSeparator()
         menu.addAction("Delete…", lambda: self.delete_class(name))
         return menu
+
+
+class _SeveralClassesBar(QFrame):
+    """Says how many regions have several classes ticked (so no class), with the one-click fix."""
+
+    def __init__(self, fix):
+        super().__init__(objectName="problemBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(wordWrap=True)
+        self.fix_button = QPushButton("Keep the first class of each")
+        self.fix_button.setToolTip("Each of these regions keeps the first of its ticked classes (one undo step)")
+        self.fix_button.clicked.connect(lambda: fix())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.addWidget(self.label)
+        lay.addWidget(self.fix_button)
+        self.hide()
+
+    def show_regions(self, several: list[tuple[str, int, list[str]]]) -> None:
+        if not several:
+            self.hide()
+            return
+        pairs = sorted({" and ".join(ticked) for _, _, ticked in several})
+        n = len(several)
+        self.label.setText(
+            f"⚠ {n} region{'s have' if n != 1 else ' has'} several classes ticked ({'; '.join(pairs[:3])}"
+            f"{'; …' if len(pairs) > 3 else ''}), so no class: training and COCO export leave "
+            f"{'them' if n != 1 else 'it'} out until one is chosen."
+        )
+        self.show()

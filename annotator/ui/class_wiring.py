@@ -1,12 +1,17 @@
 """The class panel's links to the rest of the window, in one call (`wire_class_panel`): the
 Classes menu and the F1 list name the classes behind keys 1-9, the menu offers colour / move /
-"show only this class", and that filter reaches the canvas and the image list."""
+"show only this class", and that filter reaches the canvas and the image list. Regions with
+several classes ticked bring the Classes panel forward (its bar offers the fix), and the training
+pre-flight list, once shown, follows every change (a fixed problem leaves it)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget
+
+from ..app.preflight import preflight
 
 CLASS_KEYS = 9
 CLASSES_MENU = "&Classes"
@@ -79,9 +84,31 @@ def _add_menu_actions(window) -> None:
         actions.actions[name] = action
 
 
+def report_several_classes(window, count: int) -> None:
+    """Regions with several classes ticked (a file's, or made elsewhere): show the Classes panel,
+    whose bar says so and offers the one-click fix."""
+    if count == 0:
+        return
+    dock = window.findChild(QDockWidget, "Classes")
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+    window.status.showMessage(f"{count} regions have several classes ticked: see the Classes panel", 8000)
+
+
+def refresh_training_warnings(window) -> None:
+    """The pre-flight list of the Train panel, once shown, is checked again after each change."""
+    panel = getattr(getattr(window, "training", None), "panel", None)
+    label = getattr(panel, "preflight", None)
+    if label is not None and not label.isHidden() and window.project is not None:
+        panel.show_issues(preflight(window.project))
+
+
 def wire_class_panel(window) -> None:
     panel = window.class_panel
     _add_menu_actions(window)
     panel.classes_changed.connect(lambda names: name_class_actions(window.actions, names))
     panel.class_filter_changed.connect(lambda name: show_only_class(window, name))
+    panel.several_changed.connect(lambda n: report_several_classes(window, n))
+    panel.refreshed.connect(lambda: refresh_training_warnings(window))
     name_class_actions(window.actions, panel.names())

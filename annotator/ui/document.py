@@ -27,10 +27,20 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
-from ..model import AddClass, DeleteClass, Edit, EditGroup, MoveClass, Project, RenameClass, SetClassColour
+from ..model import (
+    AddClass,
+    DeleteClass,
+    Edit,
+    EditGroup,
+    KeepFirstClass,
+    MoveClass,
+    Project,
+    RenameClass,
+    SetClassColour,
+)
 from .undo import EditCommand
 
-PROJECT_EDITS = (AddClass, RenameClass, DeleteClass, SetClassColour, MoveClass)
+PROJECT_EDITS = (AddClass, RenameClass, DeleteClass, SetClassColour, MoveClass, KeepFirstClass)
 _seq = itertools.count(1)
 
 

@@ -14,12 +14,14 @@ from annotator.io.via import to_via_project
 from annotator.model import (
     AttributeDef,
     ImageRecord,
+    KeepFirstClass,
     MoveClass,
     Polygon,
     Project,
     Region,
     SetClassColour,
     move_class,
+    several_classes,
 )
 
 
@@ -88,3 +90,35 @@ def test_a_colour_must_be_hex(bad):
 def test_recolouring_a_class_that_does_not_exist_is_refused():
     with pytest.raises(ValueError, match="no class 'bow'"):
         SetClassColour("bow", "#000000").apply(_project())
+
+
+def _checkbox_project() -> Project:
+    square = Polygon.from_points([(1, 1), (20, 1), (20, 20), (1, 20)])
+    image = ImageRecord("a.jpg", size=5)
+    image.regions = [
+        Region(square, {"name": {"sword": True, "gun": True}}),
+        Region(square, {"name": {"sword": True}}),
+        Region(square, {"name": ["sword", "gun"]}),  # some tools write checkbox values as lists
+        Region(square, {"name": {}}),
+    ]
+    attrs = {"name": AttributeDef("name", "checkbox", options={"gun": "", "sword": ""})}
+    project = Project(images=[image], region_attributes=attrs, class_attribute="name")
+    project.class_colours()
+    return project
+
+
+def test_regions_with_several_classes_are_found_and_keep_the_first_in_one_undoable_step():
+    project = _checkbox_project()
+    first, plain, listed, empty = project.images[0].regions
+    assert [(rid, ticked) for _, rid, ticked in several_classes(project)] == [
+        (first.id, ["gun", "sword"]),
+        (listed.id, ["gun", "sword"]),
+    ]
+    before = _state(project)
+    edit = KeepFirstClass()
+    edit.apply(project)
+    assert first.attributes["name"] == {"gun": True} and listed.attributes["name"] == {"gun": True}
+    assert plain.attributes["name"] == {"sword": True} and empty.attributes["name"] == {}
+    assert several_classes(project) == [] and project.class_def.type == "checkbox"
+    edit.revert(project)
+    assert _state(project) == before
