@@ -134,8 +134,8 @@ def _open_located(path, images=None, class_attribute=None):
 
 def cmd_convert(args) -> int:
     """Exit 0 when written cleanly, 1 when written with problems (listed), 2 when nothing was written."""
-    from .app.export_check import check_image_sizes
-    from .io import FormatError, export
+    from .app.export_check import check_image_sizes, write_export
+    from .io import FormatError
 
     src, dst = Path(args.input), Path(args.output)
     if dst.exists() and src.exists() and dst.resolve() == src.resolve():
@@ -157,16 +157,13 @@ def cmd_convert(args) -> int:
             return _fail(f"{check.reason()}; {hint}")
         problems += check.unreadable
     try:
-        left_out = export(project, dst, args.to)
+        written = write_export(project, dst, args.to, known=problems)  # the window's Export runs this too
     except (FormatError, OSError) as exc:
         return _fail(f"{dst}: cannot write ({exc})")
-    named = {(p.kind, p.image, p.region) for p in problems}
-    for problem in left_out:  # the writer names an unreadable image again: say it once
-        if (problem.kind, problem.image, problem.region) not in named:
-            print(f"warning: {problem}", file=sys.stderr)
-            problems.append(problem)
-    n_regions = sum(len(im.regions) for im in project.images)
-    summary = f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes"
+    for problem in written.left_out:
+        print(f"warning: {problem}", file=sys.stderr)
+    problems += written.left_out
+    summary = written.summary()
     if problems:  # scripts must notice what was skipped
         print(f"wrote {dst} ({args.to}) with {len(problems)} problem(s) listed above: {summary}")
         return 1

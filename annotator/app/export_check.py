@@ -12,10 +12,13 @@ One policy for `polymask convert` and the window's Export menu:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..io import fill_image_sizes
+from ..io import export, fill_image_sizes
 from ..model import Problem
 from ..model.validation import MISSING_IMAGE
+
+FORMAT_NAMES = {"via-project": "VIA project", "via": "VIA annotations", "coco": "COCO", "labelme": "labelme"}
 
 
 @dataclass
@@ -54,4 +57,40 @@ def check_image_sizes(project) -> SizeCheck:
     return check
 
 
-__all__ = ["SizeCheck", "check_image_sizes"]
+@dataclass
+class Written:
+    """What an export wrote and what it could not write (the window's summary, convert's output)."""
+
+    path: Path
+    fmt: str
+    images: int
+    regions: int
+    classes: int
+    left_out: list[Problem]  # what the writer could not hold, not already named in `known`
+
+    def summary(self) -> str:
+        return f"{self.images} images, {self.regions} regions, {self.classes} classes"
+
+    def written(self) -> str:
+        """E.g. "COCO c.json: 80 images, 90 regions, 2 classes" (labelme: a folder, one file per image)."""
+        where = f"{self.path.name}/ (one JSON per image)" if self.fmt == "labelme" else self.path.name
+        return f"{FORMAT_NAMES.get(self.fmt, self.fmt)} {where}: {self.summary()}"
+
+
+def write_export(project, dst, fmt: str, known: list[Problem] | tuple = ()) -> Written:
+    """Write `project` as `fmt` to `dst` (the writers of annotator.io); what the writer left out is
+    returned, less what `known` (the reader's or the size check's problems) already names.
+    Raises what the writer raises (FormatError, OSError)."""
+    left_out = export(project, dst, fmt)
+    named = {(p.kind, p.image, p.region) for p in known}
+    new: list[Problem] = []
+    for problem in left_out:  # the writer names an unreadable image again: say it once
+        key = (problem.kind, problem.image, problem.region)
+        if key not in named:
+            named.add(key)
+            new.append(problem)
+    regions = sum(len(im.regions) for im in project.images)
+    return Written(Path(dst), fmt, len(project.images), regions, len(project.class_names()), new)
+
+
+__all__ = ["FORMAT_NAMES", "SizeCheck", "Written", "check_image_sizes", "write_export"]

@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from .. import io as pio
-from ..app.export_check import check_image_sizes
 from ..app.image_search import locate_images as search_images
 from ..app.project_location import open_for_editing
 from ..io.errors import FormatError
@@ -40,6 +38,7 @@ from .canvas import Canvas
 from .class_panel import ClassPanel
 from .class_wiring import wire_class_panel
 from .document import Document, SetDone, image_key_of, is_project_edit
+from .export_menu import export_project, install_export_menu
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
 from .image_problem_bar import ImageProblemBar, describe_failure
@@ -50,8 +49,6 @@ from .theme import Theme
 from .thumbnails import ThumbnailLoader
 from .training import TrainingController
 from .view_menu import ViewMenu
-
-EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
 
 
 class MainWindow(QMainWindow):
@@ -105,6 +102,7 @@ class MainWindow(QMainWindow):
         self._panel_timer.timeout.connect(self._refresh_panels)
         self._connect()
         wire_class_panel(self)  # class names on keys 1-9 in the menus, "show only this class"
+        install_export_menu(self, self.theme.icon)  # File ▸ Export ▸ labelme
         self._update_history()
         self.training = TrainingController(  # before the layout restore: it adds docks
             self,
@@ -500,50 +498,7 @@ class MainWindow(QMainWindow):
                 self.status.showMessage(f"Saved {self.project.path}", 4000)
 
     def export(self, fmt: str, path=None) -> bool:
-        if self.project is None:
-            return False
-        if fmt == "coco" and not self._coco_sizes_known():
-            return False
-        if path is None:
-            p = self.project.path
-            base = (
-                p.parent / p.name.removesuffix(".json").removesuffix(".polymask") if p else Path.home() / "annotations"
-            )
-            path, _ = QFileDialog.getSaveFileName(
-                self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt], "JSON (*.json)"
-            )
-            if not path:
-                return False
-        try:
-            left_out = pio.export(self.project, path, fmt)
-        except Exception as exc:
-            self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
-            return False
-        if left_out:  # e.g. points and unclassified regions have no COCO mask
-            self.show_problems(
-                path,
-                left_out,
-                "Export problems",
-                f"{Path(path).name} was written; {len(left_out)} items were left out:",
-            )
-        self.status.showMessage(f"Exported {fmt} to {path}", 6000)
-        return True
-
-    def _coco_sizes_known(self) -> bool:
-        """COCO needs each image's size: refuse when images are missing, ask when some are unreadable
-        (the policy of annotator.app.export_check, shared with `polymask convert`)."""
-        check = check_image_sizes(self.project)
-        self.autosave.touch(None)  # sizes learnt are saved with the next save
-        if check.refused:
-            self.show_problems(
-                self.project.path,
-                check.problems,
-                "Cannot export COCO",
-                f"Nothing was written. {check.reason()}. Use File ▸ Locate images… "
-                "to show where the images are, then export again.",
-            )
-            return False
-        return not check.unreadable or self.ask_export_without(check)
+        return export_project(self, fmt, path)  # export_menu.py: convert's code, then a summary
 
     def ask_export_without(self, check) -> bool:
         answer = QMessageBox.question(
