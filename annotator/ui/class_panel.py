@@ -73,7 +73,7 @@ class ClassPanel(QWidget):
         self._shown_names: list[str] | None = None
         self.several: list[tuple[str, int, list[str]]] = []
         self.several_bar = _SeveralClassesBar(self.keep_first_class)
-        icon = icons or theme.icon
+        icon = self._icon = icons or theme.icon
         self.tree = QTreeWidget()
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Key", "Class", "Regions"])
@@ -339,17 +339,19 @@ class ClassPanel(QWidget):
     def class_menu(self, name: str) -> QMenu:
         """What a right-click on class `name` offers."""
         menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self.rename_class(name))
-        menu.addAction("Colour…", lambda: self.recolour_class(name))
+        icon = self._icon
+        menu.addAction(icon("rename"), "Rename…", lambda: self.rename_class(name))
+        menu.addAction(icon("colour"), "Colour…", lambda: self.recolour_class(name))
         names = self.names()
-        menu.addAction("Move up", lambda: self.move_up(name)).setEnabled(names.index(name) > 0)
-        menu.addAction("Move down", lambda: self.move_down(name)).setEnabled(names.index(name) < len(names) - 1)
-        only = menu.addAction("Show only this class")
+        menu.addAction(icon("up"), "Move up", lambda: self.move_up(name)).setEnabled(names.index(name) > 0)
+        last = len(names) - 1
+        menu.addAction(icon("down"), "Move down", lambda: self.move_down(name)).setEnabled(names.index(name) < last)
+        only = menu.addAction(icon("filter"), "Show only this class")
         only.setCheckable(True)
         only.setChecked(self.class_filter == name)
         only.toggled.connect(lambda on: self.set_class_filter(name if on else None))
         menu.addSeparator()
-        menu.addAction("Delete…", lambda: self.delete_class(name))
+        menu.addAction(icon("delete"), "Delete…", lambda: self.delete_class(name))
         return menu
 
 

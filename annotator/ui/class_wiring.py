@@ -71,13 +71,13 @@ def _add_menu_actions(window) -> None:
         return
     before = actions["class_1"]
     separator = next((a for a in menu.actions() if a.isSeparator()), before)
-    for name, text, slot, checkable in (
-        ("class_colour", "Class &colour…", panel.recolour_class, False),
-        ("class_up", "Move class &up", panel.move_up, False),
-        ("class_down", "Move class do&wn", panel.move_down, False),
-        ("class_filter", "Show &only this class", panel.toggle_filter, True),
+    for name, text, slot, checkable, icon in (
+        ("class_colour", "Class &colour…", panel.recolour_class, False, "colour"),
+        ("class_up", "Move class &up", panel.move_up, False, "up"),
+        ("class_down", "Move class do&wn", panel.move_down, False, "down"),
+        ("class_filter", "Show &only this class", panel.toggle_filter, True, "filter"),
     ):
-        action = QAction(text, window)
+        action = QAction(panel._icon(icon), text, window)
         action.setCheckable(checkable)
         action.triggered.connect(lambda _=False, s=slot: s())
         menu.insertAction(separator, action)
