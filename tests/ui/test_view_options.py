@@ -285,3 +285,13 @@ def test_a_class_name_sits_inside_its_object_and_keeps_its_size_at_any_zoom(win,
     win.project.image(win.current_key).regions[-1].shape = moved
     win.canvas.refresh()
     assert (label.pos().x(), label.pos().y()) == label_point(moved)
+
+
+def test_a_label_waits_for_the_end_of_a_drag_to_move(win):
+    region, item = add_rect(win)
+    start = (item.label.pos().x(), item.label.pos().y())
+    item.interactive = True  # as the canvas sets it when a drag starts
+    item.set_shape(Rect(60, 50, 100, 80))
+    assert (item.label.pos().x(), item.label.pos().y()) == start
+    item.interactive = False
+    assert (item.label.pos().x(), item.label.pos().y()) == label_point(Rect(60, 50, 100, 80)) != start

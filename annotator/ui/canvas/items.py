@@ -106,6 +106,7 @@ class RegionItem(_ScaledItem):
         self.selected = False
         self.class_name: str | None = None  # what the label shows (the canvas sets it)
         self.label = LabelItem(self)
+        self._interactive = False
         # while the user drags this shape its strokes are drawn without antialiasing:
         # wide antialiased strokes of a 1,000-vertex outline cost milliseconds a frame
         self.interactive = False
@@ -140,9 +141,20 @@ class RegionItem(_ScaledItem):
         self._place_label()
         self.update()
 
+    @property
+    def interactive(self) -> bool:
+        return self._interactive
+
+    @interactive.setter
+    def interactive(self, on: bool) -> None:
+        self._interactive = on
+        if not on:
+            self._place_label()  # deferred while the shape was dragged
+
     def _place_label(self) -> None:
-        """The label sits on a point inside the object (model.label_point), found only while shown."""
-        if self.label.text:
+        """The label sits on a point inside the object (model.label_point), found only while shown
+        and not on every frame of a drag (a long outline costs a millisecond or more)."""
+        if self.label.text and not self._interactive:
             self.label.setPos(*label_point(self.shape_value))
 
     def set_colour(self, colour: str) -> None:
