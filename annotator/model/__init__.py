@@ -1,7 +1,15 @@
 """Polymask's data model: no Qt, no torch, no I/O."""
 
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
-from .class_edits import KeepFirstClass, MoveClass, SetClassColour, move_class, several_classes, ticked_classes
+from .class_edits import (
+    KeepFirstClass,
+    MoveClass,
+    SetClassColour,
+    class_or_none,
+    move_class,
+    several_classes,
+    ticked_classes,
+)
 from .edits import (
     AddClass,
     AddRegions,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .attributes import AmbiguousClass
 from .edits import _class_def, _ProjectSnapshotEdit
 from .project import Project
 
@@ -64,6 +65,14 @@ def move_class(project: Project, name: str, step: int) -> MoveClass | None:
         return None
     index = names.index(name) + step
     return MoveClass(name, index) if 0 <= index < len(names) else None
+
+
+def class_or_none(project: Project, region) -> str | None:
+    """The region's class, None when it has none or several (for filters: never guessed)."""
+    try:
+        return project.class_of(region)
+    except AmbiguousClass:
+        return None
 
 
 def ticked_classes(project: Project, region) -> list[str]:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
 from ..app.preflight import preflight
+from ..model import class_or_none
 
 CLASS_KEYS = 9
 CLASSES_MENU = "&Classes"
@@ -43,7 +44,7 @@ def show_only_class(window, name: str | None) -> None:
     canvas.set_view_options(options)
     if name is not None and window.project is not None and window.current_key is not None:
         image = window.project.image(window.current_key)
-        kept = {r.id for r in image.regions if _class_or_none(window.project, r) == name}
+        kept = {r.id for r in image.regions if class_or_none(window.project, r) == name}
         canvas.select_regions([rid for rid in canvas.selected_region_ids() if rid in kept])
     window.image_list.set_class_filter(name)
     only = window.actions.actions.get("class_filter")
@@ -54,13 +55,6 @@ def show_only_class(window, name: str | None) -> None:
     window.status.showMessage(
         f"Showing only {name} (the filter button in Classes shows all)" if name else "All classes shown", 5000
     )
-
-
-def _class_or_none(project, region):
-    try:
-        return project.class_of(region)
-    except ValueError:  # AmbiguousClass
-        return None
 
 
 def _add_menu_actions(window) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model import AmbiguousClass
+from ..model import class_or_none
 from .image_problem_bar import describe_failure
 from .thumbnails import THUMB_SIZE, ThumbnailLoader
 
@@ -181,13 +181,6 @@ class ImageListModel(QAbstractListModel):
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole, ThumbRole])
 
 
-def _class_or_none(project, region) -> str | None:
-    try:
-        return project.class_of(region)
-    except AmbiguousClass:  # two classes ticked: neither matches a filter
-        return None
-
-
 class ImageFilterProxy(QSortFilterProxyModel):
     """Filter by a name substring (case-insensitive), a state (STATES) and a class (images
     with at least one region of it: the class panel's "show only this class")."""
@@ -231,7 +224,7 @@ class ImageFilterProxy(QSortFilterProxyModel):
         im = project.images[row]
         if self._text and self._text not in im.filename.lower():
             return False
-        if self._class is not None and not any(_class_or_none(project, r) == self._class for r in im.regions):
+        if self._class is not None and not any(class_or_none(project, r) == self._class for r in im.regions):
             return False
         s = self._state
         if s == 1:
