@@ -61,8 +61,9 @@ class MoveClass(_ProjectSnapshotEdit):
 def move_class(project: Project, name: str, step: int) -> MoveClass | None:
     """The edit that moves `name` `step` places up (-1) or down (+1); None at the ends."""
     names = project.class_names()
-    if name not in names:
-        return None
+    attr = project.class_def
+    if name not in names or (attr is not None and not attr.has_options):
+        return None  # a text attribute's order cannot be kept in a VIA file
     index = names.index(name) + step
     return MoveClass(name, index) if 0 <= index < len(names) else None
 

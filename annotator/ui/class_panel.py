@@ -150,8 +150,12 @@ class ClassPanel(QWidget):
             item.setSelected(name in selected)
         self.tree.blockSignals(False)
         has = bool(names)
-        for key in ("rename", "colour", "up", "down", "filter", "merge", "delete"):
+        for key in ("rename", "colour", "filter", "merge", "delete"):
             self.buttons[key].setEnabled(has)
+        # a text class attribute has no options, so VIA files cannot keep an order for it
+        attr = self.project.class_def if self.project else None
+        for key in ("up", "down"):
+            self.buttons[key].setEnabled(has and (attr is None or attr.has_options))
         if self.class_filter is not None and self.class_filter not in names:
             self.set_class_filter(None)  # the filtered class was deleted or renamed
         shown = [*names, *self.colours.values()]

@@ -122,3 +122,9 @@ def test_regions_with_several_classes_are_found_and_keep_the_first_in_one_undoab
     assert several_classes(project) == [] and project.class_def.type == "checkbox"
     edit.revert(project)
     assert _state(project) == before
+
+
+def test_a_text_class_attribute_has_no_order_to_change():
+    project = _project()
+    project.class_def.type = "text"  # VIA writes no options for text attributes
+    assert move_class(project, "sword", -1) is None
