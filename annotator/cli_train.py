@@ -68,28 +68,39 @@ def _keeper(opened, args, data) -> RunKeeper | None:
             file=sys.stderr,
         )
         return None
-    return RunKeeper(opened.project, config)
+    return RunKeeper(opened.project, config, host=getattr(args, "remote", None))
 
 
 class RunKeeper:
     """The run's record in the project file, saved when the window would save it: at each
     checkpoint and when the run ends. A save that fails is said once and training goes on."""
 
-    def __init__(self, project, config):
-        from .app.run_record import RunRecorder
-
-        self.project = project
-        self.recorder = RunRecorder(project, config.out, config.model, config.epochs, RECORDED_BY)
+    def __init__(self, project, config, host: str | None = None):
+        self.project, self.config, self.host = project, config, host
+        self.recorder = None if host else self._recorder()  # a remote run: once it has started there
         self.failed = False
         self.saved = False
+
+    def _recorder(self):
+        from .app.remote_host import name_host
+        from .app.run_record import RunRecorder
+
+        recorder = RunRecorder(self.project, self.config.out, self.config.model, self.config.epochs, RECORDED_BY)
+        if self.host:
+            name_host(recorder.record, self.host)
+        return recorder
 
     def apply(self, event) -> None:
         from .app.run_record import Change
 
-        if self.recorder.apply(event) is Change.SAVE:
+        if self.recorder is None and event.kind == "started":
+            self.recorder = self._recorder()
+        if self.recorder is not None and self.recorder.apply(event) is Change.SAVE:
             self._save()
 
     def close(self) -> None:
+        if self.recorder is None:  # a remote run that never started: the project is left as it was
+            return
         self.recorder.ended()
         self._save()
         if self.saved:

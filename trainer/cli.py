@@ -31,6 +31,7 @@ from .events import (
     as_trainer_event,
     unhandled,
 )
+from .ssh.cli_args import add_remote_arguments, remote_fitter, target_from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -111,6 +112,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         dest="preview_count",
         help="how many samples --preview-data writes (default 8)",
     )
+    add_remote_arguments(p)
     return p
 
 
@@ -188,7 +190,11 @@ def run_train(
         return EXIT_USAGE
     if getattr(args, "preview_data", None):
         return _preview_data(cfg, args.preview_data, getattr(args, "preview_count", 8))
-    from .engine import fit  # late: a usage error answers without loading torch
+    target = target_from_args(args)
+    if target is not None:
+        fit = remote_fitter(target)  # the same events, from a run on another machine
+    else:
+        from .engine import fit  # late: a usage error answers without loading torch
 
     stop = threading.Event()
     restore = _install_sigint(stop)

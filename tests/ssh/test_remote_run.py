@@ -21,6 +21,7 @@ from trainer.ssh.transport import Connection, RemoteError, RemoteTarget
 from trainer.ssh.wheel import local_wheel, version
 
 
+@pytest.mark.slow  # builds the environment: ~15 s
 def test_first_use_builds_the_environment_then_reuses_it(environment, target):
     assert environment.side.created
     said = "\n".join(environment.messages)
@@ -72,9 +73,9 @@ def _run(config, target, stop=None, on_event=None):
 
 @pytest.mark.slow
 def test_remote_run_streams_events_and_copies_the_run_back(target, tmp_path):
-    coco = make_dataset(tmp_path / "data")
+    coco = make_dataset(tmp_path / "data", n=6)
     out = tmp_path / "project" / "runs" / "r1"
-    events, progress = _run(tiny_config(coco, coco.parent / "images", out, epochs=2), target)
+    events, progress = _run(tiny_config(coco, coco.parent / "images", out), target)
     kinds = [ev.kind for ev in events]
     assert kinds[0] == "started" and kinds[-1] == "finished", kinds
     assert {"step", "epoch", "checkpoint", "preview"} <= set(kinds)
@@ -83,15 +84,17 @@ def test_remote_run_streams_events_and_copies_the_run_back(target, tmp_path):
     for name in ("best.pth", "last.pth", "metrics.jsonl", "summary.json", "config.json", "events.jsonl"):
         assert (out / name).is_file(), name
     assert not (out / "dataset.json").exists()  # the host's copy of the data stays there
-    stages = [s for s, _ in progress]
-    assert stages.index("host") < stages.index("data") < stages.index("run")
+    said = [m for _, m in progress]
+    first = {stage: said.index(next(m for s, m in progress if s == stage)) for stage in ("host", "data")}
+    started = said.index(next(m for m in said if m.startswith(f"Training on {HOST} in ")))
+    assert first["host"] < first["data"] < started  # torch/GPUs named, then the data, then the run
     host = next(m for s, m in progress if s == "host")
     assert host.startswith(f"{HOST}: torch ") and ("GPU" in host)
 
 
 @pytest.mark.slow
 def test_stop_goes_through_ssh_and_keeps_the_checkpoint(target, tmp_path):
-    coco = make_dataset(tmp_path / "data")
+    coco = make_dataset(tmp_path / "data", n=6)
     out = tmp_path / "runs" / "stopped"
     stop = threading.Event()
 
@@ -107,9 +110,9 @@ def test_stop_goes_through_ssh_and_keeps_the_checkpoint(target, tmp_path):
 
 @pytest.mark.slow
 def test_a_dropped_connection_is_reattached_without_losing_events(target, tmp_path):
-    coco = make_dataset(tmp_path / "data")
+    coco = make_dataset(tmp_path / "data", n=8)
     out = tmp_path / "runs" / "dropped"
-    cfg = tiny_config(coco, coco.parent / "images", out, epochs=3)
+    cfg = tiny_config(coco, coco.parent / "images", out)
     run = RemoteRun(cfg, target, threading.Event(), lambda stage, msg: None)
     events = []
     try:
@@ -139,7 +142,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.slow
 def test_a_killed_remote_run_is_reported(target, tmp_path):
-    coco = make_dataset(tmp_path / "data")
+    coco = make_dataset(tmp_path / "data", n=6)
     out = tmp_path / "runs" / "killed"
     cfg = tiny_config(coco, coco.parent / "images", out, epochs=200)
     run = RemoteRun(cfg, target, threading.Event(), lambda stage, msg: None)

@@ -5,6 +5,7 @@ to use instead, e.g. the one a release installed from)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -81,18 +82,9 @@ def local_wheel() -> Path:
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, dest)
         built = Path(tmp) / "dist"
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(built),
-            str(src),
-        ]
+        # setuptools here: build with it (offline); else pip fetches it, as `pip install -e .` did
+        isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", str(built), str(src)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         wheels = sorted(built.glob("polymask-*.whl"))
         if done.returncode != 0 or not wheels:
