@@ -323,9 +323,9 @@ def test_real_photos_train_with_panel_defaults_stop_and_close_leave_no_process(q
             qtbot.waitUntil(lambda: bool(steps) or not ctl.is_running(), timeout=RUN_TIMEOUT)
             assert steps, ctl.errors
             assert steps[0].iters_per_epoch > 2  # Stop comes mid-epoch
-            used = json.loads(ctl.runner._thread.config_path.read_text())
+            used = json.loads(ctl.runner.child.config_path.read_text())
             assert used["workers"] == 2 and used["weights"] == "none" and used["epochs"] == 1
-            return ctl.runner._thread.proc.pid
+            return ctl.runner.child.proc.pid
 
         pid = train_until_a_step()
         assert len(in_group(pid)) >= 3  # the run and its 2 workers, in their own process group
@@ -370,7 +370,7 @@ def test_a_run_that_ignores_stop_is_killed_with_its_workers(qtbot, tmp_path, mon
         pytest.skip("counts processes through /proc")
     script = tmp_path / "child.py"
     script.write_text(UNRESPONSIVE_CHILD)
-    monkeypatch.setattr(worker_module._ProcessThread, "command", lambda self: [sys.executable, str(script)])
+    from trainer.remote import ChildCommand
 
     class Config:
         out = str(tmp_path / "run")
@@ -379,12 +379,14 @@ def test_a_run_that_ignores_stop_is_killed_with_its_workers(qtbot, tmp_path, mon
             Path(out).mkdir(parents=True, exist_ok=True)
             return Path(out) / "config.json"
 
-    runner = worker_module.TrainRunner("process")
+    runner = worker_module.TrainRunner(
+        "process", command=lambda config_path: ChildCommand([sys.executable, str(script)])
+    )
     events = []
     runner.event.connect(events.append)
     runner.start(Config())
     qtbot.waitUntil(lambda: bool(events), timeout=30000)
-    pid = runner._thread.proc.pid
+    pid = runner.child.proc.pid
     assert len(in_group(pid)) == 2  # the child and its worker
     t0 = time.monotonic()
     if how == "stop":
