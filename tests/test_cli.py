@@ -172,12 +172,10 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
 
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
     seen = {}
-    monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(coco=coco, images=images) or 0
-    )
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
-    assert seen["images"] == str(photos.image_dir)
-    assert {(im["width"], im["height"]) for im in seen["coco"]["images"]} == {(96, 72)}
+    assert seen["config"].images == str(photos.image_dir)
+    assert {(im["width"], im["height"]) for im in seen["config"].coco["images"]} == {(96, 72)}
 
 
 def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch):
@@ -190,14 +188,12 @@ def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch)
     project.polymask["split"] = {project.images[0].filename: "val"}
     save_project(project)
     seen = {}
-    monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(args=args, images=images) or 0
-    )
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(project.path), "--model", "accurate"]) == 0
-    out = Path(seen["args"].out)
+    out = Path(seen["config"].out)
     assert out.parent == tmp_path / "proj" / "runs" and out.name.endswith("-accurate")  # as the window names it
-    assert seen["images"] == str(tmp_path / "proj")
-    assert trainer_cli.build_config(seen["args"]).split == {project.images[0].filename: "val"}
+    assert seen["config"].images == str(tmp_path / "proj")
+    assert seen["config"].split == {project.images[0].filename: "val"}
     assert main(["train", "--project", str(project.path), "--weights", "last"]) == 2  # no run to continue yet
 
 
@@ -239,9 +235,9 @@ def test_train_project_on_an_annotation_file_uses_the_project_the_window_made_of
     edited.images[0].regions = []  # an edit made in the window, not in the VIA file
     save_project(edited)
     seen = {}
-    monkeypatch.setattr(trainer_cli, "run_train", lambda args, coco=None, **_: seen.update(coco=coco) or 0)
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
-    trained = {Path(im["file_name"]).name for im in seen["coco"]["images"]}
+    trained = {Path(im["file_name"]).name for im in seen["config"].coco["images"]}
     assert trained == {im.filename for im in edited.images[1:]}  # the image emptied in the window is not trained on
 
 

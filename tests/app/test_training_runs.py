@@ -8,7 +8,7 @@ import json
 import pytest
 
 from annotator.app.run_record import Change, RunRecorder
-from annotator.app.train_config import train_settings
+from annotator.app.training import train_settings
 from annotator.app.training_data import training_data, unlabelled_keys
 from annotator.app.training_runs import (
     last_run_folder,

@@ -1,11 +1,11 @@
 """The train panel's validation choice (a random share / the images marked val / another file)
-becomes the run's settings through the application layer's train_settings."""
+becomes the run's settings through the application layer's train_settings (annotator.app.training)."""
 
 from __future__ import annotations
 
 import pytest
 
-from annotator.app.train_config import train_settings
+from annotator.app.training import train_settings
 from annotator.ui.training.train_panel import TrainPanel
 from tests.ui.training_fixtures import make_project
 

@@ -18,7 +18,7 @@ from trainer.events import Event, Failed, Finished, WarningEvent  # torch-free
 
 from ...app.preflight import preflight
 from ...app.run_record import Change
-from ...app.train_config import train_settings
+from ...app.training import plan_run
 from ...app.training_runs import read_curves, resolve, run_checkpoint, run_list, to_stored
 from ..autosave import Autosaver
 from ..theme import class_colour
@@ -121,13 +121,10 @@ class TrainingController(QObject):
     # ---- training ------------------------------------------------------------------------
     def build_config(self, project, values: dict | None = None):
         """TrainConfig for `project` with the form's values (+ overrides, + `values`)."""
-        from trainer.config import TrainConfig  # torch-free module
-
-        form = {**self.panel.values(), **self.overrides, **(values or {})}
-        settings, data = train_settings(project, form)
-        if data.unsized and project is self.host.project:
-            self.autosave.touch(data.unsized)  # sizes learnt for training are kept
-        return TrainConfig(**settings)
+        plan = plan_run(project, {**self.panel.values(), **self.overrides, **(values or {})})
+        if plan.data.unsized and project is self.host.project:
+            self.autosave.touch(plan.data.unsized)  # sizes learnt for training are kept
+        return plan.config
 
     def train(self, values: dict | None = None) -> bool:
         """Check the project, then start a run (one at a time). False if it did not start."""
