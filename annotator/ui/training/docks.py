@@ -26,7 +26,7 @@ from trainer.events import (  # torch-free
 
 from ...model import Project
 from .gallery import GalleryPanel
-from .predict import PredictPanel
+from .predict_panel import PredictPanel
 from .progress import ProgressPanel
 from .runs import RunsPanel
 from .train_panel import TrainPanel

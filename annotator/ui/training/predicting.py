@@ -10,10 +10,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 
+from ...app.accept import accept_edit
 from ...app.training_data import unlabelled_keys
 from ...app.training_runs import latest_checkpoint
 from .host import PredictionCanvas, TrainingHost
-from .predict import Predictions, PredictPanel, accept_edit
+from .predict_panel import PredictPanel
+from .predictions import Predictions
 
 NO_MODEL = "No model yet: train one first (Model ▸ Train…)."
 
