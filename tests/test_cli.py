@@ -185,7 +185,7 @@ def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch)
     from .ui.training_fixtures import make_project
 
     project = make_project(tmp_path / "proj")
-    project.polymask["split"] = {project.images[0].filename: "val"}
+    project.polymask.split = {project.images[0].filename: "val"}
     save_project(project)
     seen = {}
     monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
@@ -211,8 +211,8 @@ def test_train_project_records_the_run_so_the_window_finds_its_model(tmp_path, c
     assert main(argv + sum(settings, [])) == 0, capsys.readouterr().err
     assert f"run recorded in {project.path}" in capsys.readouterr().out
     reopened = load_project(project.path).project
-    (run,) = reopened.polymask["runs"]
-    assert run["status"] == "finished" and run["design"] == "cli" and run["epochs_done"] == 1
+    (run,) = reopened.polymask.runs
+    assert run.status == "finished" and run.design == "cli" and run.epochs_done == 1
     checkpoint = latest_checkpoint(reopened)  # what the window's Predict and Runs list use
     assert checkpoint is not None and checkpoint.parent.parent == tmp_path / "proj" / "runs"
 

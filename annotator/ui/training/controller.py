@@ -20,6 +20,7 @@ from ...app.preflight import preflight
 from ...app.run_record import Change
 from ...app.training import plan_run
 from ...app.training_runs import read_curves, resolve, run_checkpoint, run_list, to_stored
+from ...model import RunRecord
 from ..autosave import Autosaver
 from ..theme import class_colour
 from .docks import TrainingDocks
@@ -101,7 +102,7 @@ class TrainingController(QObject):
         return self.session.errors
 
     @property
-    def run(self) -> dict | None:
+    def run(self) -> RunRecord | None:
         """The record of the last run started (in its project's runs list)."""
         return self.session.record
 
@@ -181,13 +182,13 @@ class TrainingController(QObject):
         self.event_received.emit(ev)
 
     def _finished(self, ev: Finished) -> None:
-        record = self.session.record or {}
-        if record.get("images_per_s"):
-            self.panel.set_measured(record.get("model", ""), record["images_per_s"])
+        record = self.session.record or RunRecord()
+        if record.images_per_s:
+            self.panel.set_measured(record.model or "", record.images_per_s)
         checkpoint = ev.best_checkpoint or ev.last_checkpoint
         if checkpoint and self.host.project is self.session.project:
             self.predicting.use_checkpoint(checkpoint)
-        self._status(f"Training {record.get('status')}: {ev.run_dir}", 10000)
+        self._status(f"Training {record.status}: {ev.run_dir}", 10000)
 
     def _record_changed(self, change: Change) -> None:
         if change is Change.SAVE and self.host.project is not None and self.host.project is self.session.project:
@@ -231,8 +232,8 @@ class TrainingController(QObject):
         data = {}
         for i in indices:
             if 0 <= i < len(runs):
-                label = Path(str(runs[i].get("dir", f"run {i + 1}"))).name
-                data[label] = read_curves(resolve(project, runs[i].get("dir")))
+                label = Path(runs[i].dir or f"run {i + 1}").name
+                data[label] = read_curves(resolve(project, runs[i].dir))
         self.views.ensure_plots().set_compare(data)
         self.views.show_curves()
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from trainer.events import Event, Failed, Finished  # torch-free
 
 from ...app.run_record import Change, RunRecorder
-from ...model import Project
+from ...model import Project, RunRecord
 from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
 
 
@@ -32,7 +32,7 @@ class RunSession(QObject):
         return self.recorder.project if self.recorder is not None else None
 
     @property
-    def record(self) -> dict | None:
+    def record(self) -> RunRecord | None:
         return self.recorder.record if self.recorder is not None else None
 
     def is_running(self) -> bool:
