@@ -142,6 +142,7 @@ class TrainingController(QObject):
                 "Cannot train yet", "Fix these before training:", "\n".join(f"• {i.message}" for i in issues)
             )
             return False
+        assert project is not None  # preflight says "open a project" otherwise
         try:
             config = self.build_config(project, values)
         except Exception as exc:  # noqa: BLE001 - bad settings, unreadable images: a dialog, not a crash

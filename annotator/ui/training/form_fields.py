@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from trainer.config import LOSS_NAMES, TrainConfig  # torch-free
 
 _DEFAULTS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+W = TypeVar("W", bound=QWidget)
 
 
 def default(name: str) -> Any:
@@ -34,7 +35,7 @@ def default(name: str) -> Any:
     return f.default
 
 
-class Field:
+class Field(Generic[W]):
     """One setting's widget: `widget` is built with the setting's default; `get` / `set` read
     and write it in TrainConfig's terms; `omit` values are left out of the form's settings."""
 
@@ -45,7 +46,7 @@ class Field:
         self.widget = self.build()
         self.set(default(name))
 
-    def build(self) -> QWidget:
+    def build(self) -> W:
         raise NotImplementedError
 
     def get(self) -> Any:
@@ -55,7 +56,7 @@ class Field:
         raise NotImplementedError
 
 
-class Whole(Field):
+class Whole(Field[QSpinBox]):
     """A whole number; `none` names the lowest value, which stands for None (the model's default)."""
 
     def __init__(self, name: str, label: str, lo: int, hi: int, step: int = 1, none: str | None = None):
@@ -78,7 +79,7 @@ class Whole(Field):
         self.widget.setValue(self.lo if value is None else int(value))
 
 
-class Number(Field):
+class Number(Field[QDoubleSpinBox]):
     """A decimal number; `none` as for Whole."""
 
     def __init__(
@@ -104,11 +105,17 @@ class Number(Field):
         self.widget.setValue(self.lo if value is None else float(value))
 
 
-class Percent(Whole):
-    """A fraction shown in whole percent."""
+class Percent(Field[QSpinBox]):
+    """A fraction shown in whole percent, from `lo` to `hi` %."""
+
+    def __init__(self, name: str, label: str, lo: int, hi: int, step: int = 1):
+        self.lo, self.hi, self.step = lo, hi, step
+        super().__init__(name, label)
 
     def build(self) -> QSpinBox:
-        s = super().build()
+        s = QSpinBox()
+        s.setRange(self.lo, self.hi)
+        s.setSingleStep(self.step)
         s.setSuffix(" %")
         return s
 
@@ -119,7 +126,7 @@ class Percent(Whole):
         self.widget.setValue(round(float(value) * 100))
 
 
-class Choice(Field):
+class Choice(Field[QComboBox]):
     """One of (value, text) choices; a value set that is not among them is added (e.g. cuda:1)."""
 
     def __init__(self, name: str, label: str, choices: Sequence[tuple[str, str]]):
@@ -181,7 +188,7 @@ class Weights(Choice):
             self.widget.setCurrentIndex(0)
 
 
-class Numbers(Field):
+class Numbers(Field[QLineEdit]):
     """A list of numbers typed as text ("32, 64, 128"); empty means the model's default (omitted)."""
 
     omit = (None,)
@@ -202,7 +209,7 @@ class Numbers(Field):
         self.widget.setText(", ".join(str(a) for a in value) if value else "")
 
 
-class Flags(Field):
+class Flags(Field[QWidget]):
     """A list of names from `choices`, one checkbox each."""
 
     def __init__(self, name: str, label: str, choices: Sequence[tuple[str, str]]):
@@ -227,7 +234,7 @@ class Flags(Field):
             b.setChecked(k in (value or ()))
 
 
-class LossWeights(Field):
+class LossWeights(Field[QWidget]):
     """The weight of each loss, one spin box each (shown as rows of their own)."""
 
     def build(self) -> QWidget:

@@ -59,7 +59,7 @@ class RunsPanel(QWidget):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             it = self.tree.topLevelItem(i)
-            if it.checkState(0) == Qt.CheckState.Checked:
+            if it is not None and it.checkState(0) == Qt.CheckState.Checked:
                 out.append(it.data(0, Qt.ItemDataRole.UserRole))
         return out
 

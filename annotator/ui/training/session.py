@@ -13,7 +13,7 @@ from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
 
 
 class RunSession(QObject):
-    event = Signal(object, object)  # a trainer event, and the Change it made to the run's record
+    event = Signal(object, object)  # type: ignore[assignment]  # a trainer event, and the Change it made to the run's record
     ended = Signal(object)  # the finished / failed event (None if the run ended without one)
 
     def __init__(self, design: str = DEFAULT_DESIGN, parent: QObject | None = None):

@@ -10,6 +10,7 @@ offers sensible ranges. No torch here: "auto" device defaults are settled by the
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -109,13 +111,8 @@ class TrainPanel(QWidget):
         self.basic, self.advanced_settings = basic_fields(), advanced_fields()
         self.fields = {f.name: f for f in self.basic + self.advanced_settings}
         w = {name: f.widget for name, f in self.fields.items()}
-        self.model, self.weights, self.batch, self.device, self.workers = (
-            w["model"],
-            w["weights"],
-            w["batch_size"],
-            w["device"],
-            w["workers"],
-        )
+        self.model, self.weights, self.device = (cast(QComboBox, w[k]) for k in ("model", "weights", "device"))
+        self.batch, self.workers = (cast(QSpinBox, w[k]) for k in ("batch_size", "workers"))
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #9a9a9a; font-size: 11px")
@@ -153,7 +150,8 @@ class TrainPanel(QWidget):
         for f in self.advanced_settings:
             for label, widget in f.rows() if isinstance(f, LossWeights) else [(f.label, f.widget)]:
                 adv.addRow(label, widget)
-        self._adv_body = [adv.itemAt(i).widget() for i in range(adv.count()) if adv.itemAt(i).widget()]
+        self._adv_body = [body for i in range(adv.count()) if (item := adv.itemAt(i)) and (body := item.widget())]
+        self._adv_layout = adv
         self.advanced.toggled.connect(self._show_advanced)
         self._show_advanced(False)
 
@@ -196,11 +194,11 @@ class TrainPanel(QWidget):
     def _show_advanced(self, on: bool) -> None:
         for w in self._adv_body:
             w.setVisible(on)
-        lay = self.advanced.layout()
+        lay = self._adv_layout
         for i in range(lay.rowCount()):
             label = lay.itemAt(i, QFormLayout.ItemRole.LabelRole)
-            if label is not None and label.widget() is not None:
-                label.widget().setVisible(on)
+            if label is not None and (widget := label.widget()) is not None:
+                widget.setVisible(on)
 
     def _update_hint(self) -> None:
         model = self.model.currentData()

@@ -34,7 +34,7 @@ class _EventThread(QThread):
     """Iterates one run's events on its own thread and emits each; a run that raises ends as
     a ``failed`` event."""
 
-    event = Signal(object)
+    event = Signal(object)  # type: ignore[assignment]  # a signal named as QObject.event(): its users connect to it by this name
 
     def __init__(self, events: Callable[[], Iterator[Event]], parent=None):
         super().__init__(parent)
@@ -59,7 +59,7 @@ class TrainRunner(QObject):
     """One training run at a time, in the chosen design. `command`: how a "process" run's child
     is started (trainer.remote.Launcher; this interpreter's ``python -m trainer`` by default)."""
 
-    event = Signal(object)
+    event = Signal(object)  # type: ignore[assignment]  # a signal named as QObject.event(): its users connect to it by this name
     ended = Signal()
 
     def __init__(self, design: str = DEFAULT_DESIGN, parent=None, command: Launcher = local_python):
