@@ -8,12 +8,12 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from trainer.events import Event, Failed, Finished  # torch-free
 
 from ...app.run_record import Change, RunRecorder
-from ...model import Project
+from ...model import Project, RunRecord
 from .worker import DEFAULT_DESIGN, SHUTDOWN_MS, TrainRunner
 
 
 class RunSession(QObject):
-    event = Signal(object, object)  # a trainer event, and the Change it made to the run's record
+    event = Signal(object, object)  # type: ignore[assignment]  # a trainer event, and the Change it made to the run's record
     ended = Signal(object)  # the finished / failed event (None if the run ended without one)
 
     def __init__(self, design: str = DEFAULT_DESIGN, parent: QObject | None = None):
@@ -32,7 +32,7 @@ class RunSession(QObject):
         return self.recorder.project if self.recorder is not None else None
 
     @property
-    def record(self) -> dict | None:
+    def record(self) -> RunRecord | None:
         return self.recorder.record if self.recorder is not None else None
 
     def is_running(self) -> bool:
