@@ -43,18 +43,21 @@ def target_from_args(args: argparse.Namespace) -> RemoteTarget | None:
     )
 
 
-def remote_fitter(target: RemoteTarget) -> Callable[[TrainConfig, threading.Event], Iterator[Event]]:
-    """A ``fit``-shaped function that trains on `target`, printing its preparation to stderr; a
-    failure before the run starts ends as a ``failed`` event (nothing was written here)."""
+def remote_fitter(
+    target: RemoteTarget, progress: Callable[[str, str], None] | None = None
+) -> Callable[[TrainConfig, threading.Event], Iterator[Event]]:
+    """A ``fit``-shaped function that trains on `target`, passing its preparation to `progress`
+    (default: printed to stderr); a failure before the run starts ends as a ``failed`` event
+    (nothing was written here)."""
+
+    def printed(stage: str, message: str) -> None:
+        print(f"[{target.host}] {message}", file=sys.stderr, flush=True)
 
     def fit(config: TrainConfig, stop: threading.Event) -> Iterator[Event]:
         from .session import remote_fit
 
-        def progress(stage: str, message: str) -> None:
-            print(f"[{target.host}] {message}", file=sys.stderr, flush=True)
-
         try:
-            yield from remote_fit(config, target, stop, progress)
+            yield from remote_fit(config, target, stop, progress or printed)
         except RemoteError as e:
             yield Failed(reason=str(e))
 

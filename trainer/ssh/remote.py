@@ -11,7 +11,7 @@
   event; a line ``stop`` on its stdin asks the run to stop. Its stdin closing (the connection
   dropped) does not stop the run: ``attach --from N`` again replays what was missed.
 
-Standard library only (the laptop side never imports torch for this)."""
+Torch-free itself (the trainer it starts loads torch)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-EVENTS, STOP, ENDED, PID, STDERR = "events.jsonl", "stop", "ended", "supervisor.pid", "stderr.log"
+from .. import run_files
+from ..remote import STOP_GRACE_S
+
+EVENTS, STOP, ENDED, PID, STDERR = "events.jsonl", "stop", "ended", "supervisor.pid", run_files.STDERR
 TERMINAL = ("finished", "failed")
 POLL_S = 0.2
 OOM_HINT = "lower the batch size or the input size (min_size/max_size)"
@@ -81,7 +84,8 @@ def supervise(run_dir: Path, nproc: int, command: list[str] | None = None) -> in
             env=env,
             start_new_session=True,
         )
-        threading.Thread(target=_watch_stop, args=(run_dir, child), daemon=True).start()
+        killed = threading.Event()
+        threading.Thread(target=_watch_stop, args=(run_dir, child, killed), daemon=True).start()
         last = None
         assert child.stdout is not None
         for raw in child.stdout:
@@ -92,12 +96,10 @@ def supervise(run_dir: Path, nproc: int, command: list[str] | None = None) -> in
             events.flush()
             last = json.loads(line).get("kind")
         code = child.wait()
-        try:
-            os.killpg(child.pid, signal.SIGKILL)  # DataLoader workers or ranks left behind
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_group(child)  # workers or ranks left behind
     if last not in TERMINAL:
-        events.write(json.dumps({"kind": "failed", "reason": _death(run_dir, code)}) + "\n")
+        ending = _stopped_by_kill(run_dir) if killed.is_set() else [{"kind": "failed", "reason": _death(run_dir, code)}]
+        events.writelines(json.dumps(d) + "\n" for d in ending)
     events.close()
     (run_dir / ENDED).write_text(json.dumps({"code": code}))
     return 0
@@ -119,16 +121,43 @@ def _death(run_dir: Path, code: int) -> str:
     return f"The training process on the host ended unexpectedly: {lines[-1] if lines else f'exit status {code}'}"
 
 
-def _watch_stop(run_dir: Path, child: subprocess.Popen) -> None:
+def _watch_stop(run_dir: Path, child: subprocess.Popen, killed: threading.Event) -> None:
+    """On a ``stop`` file: EOF on the trainer's control pipe (every rank stops cleanly); one that
+    has not ended ``STOP_GRACE_S`` later is killed with its workers."""
     while child.poll() is None:
         if (run_dir / STOP).exists():
             try:
                 assert child.stdin is not None
-                child.stdin.close()  # EOF on the control pipe: every rank stops cleanly
+                child.stdin.close()
             except OSError:
                 pass
+            try:
+                child.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                killed.set()
+                _kill_group(child)
             return
         time.sleep(POLL_S)
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # DataLoader workers or ranks too
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _stopped_by_kill(run_dir: Path) -> list[dict]:
+    last, best = run_dir / run_files.LAST, run_dir / run_files.BEST
+    warning = "The training process did not stop in time and was ended; earlier checkpoints are kept."
+    finished = {
+        "kind": "finished",
+        "run_dir": str(run_dir),
+        "best_checkpoint": str(best if best.exists() else last) if last.exists() else None,
+        "last_checkpoint": str(last) if last.exists() else None,
+        "stopped": True,
+    }
+    return [{"kind": "warning", "message": warning}, finished]
 
 
 def _alive(pid: int) -> bool:
@@ -145,14 +174,16 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _read_stdin_for_stop(run_dir: Path) -> None:
+def _read_stdin_for_stop(run_dir: Path, gone: threading.Event) -> None:
     for line in sys.stdin:
         if line.strip().lower() == "stop":
             (run_dir / STOP).touch()
+    gone.set()  # the connection closed: nobody follows any more (the run goes on)
 
 
 def attach(run_dir: Path, start_line: int) -> int:
-    threading.Thread(target=_read_stdin_for_stop, args=(run_dir,), daemon=True).start()
+    gone = threading.Event()
+    threading.Thread(target=_read_stdin_for_stop, args=(run_dir, gone), daemon=True).start()
     path = run_dir / EVENTS
     try:
         pid = int((run_dir / PID).read_text())
@@ -183,7 +214,8 @@ def attach(run_dir: Path, start_line: int) -> int:
                 reason = "The run on the host was killed before it ended (its supervisor is gone)."
                 sys.stdout.write(json.dumps({"kind": "failed", "reason": reason}) + "\n")
             return 0
-        time.sleep(POLL_S)
+        if gone.wait(POLL_S):
+            return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ local run folder is only written by copying the run back)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -22,8 +23,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .. import run_files
 from ..config import TrainConfig
-from ..events import Event, Failed, WarningEvent, event_from_dict
+from ..events import CheckpointSaved, Event, Failed, WarningEvent
+from ..remote import ChildCommand, ChildRun
 from . import remote
 from .remote_env import describe_host, ensure_environment, host_line
 from .sync import sync_images
@@ -31,8 +34,9 @@ from .transport import Connection, RemoteError, RemoteTarget, q, remote_failure
 from .wheel import local_wheel, version
 
 Progress = Callable[[str, str], None]  # (stage: environment | host | data | run, message)
+SSH_LOST = 255  # ssh's own exit status: the connection failed (a remote command's is passed through)
 RECONNECT_S = 120.0  # how long a dropped connection is retried before the run is given up on here
-COPY_BACK_EXCLUDE = ("dataset.json", remote.STOP, remote.PID, "supervisor.log")
+COPY_BACK_EXCLUDE = (run_files.DATASET, remote.STOP, remote.PID, remote.ENDED, "supervisor.log")
 
 
 def cache_key(images_root: Path) -> str:
@@ -63,6 +67,7 @@ class RemoteRun:
         self.python = ""
         self.received = 0  # event lines received: an attach after a drop starts here
         self.host_info: dict = {}
+        self._scratch = Path(tempfile.mkdtemp(prefix="polymask-attach-"))  # the ssh client's stderr.log
 
     # ------------------------------------------------------------ before the run
     def prepare(self, key: str | None) -> None:
@@ -122,48 +127,24 @@ class RemoteRun:
             yield WarningEvent(f"Re-attached to the run on {self.target.host}; replaying from event {self.received}.")
 
     def _attach_once(self) -> Iterator[Event]:
-        cmd = f"{q(self.python)} -m trainer.ssh.remote attach {q(self.run_dir)} --from {self.received}"
-        proc = self.conn.popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1
-        )
-        done = threading.Event()
-        threading.Thread(target=self._forward_stop, args=(proc, done), daemon=True, name="remote-stop").start()
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                if not line.strip():
-                    continue
-                self.received += 1
-                ev = self._local_event(json.loads(line))
-                if ev.kind == "checkpoint" and getattr(ev, "best", False):
-                    self._copy_back(only="best.pth")
-                if ev.kind in remote.TERMINAL:
-                    yield from self._end(ev)
-                    return True
-                yield ev
-        finally:
-            done.set()
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
+        """Follow the run through ``remote.attach`` under the same supervisor as a local child
+        (``trainer.remote.ChildRun``: JSON lines, Stop as a ``stop`` line). True: the run ended;
+        False: the connection dropped (the events so far were passed on)."""
+        attach = f"{q(self.python)} -m trainer.ssh.remote attach {q(self.run_dir)} --from {self.received}"
+        # The host enforces the stop grace (remote.supervise); here a stop never kills the run.
+        child = ChildRun(self._scratch / "config.json", lambda _: ChildCommand(self.conn.argv(attach)), 1e9)
+        for ev in child.events(self.stop):
+            if ev.kind == "failed" and child.proc is not None and child.proc.returncode == SSH_LOST:
+                return False  # ssh ended without the run's last event: the connection went
+            self.received += 1
+            ev = self._local_event(ev)
+            if isinstance(ev, CheckpointSaved) and ev.best:
+                self._copy_back(only=run_files.BEST)
+            if ev.kind in remote.TERMINAL:
+                yield from self._end(ev)
+                return True
+            yield ev
         return False
-
-    def _forward_stop(self, proc: subprocess.Popen, done: threading.Event) -> None:
-        while not done.is_set():
-            if self.stop.wait(0.2):
-                try:
-                    assert proc.stdin is not None
-                    proc.stdin.write("stop\n")
-                    proc.stdin.flush()
-                except (OSError, ValueError):
-                    pass
-                return
 
     def _reconnect(self) -> bool:
         deadline = time.monotonic() + RECONNECT_S
@@ -175,12 +156,14 @@ class RemoteRun:
                 time.sleep(2.0)
         return False
 
-    def _local_event(self, d: dict) -> Event:
+    def _local_event(self, ev: Event) -> Event:
+        """`ev` with the host's run folder in its paths replaced by the local one."""
+        changes = {}
         for key in ("run_dir", "path", "best_checkpoint", "last_checkpoint"):
-            v = d.get(key)
+            v = getattr(ev, key, None)
             if isinstance(v, str) and v.startswith(self.run_dir):
-                d[key] = str(self.local_dir) + v[len(self.run_dir) :]
-        return event_from_dict(d)
+                changes[key] = str(self.local_dir) + v[len(self.run_dir) :]
+        return dataclasses.replace(ev, **changes) if changes else ev  # type: ignore[type-var]
 
     def _end(self, ev: Event) -> Iterator[Event]:
         try:
@@ -210,6 +193,7 @@ class RemoteRun:
 
     def close(self) -> None:
         self.conn.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def remote_fit(

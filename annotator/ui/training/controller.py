@@ -82,6 +82,7 @@ class TrainingController(QObject):
         self.runs_panel.compare_changed.connect(self._compare)
         self.session.event.connect(self._on_event)
         self.session.ended.connect(self._on_ended)
+        self.session.progress.connect(self._remote_progress)
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
@@ -149,19 +150,30 @@ class TrainingController(QObject):
             self.host.show_error("Cannot train", "The training data could not be prepared.", f"{exc}")
             return False
         self.views.new_run()
+        remote = self.panel.where.choice()  # None: this computer
         try:
-            self.session.start(project, config)
+            self.session.start(project, config, remote)
         except Exception as exc:  # noqa: BLE001
             self._record_changed(Change.SAVE)
             self.host.show_error("Cannot train", "The training run could not start.", f"{type(exc).__name__}: {exc}")
             return False
-        self._record_changed(Change.SAVE)
+        if remote is None:
+            self._record_changed(Change.SAVE)
+        else:  # recorded once it has started on the host
+            self.panel.where.remember(remote)
         self.views.show_curves()
         self.progress.bar.setFormat("preparing…")
         self.views.set_running(self.is_running())
         self._status(f"Training started → {config.out}")
         self.run_started.emit()
         return True
+
+    def _remote_progress(self, stage: str, message: str) -> None:
+        """A remote run's preparation: environment, the host's torch / GPUs, images sent."""
+        if stage == "host":
+            self.panel.where.show_report(message)
+        self.progress.bar.setFormat(message if len(message) < 70 else message[:67] + "…")
+        self._status(message)
 
     def stop(self) -> None:
         if self.is_running():

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .form_fields import Choice, Field, Flags, LossWeights, Number, Numbers, Percent, Weights, Whole
+from .where_to_train import WhereToTrain
 
 MODELS = (("fast", "Fast (MobileNetV3)"), ("accurate", "Accurate (ResNet-50 FPN v2)"))
 WEIGHTS = (
@@ -169,8 +170,10 @@ class TrainPanel(QWidget):
         buttons.addWidget(self.train_button, 1)
         buttons.addWidget(self.stop_button)
 
+        self.where = WhereToTrain()  # this computer, or a host over SSH
         body = QWidget()
         lay = QVBoxLayout(body)
+        lay.addWidget(self.where)
         lay.addLayout(form)
         lay.addWidget(self.advanced)
         lay.addStretch(1)

@@ -86,6 +86,17 @@ class TrainRunner(QObject):
         else:
             child = self.child = ChildRun(config.save(config.out), self.command)  # config.json in the run folder
             thread = _EventThread(lambda: child.events(stop), self)
+        self._launch(thread)
+
+    def start_events(self, events: Callable[[threading.Event], Iterator[Event]]) -> None:
+        """Start a run whose events come from `events(stop)` (a run on another machine)."""
+        if self.is_running():
+            raise RuntimeError("A training run is already in progress.")
+        stop = self._stop = threading.Event()
+        self.child = None
+        self._launch(_EventThread(lambda: events(stop), self))
+
+    def _launch(self, thread: _EventThread) -> None:
         thread.event.connect(self.event)
         thread.finished.connect(self._thread_finished)
         self._thread = thread
