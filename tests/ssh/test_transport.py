@@ -55,3 +55,14 @@ def test_missing_and_old_python_are_named(ssh_env, tmp_path):
                 check_python(conn)
         finally:
             conn.close()
+
+
+def test_the_laptop_side_loads_no_torch_and_no_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, trainer.ssh.session, trainer.ssh.cli_args, trainer.ssh.remote;"
+        "bad = [m for m in ('torch', 'torchvision', 'PySide6') if m in sys.modules]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

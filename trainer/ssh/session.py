@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from .. import run_files
@@ -126,7 +126,7 @@ class RemoteRun:
                 return
             yield WarningEvent(f"Re-attached to the run on {self.target.host}; replaying from event {self.received}.")
 
-    def _attach_once(self) -> Iterator[Event]:
+    def _attach_once(self) -> Generator[Event, None, bool]:
         """Follow the run through ``remote.attach`` under the same supervisor as a local child
         (``trainer.remote.ChildRun``: JSON lines, Stop as a ``stop`` line). True: the run ended;
         False: the connection dropped (the events so far were passed on)."""
@@ -163,7 +163,7 @@ class RemoteRun:
             v = getattr(ev, key, None)
             if isinstance(v, str) and v.startswith(self.run_dir):
                 changes[key] = str(self.local_dir) + v[len(self.run_dir) :]
-        return dataclasses.replace(ev, **changes) if changes else ev  # type: ignore[type-var]
+        return dataclasses.replace(ev, **changes) if changes else ev
 
     def _end(self, ev: Event) -> Iterator[Event]:
         try:

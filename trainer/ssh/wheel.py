@@ -17,7 +17,7 @@ from pathlib import Path
 from .transport import RemoteError
 
 WHEEL_ENV = "POLYMASK_WHEEL"
-_SOURCES = ("annotator", "trainer", "pyproject.toml", "main.py", "README.md")
+_PROJECT_FILES = ("pyproject.toml", "main.py", "README.md")
 
 
 def source_root() -> Path | None:
@@ -38,13 +38,10 @@ def version() -> str:
 
 
 def _source_files(root: Path) -> list[Path]:
-    files: list[Path] = []
-    for name in _SOURCES:
-        p = root / name
-        if p.is_file():
-            files.append(p)
-        elif p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    """What the wheel is built from: the project files and every top-level package (not tests)."""
+    files = [root / name for name in _PROJECT_FILES if (root / name).is_file()]
+    for pkg in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"):
+        files += sorted(f for f in pkg.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
     return files
 
 

@@ -3,6 +3,8 @@ run's record in the project (annotator.app.run_record), and its events as signal
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from trainer.events import Event, Failed, Finished  # torch-free
@@ -30,7 +32,7 @@ class RunSession(QObject):
         self.recorder: RunRecorder | None = None
         self.terminal: Finished | Failed | None = None
         self.errors: list[Failed] = []
-        self._remote: tuple[Project, object, str] | None = None  # a remote run not started yet
+        self._remote: tuple[Project, Any, str] | None = None  # a remote run not started yet
 
     @property
     def project(self) -> Project | None:
