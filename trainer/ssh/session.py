@@ -66,6 +66,7 @@ class RemoteRun:
         self.run_dir = ""  # on the host, once started
         self.python = ""
         self.received = 0  # event lines received: an attach after a drop starts here
+        self.started = False  # the trainer said it started (then its folder is copied back)
         self.host_info: dict = {}
         self._scratch = Path(tempfile.mkdtemp(prefix="polymask-attach-"))  # the ssh client's stderr.log
 
@@ -137,6 +138,7 @@ class RemoteRun:
             if ev.kind == "failed" and child.proc is not None and child.proc.returncode == SSH_LOST:
                 return False  # ssh ended without the run's last event: the connection went
             self.received += 1
+            self.started = self.started or ev.kind == "started"
             ev = self._local_event(ev)
             if isinstance(ev, CheckpointSaved) and ev.best:
                 self._copy_back(only=run_files.BEST)
@@ -166,8 +168,11 @@ class RemoteRun:
         return dataclasses.replace(ev, **changes) if changes else ev
 
     def _end(self, ev: Event) -> Iterator[Event]:
+        """The run's last event, once its folder is here (a run that failed before it started
+        leaves nothing here: its folder stays on the host)."""
         try:
-            self._copy_back()
+            if self.started:
+                self._copy_back()
         except RemoteError as e:
             yield Failed(reason=f"{e} The run is kept on {self.target.host} in {self.run_dir}.")
             return
