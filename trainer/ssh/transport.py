@@ -108,6 +108,8 @@ class Connection:
     def open(self) -> Connection:
         """Log in once; later commands reuse the socket. Raises RemoteError with ssh's reason."""
         self.close_master()
+        if os.path.exists(self.socket):  # left by a master that was killed: ssh would not reuse the path
+            os.unlink(self.socket)
         cmd = [*self.base(), "-M", "-N", "-o", "ControlPersist=no", self.target.destination()[1]]
         err = open(os.path.join(self._dir, "master.log"), "w+", encoding="utf-8")
         self.master = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
