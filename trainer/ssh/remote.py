@@ -26,11 +26,13 @@ import time
 from pathlib import Path
 
 from .. import run_files
-from ..remote import STOP_GRACE_S
 
 EVENTS, STOP, ENDED, PID, STDERR = "events.jsonl", "stop", "ended", "supervisor.pid", run_files.STDERR
 TERMINAL = ("finished", "failed")
 POLL_S = 0.2
+# A stop's answer (finish the iteration, save a checkpoint) before the trainer is killed. Longer
+# than a local run's 10 s: nobody waits on it here, and a kill loses the epoch on a busy host.
+STOP_GRACE_S = 60.0
 OOM_HINT = "lower the batch size or the input size (min_size/max_size)"
 
 
