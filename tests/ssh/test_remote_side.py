@@ -103,3 +103,18 @@ def test_a_connection_that_cannot_be_reopened_is_reported_and_the_run_goes_on(fa
         f"Lost the connection to {HOST} and could not re-attach within 1 s; the run goes on there in {run_dir}."
     )
     assert not (tmp_path / "local").exists()  # nothing was copied back half-way
+
+
+def test_a_trainer_that_ignores_stop_is_killed_and_the_run_ends_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(remote, "STOP_GRACE_S", 0.5)
+    (tmp_path / remote.STOP).touch()  # Stop was asked for
+    (tmp_path / "last.pth").write_bytes(b"x")
+    events = _supervise(tmp_path, "import time; time.sleep(60)")
+    assert events[0]["kind"] == "warning" and "did not stop in time" in events[0]["message"]
+    assert events[1] == {
+        "kind": "finished",
+        "run_dir": str(tmp_path),
+        "best_checkpoint": str(tmp_path / "last.pth"),
+        "last_checkpoint": str(tmp_path / "last.pth"),
+        "stopped": True,
+    }
