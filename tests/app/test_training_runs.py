@@ -90,6 +90,7 @@ def test_training_data_is_the_labelled_images_as_coco_with_their_sizes(project):
     assert [im["file_name"] for im in data.coco["images"]] == [im.filename for im in project.images[:5]]
     assert data.images == str(project.image_root)
     assert data.unsized == [project.images[0].key] and project.images[0].width == 64  # kept in the project
+    assert project.take_learnt() == {project.images[0].key}  # a fact the next save copies (Project.learn_size)
     assert data.split == {project.images[0].filename: "val"} and data.problems == []
 
 

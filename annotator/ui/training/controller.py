@@ -123,10 +123,8 @@ class TrainingController(QObject):
     # ---- training ------------------------------------------------------------------------
     def build_config(self, project, values: dict | None = None):
         """TrainConfig for `project` with the form's values (+ overrides, + `values`)."""
-        plan = plan_run(project, {**self.panel.values(), **self.overrides, **(values or {})})
-        if plan.data.unsized and project is self.host.project:
-            self.autosave.touch(plan.data.unsized)  # sizes learnt for training are kept
-        return plan.config
+        # sizes read for training are learnt by the project (Project.learn_size): kept with the next save
+        return plan_run(project, {**self.panel.values(), **self.overrides, **(values or {})}).config
 
     def train(self, values: dict | None = None) -> bool:
         """Check the project, then start a run (one at a time). False if it did not start."""
