@@ -53,7 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # the trainer is optional for labelling-only installs
         trainer_cli = predict_cli = merge_cli = None
     if trainer_cli is not None and predict_cli is not None and merge_cli is not None:
-        trainer_cli.add_train_parser(sub)
+        train = trainer_cli.add_train_parser(sub)
+        train.add_argument(
+            "--project",
+            metavar="FILE",
+            help="a project or annotation file (or folder), opened as the window opens it; "
+            "the run is recorded in the project file",
+        )
         merge_cli.add_merge_parser(sub)
         predict_cli.add_predict_parser(sub)
         predict_cli.add_evaluate_parser(sub)

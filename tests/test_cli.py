@@ -172,12 +172,10 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
 
     photos = write_tutorial_layout(tmp_path, "weapons", sizes=((96, 72),), n=2)
     seen = {}
-    monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(coco=coco, images=images) or 0
-    )
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
-    assert seen["images"] == str(photos.image_dir)
-    assert {(im["width"], im["height"]) for im in seen["coco"]["images"]} == {(96, 72)}
+    assert seen["config"].images == str(photos.image_dir)
+    assert {(im["width"], im["height"]) for im in seen["config"].coco["images"]} == {(96, 72)}
 
 
 def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch):
@@ -187,17 +185,15 @@ def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch)
     from .ui.training_fixtures import make_project
 
     project = make_project(tmp_path / "proj")
-    project.polymask["split"] = {project.images[0].filename: "val"}
+    project.polymask.split = {project.images[0].filename: "val"}
     save_project(project)
     seen = {}
-    monkeypatch.setattr(
-        trainer_cli, "run_train", lambda args, coco=None, images=None, **_: seen.update(args=args, images=images) or 0
-    )
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(project.path), "--model", "accurate"]) == 0
-    out = Path(seen["args"].out)
+    out = Path(seen["config"].out)
     assert out.parent == tmp_path / "proj" / "runs" and out.name.endswith("-accurate")  # as the window names it
-    assert seen["images"] == str(tmp_path / "proj")
-    assert trainer_cli.build_config(seen["args"]).split == {project.images[0].filename: "val"}
+    assert seen["config"].images == str(tmp_path / "proj")
+    assert seen["config"].split == {project.images[0].filename: "val"}
     assert main(["train", "--project", str(project.path), "--weights", "last"]) == 2  # no run to continue yet
 
 
@@ -215,8 +211,8 @@ def test_train_project_records_the_run_so_the_window_finds_its_model(tmp_path, c
     assert main(argv + sum(settings, [])) == 0, capsys.readouterr().err
     assert f"run recorded in {project.path}" in capsys.readouterr().out
     reopened = load_project(project.path).project
-    (run,) = reopened.polymask["runs"]
-    assert run["status"] == "finished" and run["design"] == "cli" and run["epochs_done"] == 1
+    (run,) = reopened.polymask.runs
+    assert run.status == "finished" and run.design == "cli" and run.epochs_done == 1
     checkpoint = latest_checkpoint(reopened)  # what the window's Predict and Runs list use
     assert checkpoint is not None and checkpoint.parent.parent == tmp_path / "proj" / "runs"
 
@@ -239,9 +235,9 @@ def test_train_project_on_an_annotation_file_uses_the_project_the_window_made_of
     edited.images[0].regions = []  # an edit made in the window, not in the VIA file
     save_project(edited)
     seen = {}
-    monkeypatch.setattr(trainer_cli, "run_train", lambda args, coco=None, **_: seen.update(coco=coco) or 0)
+    monkeypatch.setattr(trainer_cli, "run_config", lambda config, **_: seen.update(config=config) or 0)
     assert main(["train", "--project", str(photos.json_path), "--epochs", "1"]) == 0
-    trained = {Path(im["file_name"]).name for im in seen["coco"]["images"]}
+    trained = {Path(im["file_name"]).name for im in seen["config"].coco["images"]}
     assert trained == {im.filename for im in edited.images[1:]}  # the image emptied in the window is not trained on
 
 

@@ -1,5 +1,5 @@
 """The project's gates, run by the README's test command: ruff (lint and format) over the
-whole tree, mypy over the typed core (annotator.model, annotator.io, annotator.app,
+whole tree, mypy over the typed core (annotator.model, annotator.io, annotator.app, annotator.ui.training,
 trainer), configured in pyproject.toml. A failure prints what the tool printed.
 
 The tools start as soon as the tests are collected (``start_gates``, called from conftest) and

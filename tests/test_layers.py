@@ -13,12 +13,14 @@ def test_import_contracts_hold():
     result = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     declared = (ROOT / "pyproject.toml").read_text(encoding="utf-8").count("[[tool.importlinter.contracts]]")
-    assert declared >= 8 and f"Contracts: {declared} kept, 0 broken" in result.stdout, result.stdout
+    assert declared >= 8  # none dropped
+    assert f"Contracts: {declared} kept, 0 broken" in result.stdout, result.stdout
 
 
 def test_data_layer_imports_without_qt_or_torch():
     code = (
         "import sys, annotator.model, annotator.io, annotator.io.via, annotator.io.native, annotator.app;"
+        "import annotator.app.training, trainer.remote, polymask_common.atomic;"
         "bad = [m for m in ('PySide6', 'torch', 'torchvision') if m in sys.modules];"
         "assert not bad, bad"
     )

@@ -1,7 +1,8 @@
 """Polymask trainer: COCO instance segmentation → fine-tuned torchvision Mask R-CNN.
 
 Speaks COCO only (never imports the annotator or Qt). Entry points:
-``trainer.engine.fit(config, stop) -> Iterator[Event]``, ``trainer.predict.Predictor``,
+``trainer.engine.fit(config, stop) -> Iterator[Event]`` (in this process) or
+``trainer.remote.fit_in_subprocess(config, stop)`` (a supervised child), ``trainer.predict.Predictor``,
 ``trainer.cli`` subcommands, ``python -m trainer``. Heavy modules load lazily so that
 ``import trainer.events`` stays cheap for the GUI.
 """
@@ -14,6 +15,7 @@ from typing import Any
 _LAZY = {
     "TrainConfig": "config",
     "fit": "engine",
+    "fit_in_subprocess": "remote",
     "Predictor": "predict",
     "Instance": "predict",
     "write_coco_results": "predict",

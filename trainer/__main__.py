@@ -60,6 +60,8 @@ def run_json(config_path: str) -> int:
 
     # Events own stdout: anything else printed (libraries) goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    if int(os.environ.get("RANK", "0") or 0) != 0:  # under torchrun, one rank speaks for the run
+        out = open(os.devnull, "w", encoding="utf-8")
     sys.stdout = sys.stderr
     stop = threading.Event()
     control = take_stdin()

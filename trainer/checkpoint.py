@@ -18,7 +18,8 @@ from typing import Any
 
 import torch
 
-from .atomic import atomic_write
+from polymask_common.atomic import atomic_write
+
 from .errors import CheckpointError
 
 FORMAT = "polymask-maskrcnn"
@@ -26,7 +27,8 @@ VERSION = 1
 REQUIRED = ("model", "arch", "class_names", "epoch")
 
 
-_OUR_TEMP = re.compile(r"^\.(?P<name>.+\.pth|config\.json)(?:\.(?P<pid>\d+))?\.tmp$")
+# polymask_common.atomic's naming `.<name>.<pid>.<8 random>.tmp` (older trainers wrote `.<name>.<pid>.tmp`)
+_OUR_TEMP = re.compile(r"^\.(?P<name>.+\.pth|config\.json)(?:\.(?P<pid>\d+))?(?:\.[a-z0-9_]{8})?\.tmp$")
 STALE_AFTER_S = 3600.0  # a temp whose writer we cannot check is stale after an hour
 
 
@@ -44,7 +46,7 @@ def _process_alive(pid: int) -> bool | None:
 
 
 def clean_stale_temps(folder: str | os.PathLike) -> list[Path]:
-    """Remove temp files of our naming (``.last.pth.<pid>.tmp``) left by saves that were killed.
+    """Remove temp files of our naming (``.last.pth.<pid>.<random>.tmp``) left by saves that were killed.
 
     A temp whose writer is still running is kept. Returns the files removed."""
     folder = Path(folder)

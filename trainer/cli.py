@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import run_files
 from .config import NORMS, TrainConfig, parse_value
 from .errors import TrainerError
 from .events import (
@@ -31,6 +32,8 @@ from .events import (
     as_trainer_event,
     unhandled,
 )
+from .ssh.cli_args import add_remote_arguments, remote_fitter, target_from_args
+from .ssh.transport import RemoteTarget
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -41,7 +44,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "train",
         help="fine-tune Mask R-CNN on a COCO dataset",
         description="Fine-tune a torchvision Mask R-CNN on COCO instance segmentation. Writes checkpoints "
-        "(best.pth, last.pth), config.json, metrics.jsonl and TensorBoard logs to the run folder.",
+        f"({run_files.BEST}, {run_files.LAST}), {run_files.CONFIG}, {run_files.METRICS} and TensorBoard logs to the run folder.",
     )
     p.add_argument(
         "--coco", metavar="FILE", help="COCO instance-segmentation JSON (CVAT, Label Studio, Roboflow, Polymask)"
@@ -54,12 +57,6 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         help="validate on this COCO file's images (instead of a random share of the training images)",
     )
     p.add_argument("--val-images", metavar="DIR", dest="val_images", help="image folder of --val (default: beside it)")
-    p.add_argument(
-        "--project",
-        metavar="FILE",
-        help="a project or annotation file (or folder), opened as the window opens it; "
-        "the run is recorded in the project file",
-    )
     p.add_argument("--config", metavar="FILE", help="settings from a JSON or YAML file; flags override it")
     p.add_argument(
         "--model",
@@ -111,89 +108,96 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         dest="preview_count",
         help="how many samples --preview-data writes (default 8)",
     )
+    add_remote_arguments(p)
     return p
 
 
 # --------------------------------------------------------------------------- train
-def build_config(args: argparse.Namespace, coco: Any = None, images: str | None = None) -> TrainConfig:
-    cfg = TrainConfig.from_file(args.config) if getattr(args, "config", None) else TrainConfig()
-    extra: dict[str, Any] = {}
+# the flags that set a TrainConfig field of the same name
+_FLAGS = (
+    "coco",
+    "images",
+    "val_coco",
+    "val_images",
+    "model",
+    "norm",
+    "epochs",
+    "batch_size",
+    "lr",
+    "device",
+    "weights",
+    "workers",
+)
+
+
+def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainConfig fields the command line gives: --config's file, then --set, then the
+    flags (later wins). ``out`` only when given: --out, the file's own, or --resume
+    CHECKPOINT's folder. Raises TrainerError (a bad --set, a bad file, --resume without a folder)."""
+    settings: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        default = TrainConfig().to_dict()
+        settings = {k: v for k, v in TrainConfig.from_file(args.config).to_dict().items() if v != default[k]}
     for item in getattr(args, "set", None) or []:
         if "=" not in item:
             raise TrainerError(f"--set expects KEY=VALUE, got '{item}'.")
         k, v = item.split("=", 1)
-        extra[k.strip()] = parse_value(v)
-    if extra:
-        d = cfg.to_dict()
-        d.update(extra)
-        cfg = TrainConfig.from_dict(d)
-    for name in (
-        "coco",
-        "images",
-        "val_coco",
-        "val_images",
-        "model",
-        "norm",
-        "epochs",
-        "batch_size",
-        "lr",
-        "device",
-        "weights",
-        "workers",
-    ):
-        v = getattr(args, name, None)
-        if v is not None:
-            setattr(cfg, name, v)
-    if coco is not None:
-        cfg.coco = coco
-    if images is not None:
-        cfg.images = images
+        settings[k.strip()] = parse_value(v)
+    settings.update({name: v for name in _FLAGS if (v := getattr(args, name, None)) is not None})
     resume = getattr(args, "resume", None)
     if resume is not None:
-        cfg.resume = resume
+        settings["resume"] = resume
     if getattr(args, "out", None):
-        cfg.out = args.out
+        settings["out"] = args.out
     elif isinstance(resume, str):
-        cfg.out = str(Path(resume).parent)
+        settings["out"] = str(Path(resume).parent)
     elif resume is True:
         raise TrainerError("--resume needs the run folder: add --out RUN_DIR (or give the checkpoint path).")
-    elif not getattr(args, "config", None) or cfg.out == TrainConfig().out:
-        cfg.out = time.strftime("runs/train-%Y%m%d-%H%M%S")
-    return cfg
+    return settings
+
+
+def build_config(args: argparse.Namespace) -> TrainConfig:
+    """The run the command line asks for; without a run folder, a new one under runs/."""
+    settings = settings_from_args(args)
+    settings.setdefault("out", time.strftime("runs/train-%Y%m%d-%H%M%S"))
+    return TrainConfig.from_dict(settings)
 
 
 def _rank() -> int:
     return int(os.environ.get("RANK", "0") or 0)
 
 
-def run_train(
-    args: argparse.Namespace,
-    coco: Any = None,
-    images: str | None = None,
-    on_event: Callable[[Event], None] | None = None,
-) -> int:
-    """Train as the arguments say, printing progress; `on_event` sees every event too (the app
-    records the run in its project with it). Returns the exit code."""
-    if getattr(args, "project", None) and coco is None and not getattr(args, "coco", None):
-        print(
-            "error: --project needs the Polymask app to read the project (run `polymask train --project FILE`); "
-            "`python -m trainer train` takes --coco FILE --images DIR.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+def run_train(args: argparse.Namespace) -> int:
+    """Train as the arguments say, printing progress. Returns the exit code."""
     try:
-        cfg = build_config(args, coco, images)
+        cfg = build_config(args)
     except TrainerError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     if getattr(args, "preview_data", None):
-        return _preview_data(cfg, args.preview_data, getattr(args, "preview_count", 8))
-    from .engine import fit  # late: a usage error answers without loading torch
+        return preview_data(cfg, args.preview_data, getattr(args, "preview_count", 8))
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
+    return run_config(cfg, quiet=quiet, verbose=verbose, remote=target_from_args(args))
+
+
+def run_config(
+    cfg: TrainConfig,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    remote: RemoteTarget | None = None,
+) -> int:
+    """Train `cfg` in this process (or on `remote`, over SSH), printing progress (Ctrl-C stops
+    after the iteration); `on_event` sees every event too (the app records the run with it)."""
+    if remote is not None:
+        fit = remote_fitter(remote)  # the same events, from a run on another machine
+    else:
+        from .engine import fit  # late: a usage error answers without loading torch
 
     stop = threading.Event()
     restore = _install_sigint(stop)
-    quiet = getattr(args, "quiet", False) or _rank() != 0
-    printer = ProgressPrinter(quiet=quiet, verbose=getattr(args, "verbose", False))
+    printer = ProgressPrinter(quiet=quiet or _rank() != 0, verbose=verbose)
     try:
         code = EXIT_FAILED
         for ev in fit(cfg, stop):
@@ -205,7 +209,8 @@ def run_train(
         restore()
 
 
-def _preview_data(cfg: TrainConfig, out_dir: str, count: int) -> int:
+def preview_data(cfg: TrainConfig, out_dir: str, count: int) -> int:
+    """``--preview-data``: write the first augmented training samples instead of training."""
     from .preview_data import write_preview
 
     if count < 1:

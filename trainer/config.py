@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import atomic
+from polymask_common import atomic
+
+from . import run_files
 from .errors import ConfigError, TrainerError
 
 LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
@@ -152,10 +154,10 @@ class TrainConfig:
         run_dir.mkdir(parents=True, exist_ok=True)
         d = self.to_dict()
         if isinstance(self.coco, dict):
-            ds = run_dir / "dataset.json"
+            ds = run_dir / run_files.DATASET
             atomic_write_text(ds, json.dumps(self.coco))
             d["coco"] = str(ds.resolve())
-        path = run_dir / "config.json"
+        path = run_dir / run_files.CONFIG
         atomic_write_text(path, json.dumps(d, indent=2))
         return path
 
@@ -163,7 +165,7 @@ class TrainConfig:
         """to_dict() without an inlined dataset (for checkpoints): coco becomes a path."""
         d = self.to_dict()
         if isinstance(self.coco, dict):
-            d["coco"] = str(Path(run_dir) / "dataset.json") if run_dir else None
+            d["coco"] = str(Path(run_dir) / run_files.DATASET) if run_dir else None
         return d
 
     # ------------------------------------------------------------ validation

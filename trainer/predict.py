@@ -16,7 +16,8 @@ import torch
 from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
 
-from .atomic import atomic_write_text
+from polymask_common.atomic import atomic_write_text
+
 from .checkpoint import load_checkpoint
 from .errors import CheckpointError, TrainerError
 from .masks import detect, paste_in_box

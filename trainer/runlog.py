@@ -6,20 +6,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import run_files
 from .config import atomic_write_text
 from .events import EpochEnd, Event, Step, json_safe
 
 
 class RunLog:
     def __init__(self, run_dir: Path, tensorboard: bool = True):
-        self._jsonl = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+        self._jsonl = open(run_dir / run_files.METRICS, "a", encoding="utf-8")
         self._tb = None
         self.warning: str | None = None
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self._tb = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+                self._tb = SummaryWriter(log_dir=str(run_dir / run_files.TENSORBOARD))
             except Exception as e:  # noqa: BLE001 - tensorboard missing or broken: logs are optional
                 self.warning = f"TensorBoard logging is off ({type(e).__name__}: {e})."
 
@@ -50,6 +51,6 @@ class RunLog:
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
     """summary.json, atomically (the window reads it, e.g. for the suggested score threshold)."""
-    path = run_dir / "summary.json"
+    path = run_dir / run_files.SUMMARY
     atomic_write_text(path, json.dumps(json_safe(summary), indent=1))
     return path

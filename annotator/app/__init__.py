@@ -3,7 +3,7 @@
 Qt-free and torch-free (an import-linter contract keeps it so): where a project
 file lives for an opened path, where its images are, whether an export can go ahead;
 for training, what a run is given (training_data), where it goes and its record
-(training_runs, run_record, train_config), the pre-flight check (preflight) and
+(training_runs, run_record; training.plan_run starts a run), the pre-flight check (preflight) and
 which image to label next (uncertainty).
 """
 

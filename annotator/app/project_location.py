@@ -79,7 +79,7 @@ def source_record(source, project_file) -> dict:
 
 
 def _recorded_source(project) -> tuple[Path, dict] | None:
-    rec = project.polymask.get(SOURCE_KEY)
+    rec = project.polymask.source
     if not isinstance(rec, dict) or not isinstance(rec.get("file"), str) or project.path is None:
         return None  # none, or of the wrong type: nothing to compare with
     if "\0" in rec["file"]:
@@ -147,7 +147,7 @@ def _open_file(path: Path) -> Opened:
         return _with_source_check(_finish(result, path.parent, created=False))
     project = result.project
     project.path = project_file_for(path)
-    project.polymask[SOURCE_KEY] = source_record(path, project.path)
+    project.polymask.source = source_record(path, project.path)
     return _finish(result, path.parent, created=True, imported_from=path)
 
 

@@ -1,4 +1,4 @@
-"""A run's record in the project (`project.polymask["runs"]`), kept up to date from the
+"""A run's record in the project (`project.polymask.runs`), kept up to date from the
 trainer's events: what the Runs list shows and what is saved with the project."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from pathlib import Path
-from typing import Any
 
 from trainer.events import (  # torch-free
     CheckpointSaved,
@@ -22,7 +21,7 @@ from trainer.events import (  # torch-free
     unhandled,
 )
 
-from ..model import Project
+from ..model import Project, RunRecord
 from .training_runs import resolve, run_list, to_stored
 
 
@@ -38,21 +37,19 @@ class RunRecorder:
     def __init__(self, project: Project, out: str, model: str, epochs: int, design: str):
         self.project = project
         runs = run_list(project)
-        existing = next((r for r in runs if resolve(project, r.get("dir")) == Path(out)), None)
-        self.record: dict[str, Any] = existing if existing is not None else {}
-        self.record.update(
-            dir=to_stored(project, out),
-            model=model,
-            status="running",
-            started=_dt.datetime.now().isoformat(timespec="seconds"),
-            epochs=epochs,
-            best_checkpoint=self.record.get("best_checkpoint"),
-            last_checkpoint=self.record.get("last_checkpoint"),
-            metrics=self.record.get("metrics", {}),
-            design=design,
+        existing = next((r for r in runs if resolve(project, r.dir) == Path(out)), None)
+        self.record: RunRecord = existing if existing is not None else RunRecord()
+        run = self.record
+        run.dir, run.model, run.status, run.epochs, run.design = (
+            to_stored(project, out),
+            model,
+            "running",
+            epochs,
+            design,
         )
+        run.started = _dt.datetime.now().isoformat(timespec="seconds")
         if existing is None:
-            runs.append(self.record)
+            runs.append(run)
         self.images_per_s = 0.0  # the last step's speed, recorded when the run finishes
 
     def apply(self, event: Event) -> Change:
@@ -63,28 +60,29 @@ class RunRecorder:
                 self.images_per_s = ev.images_per_s
                 return Change.NONE
             case Started():
-                run.update(device=ev.device, classes=list(ev.class_names))
+                run.device, run.classes = ev.device, list(ev.class_names)
                 return Change.PROGRESS
             case EpochEnd():
-                run["epochs_done"] = ev.epoch
+                run.epochs_done = ev.epoch
                 if ev.metrics:
-                    run["metrics"] = dict(ev.metrics)
+                    run.metrics = dict(ev.metrics)
                 return Change.PROGRESS
             case CheckpointSaved():
-                run["best_checkpoint" if ev.best else "last_checkpoint"] = to_stored(self.project, ev.path)
+                if ev.best:
+                    run.best_checkpoint = to_stored(self.project, ev.path)
+                else:
+                    run.last_checkpoint = to_stored(self.project, ev.path)
                 return Change.SAVE
             case Finished():
-                run.update(
-                    status="stopped" if ev.stopped else "finished",
-                    metrics=dict(ev.metrics or run.get("metrics") or {}),
-                    best_checkpoint=to_stored(self.project, ev.best_checkpoint),
-                    last_checkpoint=to_stored(self.project, ev.last_checkpoint),
-                )
+                run.status = "stopped" if ev.stopped else "finished"
+                run.metrics = dict(ev.metrics or run.metrics or {})
+                run.best_checkpoint = to_stored(self.project, ev.best_checkpoint)
+                run.last_checkpoint = to_stored(self.project, ev.last_checkpoint)
                 if self.images_per_s:
-                    run["images_per_s"] = round(self.images_per_s, 3)
+                    run.images_per_s = round(self.images_per_s, 3)
                 return Change.SAVE
             case Failed():
-                run.update(status="failed", error=ev.reason)
+                run.status, run.error = "failed", ev.reason
                 return Change.SAVE
             case Preview() | WarningEvent():
                 return Change.NONE
@@ -92,9 +90,9 @@ class RunRecorder:
                 unhandled(ev)
 
     def could_not_start(self) -> None:
-        self.record["status"] = "failed"
+        self.record.status = "failed"
 
     def ended(self) -> None:
         """The run's thread is done: a run that never said how it ended was stopped."""
-        if self.record.get("status") == "running":
-            self.record["status"] = "stopped"
+        if self.record.status == "running":
+            self.record.status = "stopped"

@@ -49,7 +49,7 @@ def unlabelled_keys(project: Project | None) -> list[str]:
 
 
 def project_split(project: Project) -> dict[str, str] | None:
-    split = project.polymask.get("split")
+    split = project.polymask.split
     if isinstance(split, dict) and split and all(x in SPLIT_VALUES for x in split.values()):
         return dict(split)
     return None
@@ -60,7 +60,7 @@ def training_data(project: Project) -> TrainingData:
     image records are the project's), since COCO needs every image's width and height."""
     subset = training_subset(project)
     unsized = [im.key for im in subset.images if im.width is None or im.height is None]
-    problems = fill_image_sizes(subset)
+    problems = fill_image_sizes(project, images=subset.images)
     root = project.image_root or project_folder(project)
     return TrainingData(
         coco=project_to_coco(subset), images=str(root), split=project_split(project), unsized=unsized, problems=problems

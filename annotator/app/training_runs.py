@@ -2,9 +2,9 @@
 
 Runs live in `runs/` beside the project file, one folder each (config.json,
 metrics.jsonl, best.pth / last.pth, tensorboard/), named `<date>-<time>-<model>`.
-The project records them in `project.polymask["runs"]` as
-{dir, model, started, status, epochs, best_checkpoint, last_checkpoint, metrics, ...}
-with paths relative to the project's folder when inside it.
+The project records them in `project.polymask.runs` (annotator.model.RunRecord: dir, model,
+started, status, epochs, best_checkpoint, last_checkpoint, metrics, ...) with paths relative to
+the project's folder when inside it.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
-from ..model import Project
+from trainer import run_files  # torch-free
+
+from ..model import Project, RunRecord
 
 CONTINUE_LAST = "last"  # the weights setting that continues the last run in its own folder
 
@@ -82,10 +83,10 @@ def new_run_folder(project: Project | None, model: str) -> Path:
 
 def last_run_folder(project: Project | None) -> Path:
     """The folder of the last recorded run that saved a checkpoint ("continue the last run")."""
-    last = next((r for r in reversed(run_list(project)) if r.get("last_checkpoint")), None)
+    last = next((r for r in reversed(run_list(project)) if r.last_checkpoint), None)
     if last is None:
         raise ValueError("There is no earlier run to continue: choose other weights.")
-    return run_folder(project, last.get("dir"))  # refuses folders outside the project's runs/
+    return run_folder(project, last.dir)  # refuses folders outside the project's runs/
 
 
 def run_folder_for(project: Project | None, model: str, weights: str | None) -> Path:
@@ -93,9 +94,9 @@ def run_folder_for(project: Project | None, model: str, weights: str | None) -> 
     return last_run_folder(project) if weights == CONTINUE_LAST else new_run_folder(project, model)
 
 
-def run_checkpoint(project: Project | None, run: dict[str, Any]) -> Path | None:
+def run_checkpoint(project: Project | None, run: RunRecord) -> Path | None:
     """The checkpoint a run predicts with: its best, else its last; None when not on disk."""
-    path = resolve(project, run.get("best_checkpoint") or run.get("last_checkpoint"))
+    path = resolve(project, run.best_checkpoint or run.last_checkpoint)
     return path if path is not None and path.is_file() else None
 
 
@@ -104,14 +105,9 @@ def latest_checkpoint(project: Project | None) -> Path | None:
     return next((p for run in reversed(run_list(project)) if (p := run_checkpoint(project, run))), None)
 
 
-def run_list(project: Project | None) -> list[dict[str, Any]]:
-    """The project's run records (created empty when missing or malformed)."""
-    if project is None:
-        return []
-    runs = project.polymask.get("runs")
-    if not isinstance(runs, list):
-        runs = project.polymask["runs"] = []
-    return runs
+def run_list(project: Project | None) -> list[RunRecord]:
+    """The project's run records, oldest first (none without a project)."""
+    return project.polymask.runs if project is not None else []
 
 
 def read_curves(run_dir: Path | None) -> dict[str, tuple[list[float], list[float]]]:
@@ -123,7 +119,7 @@ def read_curves(run_dir: Path | None) -> dict[str, tuple[list[float], list[float
     if run_dir is None:  # a record without a folder: nothing to draw
         return {"steps": (sx, sy), "epochs": (ex, ey)}
     try:
-        with open(run_dir / "metrics.jsonl", encoding="utf-8") as f:
+        with open(run_dir / run_files.METRICS, encoding="utf-8") as f:
             for line in f:
                 try:
                     d = json.loads(line)

@@ -213,8 +213,9 @@ def open_path(path, images=None, class_attribute: str | None = None) -> ReadResu
     return read_file(path, images, class_attribute)
 
 
-def fill_image_sizes(project: Project, only_missing: bool = True) -> list:
-    """Read width/height (as displayed, after EXIF) of images that lack them.
+def fill_image_sizes(project: Project, only_missing: bool = True, images=None) -> list:
+    """Read width/height (as displayed, after EXIF) of images that lack them (of `images`, by
+    default all), learnt by the project (`Project.learn_size`: kept with its next save).
 
     Returns Problems for images that are missing or unreadable.
     """
@@ -224,7 +225,7 @@ def fill_image_sizes(project: Project, only_missing: bool = True) -> list:
     from .paths import UnsafeImagePath, project_image_file
 
     problems = []
-    for im in project.images:
+    for im in project.images if images is None else images:
         if only_missing and im.width is not None and im.height is not None:
             continue
         try:
@@ -236,7 +237,7 @@ def fill_image_sizes(project: Project, only_missing: bool = True) -> list:
             problems.append(Problem(MISSING_IMAGE, f"image file not found at {path}", im.filename))
             continue
         try:
-            im.width, im.height = displayed_size(path)
+            project.learn_size(im, *displayed_size(path))
         except ImageReadError as exc:
             problems.append(Problem(UNREADABLE_IMAGE, str(exc).split(": ", 1)[-1], im.filename))
     return problems

@@ -14,7 +14,7 @@ Round trip design (COCO -> project -> COCO is lossless):
   written as polygons, one per part, or as an RLE when it has holes (COCO
   polygons cannot hold holes).
 * Category, image and annotation ids, ``info``, ``licenses``, category
-  ``supercategory`` and unknown keys are kept (``project.polymask["coco"]``,
+  ``supercategory`` and unknown keys are kept (``project.polymask.coco``,
   ``own_data(image)["coco_image"]``, the annotation above) and written back.
   Annotations are written grouped by image, in region order.
 * Areas of written polygons are shoelace areas (shapely), as the COCO dataset
@@ -315,7 +315,7 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
         CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})
     }
     project.class_attribute = CLASS_ATTRIBUTE
-    project.polymask["coco"] = {
+    project.polymask.coco = {
         "header": {k: val for k, val in data.items() if k not in _LISTS},
         "categories": categories,
     }
@@ -387,7 +387,7 @@ def _segmentation(region: Region, width: int, height: int) -> dict:
 
 
 def _categories(project: Project) -> tuple[list[dict], dict[str, Any]]:
-    stored = project.polymask.get("coco", {}).get("categories", [])
+    stored = (project.polymask.coco or {}).get("categories", [])
     by_name: dict[str, dict] = {}
     for cat in stored:
         by_name.setdefault(str(cat.get("name", cat.get("id"))), cat)
@@ -424,7 +424,7 @@ def _image_size(project: Project, image: ImageRecord) -> tuple[int, int]:
 def export_coco(project: Project) -> tuple[dict, list[Problem]]:
     """The COCO dict of `project` and the regions/images left out of it (and why)."""
     problems: list[Problem] = []
-    coco_state = project.polymask.get("coco", {})
+    coco_state = project.polymask.coco or {}
     if "header" in coco_state:  # info, licenses and unknown keys of the file this came from
         out = copy_json(coco_state["header"])
     else:

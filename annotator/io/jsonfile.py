@@ -11,13 +11,14 @@ import math
 import os
 import re
 import stat
-import tempfile
 import time
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from polymask_common import atomic
 
 from .errors import FormatError
 
@@ -76,13 +77,16 @@ def parse_json(raw: bytes, path=None) -> Any:
 
 
 # ---- writing ----------------------------------------------------------------------
-def _temp_name(path: Path, kind: str = "") -> tuple[int, str]:
-    return tempfile.mkstemp(prefix=f".{path.name}.{kind}", suffix=".tmp", dir=path.parent)
+def atomic_write_bytes(path, data: bytes, backup: bool = True) -> None:
+    """Write `data` to `path` so that a crash leaves either the old or the new file, keeping
+    the previous version as `<name>.bak` when `backup` (polymask_common.atomic, shared with the
+    trainer)."""
+    atomic.atomic_write_bytes(path, data, backup)
 
 
 def _stale_temp_pattern(name: str) -> re.Pattern:
-    # mkstemp's random part is 8 characters of [a-z0-9_]; nothing else is ours.
-    return re.compile(rf"\.{re.escape(name)}\.(?:bak\.)?[a-z0-9_]{{8}}\.tmp")
+    # The writer's pid (older saves had none), then mkstemp's 8 characters of [a-z0-9_]; nothing else is ours.
+    return re.compile(rf"\.{re.escape(name)}\.(?:bak\.)?(?:\d+\.)?[a-z0-9_]{{8}}\.tmp")
 
 
 def clean_stale_temps(path, older_than_s: float = 60.0) -> list[Path]:
@@ -109,84 +113,6 @@ def clean_stale_temps(path, older_than_s: float = 60.0) -> list[Path]:
         except OSError:
             pass
     return removed
-
-
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _backup(path: Path) -> None:
-    """Make `<name>.bak` atomically: a hard link (or a synced copy) under a temp
-    name, then os.replace, so a kill leaves the old backup or the new one."""
-    bak = path.with_name(path.name + ".bak")
-    fd, tmp = _temp_name(path, "bak.")
-    os.close(fd)
-    try:
-        try:
-            os.unlink(tmp)
-            os.link(path, tmp)
-        except OSError:  # no hard links here (some network or FAT drives)
-            with open(path, "rb") as src, open(tmp, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
-                dst.flush()
-                os.fsync(dst.fileno())
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(tmp, bak)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def atomic_write_bytes(path, data: bytes, backup: bool = True) -> None:
-    """Write `data` to `path` so that a crash leaves either the old or the new file.
-
-    Temp file in the same folder, fsync, `os.replace`; the previous version is
-    kept as `<name>.bak` when `backup` is set. An existing file keeps its
-    permission mode; a new one gets the umask's default (mkstemp alone gives 600).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        exists = True
-    except FileNotFoundError:
-        mode, exists = _default_mode(), False
-    fd, tmp = _temp_name(path)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
-        if backup and exists:
-            _backup(path)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every platform (Windows)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def dumps_json(data: Any, indent: bool = False) -> bytes:

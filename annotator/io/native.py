@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..model import OWN_KEY, Problem, Project, own_data
+from ..model import OWN_KEY, PolymaskData, Problem, Project, own_data
 from ..model.validation import BAD_PROJECT_DATA
 from .bulk import without_gc
 from .errors import FormatError, ReadResult
@@ -80,7 +80,10 @@ def from_native(data: dict, source=None) -> ReadResult:
             problem(f"{len(colours) - len(kept)} class colour(s) are not colour names; default colours are used")
             ours["class_colours"] = kept
     ours.pop("app_version", None)
-    project.polymask.update(ours)
+    via_version = project.polymask.via_data_format_version  # read_via's
+    project.polymask = PolymaskData.from_dict(ours)
+    if project.polymask.via_data_format_version is None:
+        project.polymask.via_data_format_version = via_version
     result.format = "polymask"
     return result
 
@@ -100,7 +103,7 @@ def to_native(project: Project, path=None) -> dict[str, Any]:
     """The project file's JSON; the image folder is stored relative to `path` (default: the
     project's own file), so a project folder can be moved or shared with its images."""
     data = to_via_project(project, foreign=True)  # our file keeps every format's extras
-    ours = {k: v for k, v in project.polymask.items() if k != "via_data_format_version"}
+    ours = {k: v for k, v in project.polymask.to_dict().items() if k != "via_data_format_version"}
     target = path or project.path
     if project.image_root is not None and target is not None:
         rel = Path(os.path.relpath(Path(project.image_root).resolve(), Path(target).parent.resolve())).as_posix()
@@ -146,9 +149,9 @@ def _what(value) -> str:
 
 
 def _image_root(project: Project, path: Path) -> Path:
-    root = project.polymask.get("image_root")
-    if root:
-        root = Path(root)
+    stored = project.polymask.image_root
+    if stored:
+        root = Path(stored)
         return root if root.is_absolute() else (path.parent / root)
     return path.parent
 

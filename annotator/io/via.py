@@ -227,7 +227,7 @@ def read_via(data: Any, source=None, class_attribute: str | None = None) -> Read
             if k not in PROJECT_KEYS and k not in ("_via_data_format_version", "_via_image_id_list")
         }
         if "_via_data_format_version" in data:
-            project.polymask["via_data_format_version"] = data["_via_data_format_version"]
+            project.polymask.via_data_format_version = data["_via_data_format_version"]
         order = data.get("_via_image_id_list")
         if isinstance(order, list) and all(isinstance(k, str) for k in order) and set(order) == set(metadata):
             metadata = {k: metadata[k] for k in order}
@@ -375,7 +375,7 @@ def to_via_project(project: Project, foreign: bool = False) -> dict[str, Any]:
             "region": {n: _attribute_to_via(a) for n, a in project.region_attributes.items()},
             "file": {n: _attribute_to_via(a) for n, a in project.file_attributes.items()},
         },
-        "_via_data_format_version": project.polymask.get("via_data_format_version", VIA_VERSION),
+        "_via_data_format_version": _or(project.polymask.via_data_format_version, VIA_VERSION),
         "_via_image_id_list": list(metadata),
     }
     data.update(project.extra)
@@ -424,3 +424,7 @@ def write_via_annotations(project: Project, path) -> list[Problem]:
 
     write_json(path, image_metadata(project), backup=False)
     return holes_left_out(project)
+
+
+def _or(value, default):
+    return default if value is None else value

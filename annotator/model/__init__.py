@@ -35,6 +35,7 @@ from .edits import (
 )
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
 from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data
+from .project_data import PolymaskData, RunRecord
 from .shapes import (
     MIN_RING_VERTICES,
     SHAPE_TYPES,
@@ -51,6 +52,7 @@ from .shapes import (
     label_point,
     shape_from_geometry,
 )
+from .snapshot import SnapshotCache
 from .validation import Problem, project_problems, repair_shape, shape_problems
 
 __all__ = [name for name in dir() if not name.startswith("_")]

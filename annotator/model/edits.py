@@ -273,7 +273,7 @@ class _ProjectSnapshotEdit(Edit):
     def revert(self, project):
         project.region_attributes = self._defs
         project.class_attribute = self._class_attribute
-        project.polymask["class_colours"] = self._colours
+        project.polymask.class_colours = self._colours
         for im in project.images:
             if im.key in self._regions:
                 im.regions = self._regions[im.key]

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
+from .project_data import PolymaskData
 from .shapes import Shape
+from .snapshot import SnapshotCache
 
 _region_ids = itertools.count(1)
 # Our own round-trip data of a region or image (the COCO annotation as read, labelme's
@@ -85,7 +87,7 @@ class Project:
     class_attribute: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # VIA's _via_settings
     extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level keys
-    polymask: dict[str, Any] = field(default_factory=dict)  # our own key (colours, split, runs)
+    polymask: PolymaskData = field(default_factory=PolymaskData)  # our own key (runs, colours, split...)
     path: Path | None = None  # the project file, when it has one
     image_root: Path | None = None  # folder image file names are relative to
 
@@ -164,4 +166,23 @@ class Project:
         return counts
 
     def class_colours(self) -> dict[str, str]:
-        return self.polymask.setdefault("class_colours", {})
+        return self.polymask.class_colours
+
+    # ---- learnt facts and copies ------------------------------------------------
+    def learn_size(self, image: ImageRecord, width: int, height: int) -> bool:
+        """The image's size as displayed, read from its file: a fact, not an edit (nothing to
+        undo), kept with the project's next save. True when it was not known so."""
+        if (image.width, image.height) == (width, height):
+            return False
+        image.width, image.height = width, height
+        self.__dict__.setdefault("_learnt", set()).add(image.key)
+        return True
+
+    def take_learnt(self) -> set[str]:
+        """The keys of images whose size was learnt since the last call."""
+        return self.__dict__.pop("_learnt", set())
+
+    def snapshot(self, cache: SnapshotCache | None = None) -> Project:
+        """A copy to write on another thread while editing goes on (autosave); `cache` reuses
+        the copies of images unchanged since its last snapshot (annotator.model.snapshot)."""
+        return (cache or SnapshotCache()).take(self)

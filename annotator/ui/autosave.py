@@ -1,8 +1,8 @@
 """Autosave: atomic, debounced after edits, at least every few seconds while edits
 go on, on image switch and on exit.
 
-The UI thread only takes a snapshot of the project (a copy of the images edited
-since the last save; copies of unchanged images are reused), then a worker
+The UI thread only takes a snapshot of the project (`Project.snapshot`: a copy of the
+images edited since the last save; copies of unchanged images are reused), then a worker
 thread serialises and writes it with `annotator.io.save_project` (temp file +
 fsync + os.replace, one .bak kept). So a 10,000-image project costs the UI
 thread a few milliseconds per save. The debounce restarts with every edit, so a
@@ -16,7 +16,6 @@ to ask. A failed save is kept in `error` until a save succeeds.
 
 from __future__ import annotations
 
-import copy
 import gc
 import time
 from dataclasses import dataclass
@@ -25,56 +24,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ..app.conflicts import DiskState, read_state, unchanged
-from ..model import ImageRecord, Project, Region
+from ..model import Project, SnapshotCache
 
 MAX_WAIT_MS = 2500  # while edits keep coming: at most this (+ one write) of work is ever unsaved
-
-
-def _copy_region(r: Region) -> Region:
-    new = object.__new__(Region)
-    new.__dict__.update(r.__dict__)
-    new.attributes = dict(r.attributes)  # values are replaced by edits, never mutated in place
-    return new
-
-
-def _copy_image(im: ImageRecord) -> ImageRecord:
-    new = object.__new__(ImageRecord)
-    new.__dict__.update(im.__dict__)
-    new.regions = [_copy_region(r) for r in im.regions]
-    new.file_attributes = dict(im.file_attributes)
-    return new
-
-
-class Snapshotter:
-    """Copies of the project for a writer thread; unchanged images are copied once."""
-
-    def __init__(self):
-        self._copies: dict[int, tuple[ImageRecord, ImageRecord]] = {}
-        self._dirty: set[str] | None = None  # None: everything
-
-    def mark(self, keys=None) -> None:
-        if keys is None:
-            self._dirty = None
-        elif self._dirty is not None:
-            self._dirty.update(keys)
-
-    def take(self, project: Project) -> Project:
-        dirty, self._dirty = self._dirty, set()
-        copies = {}
-        images = []
-        for im in project.images:
-            cached = self._copies.get(id(im))
-            if cached is None or cached[0] is not im or dirty is None or im.key in dirty:
-                cached = (im, _copy_image(im))
-            copies[id(im)] = cached
-            images.append(cached[1])
-        self._copies = copies
-        snap = object.__new__(Project)
-        snap.__dict__.update(project.__dict__)
-        snap.images = images
-        for name in ("region_attributes", "file_attributes", "settings", "extra", "polymask"):
-            setattr(snap, name, copy.deepcopy(getattr(project, name)))
-        return snap
 
 
 def write_project(project: Project) -> Path:
@@ -129,7 +81,7 @@ class Autosaver(QObject):
     def __init__(self, delay_ms: int = 1200, parent=None, max_wait_ms: int | None = MAX_WAIT_MS):
         super().__init__(parent)
         self.project: Project | None = None
-        self.snapshots = Snapshotter()
+        self.snapshots = SnapshotCache()
         self.timer = QTimer(self, singleShot=True, interval=delay_ms)
         self.timer.timeout.connect(self.save)
         self.deadline = QTimer(self, singleShot=True)  # not restarted by edits: the maximum wait
@@ -157,7 +109,7 @@ class Autosaver(QObject):
             self._rescue()
         self.project = project
         self.closed = False
-        self.snapshots = Snapshotter()
+        self.snapshots = SnapshotCache()
         self.disk = self._read_disk()
         self.error, self.in_conflict = "", False
         self._version += 1
@@ -173,7 +125,7 @@ class Autosaver(QObject):
 
         from ..app.conflicts import copy_path
 
-        snap = Snapshotter().take(self.project)
+        snap = SnapshotCache().take(self.project)
         for folder in (Path(self.project.path).parent, Path(tempfile.gettempdir())):
             snap.path = copy_path(folder / Path(self.project.path).name, "unsaved")
             try:
@@ -222,7 +174,7 @@ class Autosaver(QObject):
             self._again = True
             return
         t = time.perf_counter()
-        snap = self.snapshots.take(self.project)
+        snap = self.project.snapshot(self.snapshots)
         # The copies live until the next save: keep the cyclic GC from walking them again and
         # again (a full collection over 10,000 images holds the GIL for ~200 ms). O(1).
         gc.freeze()
@@ -265,7 +217,7 @@ class Autosaver(QObject):
             return True
         if self.in_conflict:
             return False
-        return self._finish(self._version, write_checked(self.snapshots.take(self.project), self.disk))
+        return self._finish(self._version, write_checked(self.project.snapshot(self.snapshots), self.disk))
 
     def _settle(self) -> None:
         """Stop the timers and let a write in progress finish (its result delivered)."""

@@ -175,7 +175,7 @@ class ImageListModel(QAbstractListModel):
             return
         im = self.project.images[row]
         if im.width is None and w > 0:
-            im.width, im.height = w, h  # learnt for free; saved with the next autosave
+            self.project.learn_size(im, w, h)  # learnt for free; saved with the next autosave
             self.size_learnt.emit(key)
         idx = self.index(row)
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole, ThumbRole])

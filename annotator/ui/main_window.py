@@ -371,8 +371,7 @@ class MainWindow(QMainWindow):
         except KeyError:
             return
         if im.width is None or im.height is None:
-            im.width, im.height = w, h
-            self.autosave.touch([key])
+            self.project.learn_size(im, w, h)  # kept with the next save
         if key == self.current_key:
             self.canvas.set_image(self.project, key, image)
             self._update_status()

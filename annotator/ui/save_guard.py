@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..app.conflicts import copy_path, merge_projects, project_from, read_state
 from ..io.jsonfile import atomic_write_bytes
-from .autosave import Snapshotter, write_project
+from .autosave import write_project
 from .conflict_dialog import KEEP, MERGE, RELOAD, ConflictDialog
 from .save_problem_bar import SaveProblemBar
 
@@ -210,6 +210,6 @@ class SaveGuard(QObject):
 
 def write_project_to(project, path) -> Path:
     """A copy of the project at `path`; the project itself keeps its file."""
-    snap = Snapshotter().take(project)
+    snap = project.snapshot()
     snap.path = Path(path)
     return write_project(snap)

@@ -31,7 +31,7 @@ def test_first_open_imports_into_name_polymask_json_with_images_located(tmp_path
     assert opened.created and opened.imported_from == photos.json_path
     assert opened.project.path == tmp_path / "via_region_data.polymask.json"
     assert opened.project.image_root == tmp_path / sub and opened.images.complete
-    assert opened.project.polymask["source"]["file"] == "via_region_data.json"
+    assert opened.project.polymask.source["file"] == "via_region_data.json"
     assert not opened.project.path.exists()  # nothing is written here; the caller saves
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from annotator.app.run_record import Change, RunRecorder
-from annotator.app.train_config import train_settings
+from annotator.app.training import train_settings
 from annotator.app.training_data import training_data, unlabelled_keys
 from annotator.app.training_runs import (
     last_run_folder,
@@ -21,6 +21,7 @@ from annotator.app.training_runs import (
     run_list,
     to_stored,
 )
+from annotator.model import RunRecord
 from tests.ui.training_fixtures import make_project
 from trainer.events import CheckpointSaved, EpochEnd, Failed, Finished, Preview, Started, Step, WarningEvent
 
@@ -44,9 +45,9 @@ def test_continuing_takes_the_last_run_with_a_checkpoint(project):
         last_run_folder(project)
     run_list(project).extend(
         [
-            {"dir": "runs/a", "last_checkpoint": "runs/a/last.pth"},
-            {"dir": "runs/b", "last_checkpoint": "runs/b/last.pth"},
-            {"dir": "runs/c"},  # failed before its first checkpoint
+            RunRecord.from_dict({"dir": "runs/a", "last_checkpoint": "runs/a/last.pth"}),
+            RunRecord.from_dict({"dir": "runs/b", "last_checkpoint": "runs/b/last.pth"}),
+            RunRecord.from_dict({"dir": "runs/c"}),  # failed before its first checkpoint
         ]
     )
     assert run_folder_for(project, "fast", "last") == (project.path.parent / "runs" / "b").resolve()
@@ -61,9 +62,12 @@ def test_paths_are_stored_relative_to_the_project_folder(project, tmp_path):
     assert to_stored(project, None) is None and resolve(project, None) is None
 
 
-def test_a_malformed_run_list_is_replaced_by_an_empty_one(project):
-    project.polymask["runs"] = "not a list"
-    assert run_list(project) == [] and project.polymask["runs"] == []
+def test_a_malformed_run_list_reads_as_no_runs_and_is_kept(project):
+    from annotator.model import PolymaskData
+
+    project.polymask = PolymaskData.from_dict({"runs": "not a list"})
+    assert run_list(project) == [] and project.polymask.runs == []
+    assert project.polymask.to_dict()["runs"] == "not a list"  # kept as it was, not lost
     assert run_list(None) == []
 
 
@@ -81,21 +85,22 @@ def test_curves_are_read_back_from_metrics_jsonl(tmp_path):
 def test_training_data_is_the_labelled_images_as_coco_with_their_sizes(project):
     project.images[4].done = True  # an unlabelled image marked done is a negative
     project.images[0].width = project.images[0].height = None
-    project.polymask["split"] = {project.images[0].filename: "val"}
+    project.polymask.split = {project.images[0].filename: "val"}
     data = training_data(project)
     assert [im["file_name"] for im in data.coco["images"]] == [im.filename for im in project.images[:5]]
     assert data.images == str(project.image_root)
     assert data.unsized == [project.images[0].key] and project.images[0].width == 64  # kept in the project
+    assert project.take_learnt() == {project.images[0].key}  # a fact the next save copies (Project.learn_size)
     assert data.split == {project.images[0].filename: "val"} and data.problems == []
 
 
 def test_a_split_with_other_values_than_train_and_val_is_not_used(project):
-    project.polymask["split"] = {project.images[0].filename: "test"}
+    project.polymask.split = {project.images[0].filename: "test"}
     assert training_data(project).split is None
 
 
 def test_window_settings_add_the_data_and_the_run_folder(project):
-    project.polymask["split"] = {project.images[0].filename: "val"}
+    project.polymask.split = {project.images[0].filename: "val"}
     settings, data = train_settings(project, {"model": "accurate", "epochs": 3})
     assert settings["epochs"] == 3 and settings["coco"] is data.coco and settings["images"] == data.images
     assert settings["split"] == data.split
@@ -109,34 +114,34 @@ def test_the_record_follows_the_run_from_start_to_finish(project):
     out = project.path.parent / "runs" / "r1"
     recorder = RunRecorder(project, str(out), "fast", 2, "thread")
     assert run_list(project) == [recorder.record]
-    assert recorder.record["dir"] == "runs/r1" and recorder.record["status"] == "running"
+    assert recorder.record.dir == "runs/r1" and recorder.record.status == "running"
     started = Started(str(out), "cpu", "fast", 4, 1, ["square", "disc"], 2, 2)
-    assert recorder.apply(started) is Change.PROGRESS and recorder.record["classes"] == ["square", "disc"]
+    assert recorder.apply(started) is Change.PROGRESS and recorder.record.classes == ["square", "disc"]
     step = Step(1, 1, 1, 2, {}, 1.0, 0.01, 3.21456, 0.0)
     assert recorder.apply(step) is Change.NONE
     assert recorder.apply(Preview(1, [])) is recorder.apply(WarningEvent("slow")) is Change.NONE
     assert recorder.apply(EpochEnd(1, {}, {"segm_AP": 0.5}, 1.0)) is Change.PROGRESS
-    assert recorder.record["epochs_done"] == 1 and recorder.record["metrics"] == {"segm_AP": 0.5}
+    assert recorder.record.epochs_done == 1 and recorder.record.metrics == {"segm_AP": 0.5}
     assert recorder.apply(CheckpointSaved(str(out / "best.pth"), 1, best=True)) is Change.SAVE
-    assert recorder.record["best_checkpoint"] == "runs/r1/best.pth"
+    assert recorder.record.best_checkpoint == "runs/r1/best.pth"
     finished = Finished(str(out), str(out / "best.pth"), str(out / "last.pth"), stopped=True)
     assert recorder.apply(finished) is Change.SAVE
-    assert recorder.record["status"] == "stopped" and recorder.record["last_checkpoint"] == "runs/r1/last.pth"
-    assert recorder.record["metrics"] == {"segm_AP": 0.5} and recorder.record["images_per_s"] == 3.215
+    assert recorder.record.status == "stopped" and recorder.record.last_checkpoint == "runs/r1/last.pth"
+    assert recorder.record.metrics == {"segm_AP": 0.5} and recorder.record.images_per_s == 3.215
     recorder.ended()
-    assert recorder.record["status"] == "stopped"
+    assert recorder.record.status == "stopped"
 
 
 def test_a_continued_run_reuses_its_record_and_a_silent_end_is_a_stop(project):
     out = project.path.parent / "runs" / "r1"
     first = RunRecorder(project, str(out), "fast", 2, "thread")
     first.apply(Failed("out of memory"))
-    assert first.record["status"] == "failed" and first.record["error"] == "out of memory"
+    assert first.record.status == "failed" and first.record.error == "out of memory"
     again = RunRecorder(project, str(out), "fast", 4, "process")
     assert run_list(project) == [again.record] and again.record is first.record
-    assert again.record["status"] == "running" and again.record["epochs"] == 4
+    assert again.record.status == "running" and again.record.epochs == 4
     again.ended()  # the thread ended without a finished or failed event
-    assert again.record["status"] == "stopped"
+    assert again.record.status == "stopped"
 
 
 def test_only_trainer_events_are_recorded(project):
@@ -157,12 +162,16 @@ def test_predicting_uses_the_newest_run_with_a_checkpoint_on_disk(project):
     (runs / "a" / "last.pth").write_bytes(b"")
     run_list(project).extend(
         [
-            {"dir": "runs/a", "best_checkpoint": "runs/a/best.pth", "last_checkpoint": "runs/a/last.pth"},
-            {"dir": "runs/b", "last_checkpoint": "runs/b/last.pth"},  # deleted since
+            RunRecord.from_dict(
+                {"dir": "runs/a", "best_checkpoint": "runs/a/best.pth", "last_checkpoint": "runs/a/last.pth"}
+            ),
+            RunRecord.from_dict({"dir": "runs/b", "last_checkpoint": "runs/b/last.pth"}),  # deleted since
         ]
     )
     assert run_checkpoint(project, run_list(project)[1]) is None
-    assert run_checkpoint(project, {"best_checkpoint": "runs/a/last.pth"}) == runs / "a" / "last.pth"
+    assert (
+        run_checkpoint(project, RunRecord.from_dict({"best_checkpoint": "runs/a/last.pth"})) == runs / "a" / "last.pth"
+    )
     assert latest_checkpoint(project) is None  # runs/a's record names its best, which is not on disk
     (runs / "a" / "best.pth").write_bytes(b"")
     assert latest_checkpoint(project) == runs / "a" / "best.pth"

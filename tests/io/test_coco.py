@@ -27,6 +27,7 @@ from annotator.model import (
     Point,
     Polygon,
     Polyline,
+    PolymaskData,
     Project,
     Rect,
     Region,
@@ -108,7 +109,7 @@ def test_iscrowd_and_unknown_keys_kept():
     anns = {own_data(r)["coco_annotation"]["id"]: own_data(r)["coco_annotation"] for _, r in project.iter_regions()}
     assert anns[13]["iscrowd"] == 1
     assert anns[4]["attributes"] == {"occluded": True}
-    assert project.polymask["coco"]["header"]["licenses"][0]["name"] == "CC-BY 4.0"
+    assert project.polymask.coco["header"]["licenses"][0]["name"] == "CC-BY 4.0"
 
 
 def test_read_does_not_share_data_with_the_callers_dict():
@@ -136,7 +137,7 @@ def test_lossless_after_the_project_is_saved_as_json():
     project = read_coco(fx.coco_dataset()).project
     for _, region in project.iter_regions():
         region.extra = json.loads(json.dumps(region.extra))
-    project.polymask = json.loads(json.dumps(project.polymask))
+    project.polymask = PolymaskData.from_dict(json.loads(json.dumps(project.polymask.to_dict())))
     for im in project.images:
         im.extra = json.loads(json.dumps(im.extra))
     assert fx.normalised(project_to_coco(project)) == fx.normalised(fx.coco_dataset())

@@ -32,13 +32,13 @@ def test_save_and_load_keep_everything(tmp_path):
     project.class_attribute = "colour"
     project.images[1].width, project.images[1].height = 100, 90
     project.images[1].done = True
-    project.polymask["split"] = {"gun1.jpg": "val"}
+    project.polymask.split = {"gun1.jpg": "val"}
     project.images[0].regions[0].extra["coco_id"] = 7
     path = save_project(project, tmp_path / "p.json")
     again = load_project(path).project
     assert again.class_attribute == "colour"
     assert (again.images[1].width, again.images[1].height, again.images[1].done) == (100, 90, True)
-    assert again.polymask["split"] == {"gun1.jpg": "val"}
+    assert again.polymask.split == {"gun1.jpg": "val"}
     assert again.images[0].regions[0].extra == {"coco_id": 7}
     assert [(r.shape, r.attributes) for im in again.images for r in im.regions] == [
         (r.shape, r.attributes) for im in project.images for r in im.regions

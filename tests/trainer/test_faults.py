@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from trainer import atomic as atomic_module
+from polymask_common import atomic as atomic_module
 from trainer import checkpoint as checkpoint_module
 from trainer.__main__ import main as trainer_main
 from trainer.checkpoint import load_checkpoint, save_checkpoint

@@ -1,11 +1,11 @@
 """The train panel's validation choice (a random share / the images marked val / another file)
-becomes the run's settings through the application layer's train_settings."""
+becomes the run's settings through the application layer's train_settings (annotator.app.training)."""
 
 from __future__ import annotations
 
 import pytest
 
-from annotator.app.train_config import train_settings
+from annotator.app.training import train_settings
 from annotator.ui.training.train_panel import TrainPanel
 from tests.ui.training_fixtures import make_project
 
@@ -24,7 +24,7 @@ def test_random_share_is_the_default_in_percent(panel, tmp_path):
     panel.set_values(val_fraction=0.35)
     assert panel.values()["val_fraction"] == 0.35 and panel.val_split.isVisible()
     project = make_project(tmp_path / "p", n=4)
-    project.polymask["split"] = {project.images[0].filename: "val"}
+    project.polymask.split = {project.images[0].filename: "val"}
     settings, _ = train_settings(project, panel.values())
     assert "split" not in settings and settings["val_fraction"] == 0.35  # random: the marks are not used
 
@@ -46,7 +46,7 @@ def test_images_marked_val_use_the_projects_marks_or_say_there_are_none(panel, t
     with pytest.raises(ValueError, match="No image of this project is marked val"):
         train_settings(project, panel.values())
     marks = {project.images[0].filename: "val", project.images[1].filename: "train"}
-    project.polymask["split"] = marks
+    project.polymask.split = marks
     settings, _ = train_settings(project, panel.values())
     assert settings["split"] == marks and settings["val_fraction"] == 0.0
     with pytest.raises(ValueError, match="Choose the COCO file"):

@@ -17,7 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from annotator import io as pio
-from annotator.model import AttributeDef, Rect, Region
+from annotator.model import AttributeDef, Rect, Region, RunRecord
 from annotator.ui.recent import RecentProjects
 
 W, H = 160, 120
@@ -461,7 +461,7 @@ def test_continue_the_last_run_refuses_run_folders_outside_the_projects_runs(mak
             run_folder(project, stored)
     assert run_folder(project, "runs/20260101-fast") == (project.path.parent / "runs" / "20260101-fast").resolve()
 
-    project.polymask["runs"] = [{"dir": str(victim), "model": "fast", "last_checkpoint": str(victim / "last.pth")}]
+    project.polymask.runs = [RunRecord(dir=str(victim), model="fast", last_checkpoint=str(victim / "last.pth"))]
     save_project(project)
     w = make_window(project.path)
     assert not w.training.train(dict(TINY, weights="last"))

@@ -382,7 +382,7 @@ class Canvas(QGraphicsView):
             return style.NO_CLASS_COLOUR
         colour = self._colours.get(class_name)
         if colour is None and self._project is not None:
-            colour = self._project.polymask.get("class_colours", {}).get(class_name)
+            colour = self._project.class_colours().get(class_name)
             if colour is None:
                 attr = self._project.class_def
                 names = list(attr.options) if attr is not None else []

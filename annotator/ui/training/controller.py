@@ -18,8 +18,9 @@ from trainer.events import Event, Failed, Finished, WarningEvent  # torch-free
 
 from ...app.preflight import preflight
 from ...app.run_record import Change
-from ...app.train_config import train_settings
+from ...app.training import plan_run
 from ...app.training_runs import read_curves, resolve, run_checkpoint, run_list, to_stored
+from ...model import RunRecord
 from ..autosave import Autosaver
 from ..theme import class_colour
 from .docks import TrainingDocks
@@ -81,6 +82,7 @@ class TrainingController(QObject):
         self.runs_panel.compare_changed.connect(self._compare)
         self.session.event.connect(self._on_event)
         self.session.ended.connect(self._on_ended)
+        self.session.progress.connect(self._remote_progress)
         window.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
@@ -101,7 +103,7 @@ class TrainingController(QObject):
         return self.session.errors
 
     @property
-    def run(self) -> dict | None:
+    def run(self) -> RunRecord | None:
         """The record of the last run started (in its project's runs list)."""
         return self.session.record
 
@@ -121,13 +123,8 @@ class TrainingController(QObject):
     # ---- training ------------------------------------------------------------------------
     def build_config(self, project, values: dict | None = None):
         """TrainConfig for `project` with the form's values (+ overrides, + `values`)."""
-        from trainer.config import TrainConfig  # torch-free module
-
-        form = {**self.panel.values(), **self.overrides, **(values or {})}
-        settings, data = train_settings(project, form)
-        if data.unsized and project is self.host.project:
-            self.autosave.touch(data.unsized)  # sizes learnt for training are kept
-        return TrainConfig(**settings)
+        # sizes read for training are learnt by the project (Project.learn_size): kept with the next save
+        return plan_run(project, {**self.panel.values(), **self.overrides, **(values or {})}).config
 
     def train(self, values: dict | None = None) -> bool:
         """Check the project, then start a run (one at a time). False if it did not start."""
@@ -144,25 +141,37 @@ class TrainingController(QObject):
                 "Cannot train yet", "Fix these before training:", "\n".join(f"• {i.message}" for i in issues)
             )
             return False
+        assert project is not None  # preflight says "open a project" otherwise
         try:
             config = self.build_config(project, values)
         except Exception as exc:  # noqa: BLE001 - bad settings, unreadable images: a dialog, not a crash
             self.host.show_error("Cannot train", "The training data could not be prepared.", f"{exc}")
             return False
         self.views.new_run()
+        remote = self.panel.where.choice()  # None: this computer
         try:
-            self.session.start(project, config)
+            self.session.start(project, config, remote)
         except Exception as exc:  # noqa: BLE001
             self._record_changed(Change.SAVE)
             self.host.show_error("Cannot train", "The training run could not start.", f"{type(exc).__name__}: {exc}")
             return False
-        self._record_changed(Change.SAVE)
+        if remote is None:
+            self._record_changed(Change.SAVE)
+        else:  # recorded once it has started on the host
+            self.panel.where.remember(remote)
         self.views.show_curves()
         self.progress.bar.setFormat("preparing…")
         self.views.set_running(self.is_running())
         self._status(f"Training started → {config.out}")
         self.run_started.emit()
         return True
+
+    def _remote_progress(self, stage: str, message: str) -> None:
+        """A remote run's preparation: environment, the host's torch / GPUs, images sent."""
+        if stage == "host":
+            self.panel.where.show_report(message)
+        self.progress.bar.setFormat(message if len(message) < 70 else message[:67] + "…")
+        self._status(message)
 
     def stop(self) -> None:
         if self.is_running():
@@ -184,13 +193,13 @@ class TrainingController(QObject):
         self.event_received.emit(ev)
 
     def _finished(self, ev: Finished) -> None:
-        record = self.session.record or {}
-        if record.get("images_per_s"):
-            self.panel.set_measured(record.get("model", ""), record["images_per_s"])
+        record = self.session.record or RunRecord()
+        if record.images_per_s:
+            self.panel.set_measured(record.model or "", record.images_per_s)
         checkpoint = ev.best_checkpoint or ev.last_checkpoint
         if checkpoint and self.host.project is self.session.project:
             self.predicting.use_checkpoint(checkpoint)
-        self._status(f"Training {record.get('status')}: {ev.run_dir}", 10000)
+        self._status(f"Training {record.status}: {ev.run_dir}", 10000)
 
     def _record_changed(self, change: Change) -> None:
         if change is Change.SAVE and self.host.project is not None and self.host.project is self.session.project:
@@ -234,8 +243,8 @@ class TrainingController(QObject):
         data = {}
         for i in indices:
             if 0 <= i < len(runs):
-                label = Path(str(runs[i].get("dir", f"run {i + 1}"))).name
-                data[label] = read_curves(resolve(project, runs[i].get("dir")))
+                label = Path(runs[i].dir or f"run {i + 1}").name
+                data[label] = read_curves(resolve(project, runs[i].dir))
         self.views.ensure_plots().set_compare(data)
         self.views.show_curves()
 

@@ -5,6 +5,7 @@ them. pyqtgraph loads with the first plot, not when the window opens."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -26,10 +27,13 @@ from trainer.events import (  # torch-free
 
 from ...model import Project
 from .gallery import GalleryPanel
-from .predict import PredictPanel
+from .predict_panel import PredictPanel
 from .progress import ProgressPanel
 from .runs import RunsPanel
 from .train_panel import TrainPanel
+
+if TYPE_CHECKING:
+    from .plots import TrainingPlots  # pyqtgraph: imported when the curves are first shown
 
 TOOLBAR_TEXT = {"train": "Train", "stop": "Stop", "predict": "Predict"}
 MENU = [  # name, text, shortcut, tip
@@ -53,7 +57,7 @@ class TrainingDocks(QObject):
         self.gallery = GalleryPanel()
         self.runs_panel = RunsPanel()
         self.predict_panel = PredictPanel()
-        self.plots = None  # TrainingPlots, made when first needed
+        self.plots: TrainingPlots | None = None  # made when first needed (pyqtgraph loads then)
         self.iters_per_epoch = 1  # of the run shown: places the validation loss on the iteration axis
         train_host = QWidget()
         lay = QVBoxLayout(train_host)
@@ -129,12 +133,13 @@ class TrainingDocks(QObject):
                 bar.hide()
 
     # ---- showing ------------------------------------------------------------------------
-    def ensure_plots(self):
+    def ensure_plots(self) -> TrainingPlots:
         if self.plots is None:
             from .plots import TrainingPlots
 
-            self.plots = TrainingPlots()
-            self._curves_layout.addWidget(self.plots, 1)
+            self.plots = plots = TrainingPlots()
+            self._curves_layout.addWidget(plots, 1)
+            return plots
         return self.plots
 
     def show_dock(self, dock: QDockWidget, raise_: bool = True) -> None:

@@ -105,10 +105,12 @@ class TrainingPlots(QWidget):
         }
         self.compare_curves: dict[str, list] = {}
 
-        self.raw_box = QCheckBox("Raw", checked=True)
-        self.smooth_box = QCheckBox("Smoothed", checked=True)
-        self.terms_box = QCheckBox("Each term", checked=True)
+        self.raw_box = QCheckBox("Raw")
+        self.smooth_box = QCheckBox("Smoothed")
+        self.terms_box = QCheckBox("Each term")
         self.log_box = QCheckBox("Log scale")
+        for box in (self.raw_box, self.smooth_box, self.terms_box):
+            box.setChecked(True)
         for box in (self.raw_box, self.smooth_box, self.terms_box):
             box.toggled.connect(self._apply_visibility)
         self.log_box.toggled.connect(self.set_log)

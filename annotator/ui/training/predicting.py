@@ -10,10 +10,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 
+from ...app.accept import accept_edit
 from ...app.training_data import unlabelled_keys
 from ...app.training_runs import latest_checkpoint
+from ...model import Project
 from .host import PredictionCanvas, TrainingHost
-from .predict import Predictions, PredictPanel, accept_edit
+from .predict_panel import PredictPanel
+from .predictions import Predictions
 
 NO_MODEL = "No model yet: train one first (Model ▸ Train…)."
 
@@ -34,7 +37,7 @@ class PredictionController(QObject):
         self.host, self.canvas, self.panel, self.accept_action = host, canvas, panel, accept_action
         self.show_panel, self.status, self.colour_for = show_panel, status, colour_for
         self.predictions = Predictions(self)
-        self._project = None  # the project the predictions are for
+        self._project: Project | None = None  # the project the predictions are for
         self._jump_when_predicted = False
         p, preds = panel, self.predictions
         p.predict_button.clicked.connect(self.predict_current)
@@ -76,6 +79,7 @@ class PredictionController(QObject):
     # ---- predicting --------------------------------------------------------------------
     def _items(self, keys) -> list[tuple[str, str]]:
         project = self.host.project
+        assert project is not None
         return [(k, str(project.image_path(project.image(k)))) for k in keys]
 
     def predict_current(self) -> bool:

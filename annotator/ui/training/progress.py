@@ -33,7 +33,7 @@ class ProgressPanel(QWidget):
         self.epochs = self.iters = self.start_epoch = 1
         self.total_steps = self.steps_done = 0
         self.t0 = time.perf_counter()
-        self.eta = None
+        self.eta: float | None = None
         self.images_per_s = 0.0
         self.epoch = 0
 
@@ -54,11 +54,11 @@ class ProgressPanel(QWidget):
         self.epoch = ev.epoch
         self.images_per_s = ev.images_per_s
         elapsed = time.perf_counter() - self.t0
-        self.eta = elapsed / self.steps_done * max(0, self.total_steps - self.steps_done)
+        self.eta = eta = elapsed / self.steps_done * max(0, self.total_steps - self.steps_done)
         self.bar.setValue(min(self.total_steps, self.steps_done))
         self.bar.setFormat(
             f"epoch {ev.epoch}/{self.epochs}  iteration {ev.iteration}/{ev.iters_per_epoch}  "
-            f"{ev.images_per_s:.1f} img/s  ETA {fmt_duration(self.eta)}"
+            f"{ev.images_per_s:.1f} img/s  ETA {fmt_duration(eta)}"
         )
 
     def epoch_end(self, ev) -> None:

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from ...model import RunRecord
+
 
 def _fmt_ap(metrics) -> str:
     ap = (metrics or {}).get("segm_AP")
@@ -57,33 +59,33 @@ class RunsPanel(QWidget):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             it = self.tree.topLevelItem(i)
-            if it.checkState(0) == Qt.CheckState.Checked:
+            if it is not None and it.checkState(0) == Qt.CheckState.Checked:
                 out.append(it.data(0, Qt.ItemDataRole.UserRole))
         return out
 
-    def set_runs(self, runs: list[dict], in_use: str | None = None, running_index: int | None = None) -> None:
+    def set_runs(self, runs: list[RunRecord], in_use: str | None = None, running_index: int | None = None) -> None:
         ticked = set(self.ticked())
         self._filling = True
         try:
             self.tree.clear()
             for index in range(len(runs) - 1, -1, -1):  # newest first
                 run = runs[index]
-                name = os.path.basename(str(run.get("dir", "")).rstrip("/")) or f"run {index + 1}"
-                status = "running" if index == running_index else run.get("status", "")
+                name = os.path.basename((run.dir or "").rstrip("/")) or f"run {index + 1}"
+                status = "running" if index == running_index else (run.status or "")
                 item = QTreeWidgetItem(
                     [
                         name,
-                        str(run.get("model", "")),
-                        str(run.get("epochs_done", run.get("epochs", ""))),
-                        _fmt_ap(run.get("metrics")),
+                        run.model or "",
+                        str(_first(run.epochs_done, run.epochs, "")),
+                        _fmt_ap(run.metrics),
                         status,
                     ]
                 )
                 item.setData(0, Qt.ItemDataRole.UserRole, index)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(0, Qt.CheckState.Checked if index in ticked else Qt.CheckState.Unchecked)
-                item.setToolTip(0, str(run.get("dir", "")))
-                if in_use and in_use in (run.get("best_checkpoint"), run.get("last_checkpoint")):
+                item.setToolTip(0, run.dir or "")
+                if in_use and in_use in (run.best_checkpoint, run.last_checkpoint):
                     f = QFont(item.font(0))
                     f.setBold(True)
                     for c in range(len(self.COLUMNS)):
@@ -94,3 +96,7 @@ class RunsPanel(QWidget):
                 self.tree.resizeColumnToContents(c)
         finally:
             self._filling = False
+
+
+def _first(*values):
+    return next(v for v in values if v is not None)
