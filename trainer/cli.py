@@ -31,6 +31,7 @@ from .events import (
     as_trainer_event,
     unhandled,
 )
+from .recipe import recipe_line
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -318,6 +319,8 @@ class ProgressPrinter:
             file=self.out,
             flush=True,
         )
+        if ev.recipe:
+            print("  " + recipe_line(ev.recipe), file=self.out, flush=True)
 
     def _epoch_row(self, ev: EpochEnd) -> None:
         self._newline()

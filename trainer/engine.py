@@ -32,8 +32,10 @@ from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview,
 from .model_selection import BEST_BY, epoch_record, is_better, selection_key
 from .models import build_model, resolve_arch, resolve_device
 from .prepared import PreparedData
+from .recipe import describe
 from .runlog import RunLog, write_summary
 from .score_threshold import best_f1_threshold, score_distribution
+from .suggested_threshold import poor_fit_note
 from .training_set import prepare_training
 from .transforms import build_transforms, training_dataset
 from .weights import load_initial_weights
@@ -178,6 +180,7 @@ class _Run:
         self.history: list[dict[str, Any]] = []  # per evaluated epoch: what best.pth is chosen by
         self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
         self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
+        self.recipe: dict[str, Any] = {}  # what the run trains with (trainer.recipe), for the log and summary
 
     def _emit(self, ev: Event) -> Event:
         if self.log is not None:
@@ -192,6 +195,7 @@ class _Run:
         arch = self._arch(prepared, ckpt)
         data = self._data(prepared, arch)
         self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
+        self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)
         if self.main:
             warnings += self._open_run_dir()
         try:
@@ -209,6 +213,7 @@ class _Run:
                     epochs=self.cfg.epochs,
                     start_epoch=t.start_epoch,
                     world_size=self.info.world_size,
+                    recipe=self.recipe,
                 )
             )
             yield from self._epochs(t, data)
@@ -589,9 +594,11 @@ class _Run:
                 "best_metrics": b.get("metrics", {}),
                 "score_threshold": b.get("score_threshold"),
                 "score_threshold_choice": b.get("threshold_at"),
+                "advice": poor_fit_note(b.get("threshold_at")) if has_best else None,
                 "score_distribution": b.get("score_distribution"),
                 "last_epoch": epoch,
                 "last_metrics": dict(metrics),
+                "recipe": self.recipe,
             },
         )
 
