@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 TINY_PX = 4  # an object narrower than this at the input size leaves the detector almost nothing to see
 FEW_OBJECTS = 5  # a class with fewer training objects is rarely learned
+DEFAULT_INPUT = (320, 640)  # the fast model's min_size, max_size (trainer.models reads it here)
 
 
 @dataclass

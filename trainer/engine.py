@@ -180,7 +180,6 @@ class _Run:
         self.history: list[dict[str, Any]] = []  # per evaluated epoch: what best.pth is chosen by
         self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
         self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
-        self.recipe: dict[str, Any] = {}  # what the run trains with (trainer.recipe), for the log and summary
 
     def _emit(self, ev: Event) -> Event:
         if self.log is not None:
@@ -195,7 +194,7 @@ class _Run:
         arch = self._arch(prepared, ckpt)
         data = self._data(prepared, arch)
         self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
-        self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)
+        self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)  # log, summary
         if self.main:
             warnings += self._open_run_dir()
         try:

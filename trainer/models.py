@@ -21,6 +21,7 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads
 from torchvision.ops import misc as misc_nn_ops
 
 from .config import ARCH_KEYS
+from .data_checks import DEFAULT_INPUT
 from .errors import ConfigError
 
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
@@ -48,8 +49,8 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "maskrcnn_resnet50_fpn": dict(_R50),
     # Small input, few proposals, a lighter mask head: CPU-friendly (see train_bench.py).
     FAST: dict(
-        min_size=320,
-        max_size=640,
+        min_size=DEFAULT_INPUT[0],
+        max_size=DEFAULT_INPUT[1],
         rpn_pre_nms_top_n_train=1000,
         rpn_pre_nms_top_n_test=150,
         rpn_post_nms_top_n_train=500,

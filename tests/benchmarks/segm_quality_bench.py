@@ -91,7 +91,7 @@ def train_tutorial(cfg: TrainConfig, deadline: float | None = None):
         for images, targets in train:
             targets = [{k: v for k, v in t.items() if k != "unreadable"} for t in targets]
             loss = sum(model(list(images), targets).values())
-            if not math.isfinite(float(loss)):
+            if not math.isfinite(float(loss.detach())):  # float() of a graph tensor warns (requires_grad)
                 raise SystemExit(f"tutorial loop diverged at epoch {epoch + 1}")
             opt.zero_grad()
             loss.backward()

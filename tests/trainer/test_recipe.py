@@ -4,6 +4,7 @@ anchors, in its log (the started event), summary.json and the CLI's first lines.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from trainer.cli import ProgressPrinter
@@ -25,7 +26,10 @@ def test_pretrained_parts_say_what_starts_from_scratch():
 def test_the_run_log_summary_and_terminal_name_norm_schedule_and_anchors(dataset: Path, tmp_path: Path, capsys):
     cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", norm="group", aspect_ratios=[0.2, 1.0, 5.0])
     printer = ProgressPrinter()
-    events = list(fit(cfg))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        events = list(fit(cfg))
+    assert not [w for w in caught if "requires_grad" in str(w.message)]  # float() of a loss still in the graph
     for ev in events:
         printer.handle(ev, 0)
     started = next(e for e in events if e.kind == "started")
