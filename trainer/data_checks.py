@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shapely.geometry import Polygon
 from shapely.validation import make_valid
-
-if TYPE_CHECKING:
-    from .prepared import PreparedData
 
 TINY_PX = 4  # an object narrower than this at the input size leaves the detector almost nothing to see
 FEW_OBJECTS = 5  # a class with fewer training objects is rarely learned
@@ -96,9 +93,10 @@ def input_scale(width: int, height: int, min_size: int, max_size: int) -> float:
     return min(min_size / max(1, min(width, height)), max_size / max(1, max(width, height)))
 
 
-def check_and_repair(prepared: PreparedData, min_size: int, max_size: int) -> DataChecks:
-    """Repair the polygons of every image in place (train and val alike) and count the rest over
-    the training images."""
+def check_and_repair(prepared: Any, min_size: int, max_size: int) -> DataChecks:
+    """Repair the polygons of every image of a ``trainer.prepared.PreparedData`` in place (train
+    and val alike) and count the rest over the training images. (Not imported here: the window's
+    pre-flight imports this module and must not load torch.)"""
     checks = DataChecks(input_size=min_size)
     for anns in prepared.anns_by_image.values():
         for a in anns:
