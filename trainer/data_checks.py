@@ -110,7 +110,8 @@ def check_and_repair(prepared: Any, min_size: int, max_size: int) -> DataChecks:
         anns = [a for a in prepared.anns_by_image.get(iid, []) if not a.get("iscrowd")]
         if not anns:
             checks.empty_images += 1
-        scale = input_scale(*prepared.sizes[iid], min_size, max_size)
+        width, height = prepared.sizes[iid]
+        scale = input_scale(width, height, min_size, max_size)
         for a in anns:
             counts[a["category_id"]] += 1
             size = _short_side(a)
