@@ -71,7 +71,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--norm",
         choices=NORMS,
         help="the backbone's normalisation: auto (default: frozen BatchNorm over pretrained weights; "
-        "from scratch, trainable BatchNorm, which measured best), batch, group (GroupNorm) or frozen",
+        "from scratch, local), batch, local (BatchNorm with each batch's own statistics, also when "
+        "predicting: no running averages), group (GroupNorm) or frozen",
     )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, dest="batch_size")

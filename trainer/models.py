@@ -25,10 +25,13 @@ from .data_checks import DEFAULT_INPUT
 from .errors import ConfigError
 
 FAST = "maskrcnn_mobilenet_v3_large_fpn"
-# The fast model's normalisation from scratch, chosen by tests/benchmarks/segm_quality_bench.py
-# on real-sized photos: BatchNorm beat GroupNorm on both seeds at 12 epochs (segm AP50 91 % vs
-# 79 % on average, segm AP 50 % vs 45 %; figures in the README).
-SCRATCH_NORM = "batch"
+# The fast model's normalisation from scratch: BatchNorm that normalises with the statistics of
+# the images at hand also when evaluating and predicting ("local"). Trained at batch 2, BatchNorm's
+# running averages do not describe what the layers saw: on gun/sword photos (one seed,
+# tests/benchmarks/bn_stats_probe.py, docs/learning.md) the same weights gave bbox AP 6.8 % with
+# each image's statistics against 1.3 % with the running ones after 96 iterations (2.9 vs 0.5 %
+# after 64). Training itself is unchanged: BatchNorm trains with batch statistics either way.
+SCRATCH_NORM = "local"
 ALIASES = {"fast": FAST, "accurate": "maskrcnn_resnet50_fpn_v2", "mobilenet": FAST}
 
 _R50 = dict(
@@ -91,7 +94,7 @@ def _anchors(sizes: Any, ratios: Any, levels: int, name: str) -> tuple[list[list
 
 def resolve_norm(norm: str, name: str, pretrained: bool) -> str:
     """``auto``: frozen BatchNorm over pretrained weights (as torchvision), and for the fast model
-    from scratch the normalisation measured best on real-sized photos (SCRATCH_NORM); the
+    from scratch the normalisation measured best on real photos (SCRATCH_NORM); the
     ResNet-50 v2 keeps torchvision's trainable BatchNorm."""
     if norm != "auto":
         return norm
@@ -189,10 +192,16 @@ def _group_norm(channels: int) -> nn.GroupNorm:
     return nn.GroupNorm(math.gcd(channels, 16), channels)
 
 
+def _local_batch_norm(channels: int) -> nn.BatchNorm2d:
+    return nn.BatchNorm2d(channels, track_running_stats=False)
+
+
 # GroupNorm does not depend on the batch: BatchNorm statistics over a CPU batch of two images
-# can be too noisy to evaluate with (Wu & He, 2018). Frozen: pretrained statistics, as torchvision.
+# can be too noisy to evaluate with (Wu & He, 2018). Local: BatchNorm without running averages
+# (the batch's own statistics, in training and prediction). Frozen: pretrained statistics, as torchvision.
 NORM_LAYERS: dict[str, Callable[[int], nn.Module]] = {
     "batch": nn.BatchNorm2d,
+    "local": _local_batch_norm,
     "group": _group_norm,
     "frozen": misc_nn_ops.FrozenBatchNorm2d,
 }
