@@ -71,7 +71,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--norm",
         choices=NORMS,
         help="the backbone's normalisation: auto (default: frozen BatchNorm over pretrained weights; "
-        "from scratch, local), batch, local (BatchNorm with each batch's own statistics, also when "
+        "from scratch, group, measured best on real photos), batch, local (BatchNorm with each batch's own statistics, also when "
         "predicting: no running averages), group (GroupNorm) or frozen",
     )
     p.add_argument("--epochs", type=int)
