@@ -180,6 +180,7 @@ def cmd_convert(args) -> int:
 def cmd_validate(args) -> int:
     from dataclasses import replace
 
+    from .app.preflight import data_notes
     from .io import FormatError, fill_image_sizes
     from .model import project_problems
 
@@ -198,6 +199,8 @@ def cmd_validate(args) -> int:
     problems = list(dict.fromkeys(problems))
     for problem in problems:
         print(problem)
+    for note in data_notes(project):  # what training may learn poorly from: said, not counted
+        print(f"{here}: note: {note.message}")
     n_regions = sum(len(im.regions) for im in project.images)
     summary = f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes"
     if problems:

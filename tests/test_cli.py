@@ -74,7 +74,10 @@ def test_convert_bad_json_exits_non_zero(tmp_path, capsys):
 
 def test_validate_clean_file_exits_zero(balloon, capsys):
     assert main(["validate", str(balloon)]) == 0
-    assert "no problems" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no problems" in out
+    # Two images, two balloons: said as a note for training, not counted as a problem.
+    assert f"{balloon}: note: Class(es) 'object' (2) have fewer than 5 objects" in out
 
 
 def test_validate_lists_every_kind_of_problem(tmp_path, capsys):

@@ -32,6 +32,7 @@ from .events import (
     as_trainer_event,
     unhandled,
 )
+from .recipe import recipe_line
 from .ssh.cli_args import add_remote_arguments, remote_fitter, target_from_args
 from .ssh.transport import RemoteTarget
 
@@ -67,7 +68,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "--norm",
         choices=NORMS,
         help="the backbone's normalisation: auto (default: frozen BatchNorm over pretrained weights; "
-        "from scratch, trainable BatchNorm, which measured best), batch, group (GroupNorm) or frozen",
+        "from scratch, group, measured best on real photos), batch, local (BatchNorm with each batch's own statistics, also when "
+        "predicting: no running averages), group (GroupNorm) or frozen",
     )
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, dest="batch_size")
@@ -323,6 +325,8 @@ class ProgressPrinter:
             file=self.out,
             flush=True,
         )
+        if ev.recipe:
+            print("  " + recipe_line(ev.recipe), file=self.out, flush=True)
 
     def _epoch_row(self, ev: EpochEnd) -> None:
         self._newline()

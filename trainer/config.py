@@ -24,7 +24,7 @@ LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness",
 AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
-NORMS = ("auto", "batch", "group", "frozen")
+NORMS = ("auto", "batch", "local", "group", "frozen")
 # The settings that size the network (None in a config: the model's default).
 ARCH_KEYS = (
     "min_size",
@@ -58,7 +58,7 @@ class TrainConfig:
     model: str = "fast"
     weights: str = "coco"
     trainable_backbone_layers: int | None = None
-    norm: str = "auto"  # the backbone's normalisation: auto, batch, group or frozen (BatchNorm)
+    norm: str = "auto"  # the backbone's normalisation: auto, batch, local (BatchNorm, no running stats), group, frozen
     min_size: int | None = None
     max_size: int | None = None
     anchor_sizes: list | None = None

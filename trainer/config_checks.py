@@ -140,7 +140,7 @@ def _relations(cfg: TrainConfig) -> list[str]:
     if cfg.norm == "frozen" and cfg.weights == "none":
         found.append(
             "'norm' frozen keeps pretrained BatchNorm statistics: with weights none it would not normalise "
-            "at all; use batch or group"
+            "at all; use local, batch or group"
         )
     low, high = cfg.min_size, cfg.max_size
     if isinstance(low, int) and isinstance(high, int) and low and high < low:

@@ -30,8 +30,10 @@ from .model_selection import BEST_BY, epoch_record, is_better, selection_key
 from .models import build_model, resolve_arch, resolve_device
 from .one_epoch import RunData, Training, all_finite, clean_message, default_lr, evaluate, lr_factor, train_one_epoch
 from .prepared import PreparedData
+from .recipe import describe
 from .runlog import RunLog, write_summary
 from .score_threshold import best_f1_threshold, score_distribution
+from .suggested_threshold import poor_fit_note
 from .training_set import prepare_training
 from .transforms import build_transforms, training_dataset
 from .weights import load_initial_weights
@@ -112,6 +114,7 @@ class _Run:
         arch = self._arch(prepared, ckpt)
         data = self._data(prepared, arch)
         self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
+        self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)  # log, summary
         if self.main:
             warnings += self._open_run_dir()
         for w in warnings if self.main else []:
@@ -127,6 +130,7 @@ class _Run:
             epochs=self.cfg.epochs,
             start_epoch=t.start_epoch,
             world_size=self.info.world_size,
+            recipe=self.recipe,
         )
         yield from self._epochs(t, data)
 
@@ -390,9 +394,11 @@ class _Run:
                 "best_metrics": b.get("metrics", {}),
                 "score_threshold": b.get("score_threshold"),
                 "score_threshold_choice": b.get("threshold_at"),
+                "advice": poor_fit_note(b.get("threshold_at")) if has_best else None,
                 "score_distribution": b.get("score_distribution"),
                 "last_epoch": epoch,
                 "last_metrics": dict(metrics),
+                "recipe": self.recipe,
             },
         )
 

@@ -16,6 +16,9 @@ from .cli import EXIT_FAILED, EXIT_OK, _fmt_time, _pct
 from .errors import TrainerError
 from .events import METRIC_KEYS
 from .polygons import DEFAULT_TOLERANCE
+from .suggested_threshold import run_note, suggested_threshold
+
+FALLBACK_SCORE = 0.5  # when the run suggested no threshold (no validation, or nothing found)
 
 
 def add_predict_parser(subparsers) -> argparse.ArgumentParser:
@@ -29,7 +32,12 @@ def add_predict_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, metavar="C")
     p.add_argument("images", nargs="+", metavar="IMAGES", help="image files or folders")
     p.add_argument("--out", default="results.json", metavar="FILE", help="COCO results JSON (default results.json)")
-    p.add_argument("--score", type=float, default=0.5, help="minimum score (default 0.5)")
+    p.add_argument(
+        "--score",
+        type=float,
+        help="minimum score (default: the threshold the run suggested on its validation images, "
+        f"from summary.json beside the checkpoint; {FALLBACK_SCORE:g} when it suggested none)",
+    )
     p.add_argument(
         "--tolerance",
         type=float,
@@ -99,6 +107,8 @@ def run_predict(args: argparse.Namespace) -> int:
     if args.tolerance < 0:
         print(f"error: --tolerance must be 0 or more pixels, got {args.tolerance}.", file=sys.stderr)
         return EXIT_FAILED
+    if args.score is None:
+        args.score = _run_threshold(args.checkpoint)
     from .data import list_images
     from .predict import Predictor, draw_overlay, instances_to_coco, to_rgb_array, write_results
 
@@ -154,6 +164,21 @@ def run_predict(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _run_threshold(checkpoint: str) -> float:
+    """The run's suggested score threshold (said on stderr, with a warning when the run learned little)."""
+    suggested = suggested_threshold(checkpoint)
+    if suggested is None:
+        print(f"score threshold {FALLBACK_SCORE:g} (the run suggested none; --score sets one)", file=sys.stderr)
+    else:
+        print(
+            f"score threshold {suggested:.3g}, suggested by the run's validation (--score overrides)", file=sys.stderr
+        )
+    note = run_note(checkpoint)
+    if note:
+        print(f"warning: {note}.", file=sys.stderr)
+    return FALLBACK_SCORE if suggested is None else suggested
 
 
 def _write_overlay(path: Path, image, instances, overlay_dir: Path, draw_overlay) -> None:

@@ -16,9 +16,10 @@ BINS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def best_f1_threshold(gt: COCO, results: list[dict]) -> dict[str, Any]:
-    """{"score_threshold", "f1", "precision", "recall"} at the best-F1 score (None without detections)."""
+    """{"score_threshold", "f1", "precision", "recall", "found", "objects"} at the best-F1 score
+    (None without detections): ``found`` of the ``objects`` validation objects are matched."""
     if not results or not gt.getAnnIds():
-        return {"score_threshold": None, "f1": 0.0, "precision": 0.0, "recall": 0.0}
+        return _nothing(len(gt.getAnnIds(iscrowd=False)))
     with quiet():
         ev = COCOeval(gt, gt.loadRes(results), "segm")
         ev.params.iouThrs = np.array([0.5])
@@ -40,13 +41,19 @@ def best_f1_threshold(gt: COCO, results: list[dict]) -> dict[str, Any]:
     last_of_score = np.append(s[1:] != s[:-1], True)
     best = int(np.argmax(np.where(last_of_score, f1, -1)))
     if f1[best] == 0:  # nothing found at any threshold: no suggestion
-        return {"score_threshold": None, "f1": 0.0, "precision": 0.0, "recall": 0.0}
+        return _nothing(objects)
     return {
         "score_threshold": float(s[best]),
         "f1": float(f1[best]),
         "precision": float(tp[best] / found[best]),
         "recall": float(tp[best] / objects) if objects else 0.0,
+        "found": int(tp[best]),
+        "objects": int(objects),
     }
+
+
+def _nothing(objects: int) -> dict[str, Any]:
+    return {"score_threshold": None, "f1": 0.0, "precision": 0.0, "recall": 0.0, "found": 0, "objects": objects}
 
 
 def score_distribution(results: list[dict], images: int) -> dict[str, Any]:

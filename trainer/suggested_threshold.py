@@ -55,3 +55,24 @@ def _in_record(record: Any) -> float | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.0 <= value <= 1.0:
             return float(value)
     return None
+
+
+POOR_F1 = 0.3  # below this F1 on the validation images, the model misses or invents most objects
+
+
+def poor_fit_note(choice: Any) -> str | None:
+    """In words, when a run's best validation F1 (``score_threshold_choice`` in summary.json) is poor:
+    "this model finds 4 of 50 validation objects (F1 0.08); label more images or train longer"."""
+    if not isinstance(choice, dict) or not isinstance(choice.get("f1"), (int, float)):
+        return None
+    f1, found, objects = float(choice["f1"]), choice.get("found"), choice.get("objects")
+    if f1 >= POOR_F1:
+        return None
+    finds = f"finds {found} of {objects} validation objects" if objects else "finds few validation objects"
+    return f"this model {finds} (best F1 {f1:.2f}); label more images or train longer"
+
+
+def run_note(checkpoint: str | os.PathLike) -> str | None:
+    """``poor_fit_note`` of the run whose folder holds ``checkpoint`` (None when it has no summary)."""
+    summary = _read_json(Path(checkpoint).parent / "summary.json")
+    return poor_fit_note(summary.get("score_threshold_choice")) if isinstance(summary, dict) else None

@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from .coco_merge import merge_coco
 from .config import TrainConfig
+from .data_checks import check_and_repair
 from .errors import DatasetError
+from .models import resolve_arch
 from .prepared import PreparedData, prepare
 
 
 def prepare_training(cfg: TrainConfig) -> PreparedData:
+    """The run's images, their polygons repaired and the data checks' line among the warnings."""
+    prepared = _prepare(cfg)
+    arch = resolve_arch(cfg)
+    line = check_and_repair(prepared, arch["min_size"], arch["max_size"]).line()
+    if line:
+        prepared.warnings.append(line)
+    return prepared
+
+
+def _prepare(cfg: TrainConfig) -> PreparedData:
     assert cfg.coco is not None  # TrainConfig.validate() requires it
     if not cfg.val_coco:
         return prepare(cfg.coco, cfg.images, cfg.val_fraction, cfg.split)

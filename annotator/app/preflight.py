@@ -1,11 +1,14 @@
-"""Pre-flight check before a training run: what would make it fail or learn nothing,
-said in words a person can act on. Qt-free (pure model code)."""
+"""Pre-flight check before a training run: what would make it fail or learn nothing (``preflight``,
+blocking) and what it may learn poorly from (``data_notes``), said in words a person can act on.
+Qt-free (pure model code)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import Project
+from trainer.data_checks import DEFAULT_INPUT, FEW_OBJECTS, TINY_PX, input_scale
+
+from ..model import ImageRecord, Project, Region
 from ..model.attributes import AmbiguousClass
 from .training_data import training_subset
 
@@ -90,3 +93,54 @@ def preflight(project: Project | None) -> list[Issue]:
             )
         )
     return issues
+
+
+def data_notes(project: Project | None, input_size: tuple[int, int] = DEFAULT_INPUT) -> list[Issue]:
+    """What a run can train with but may learn poorly from (never blocking; the trainer's data
+    checks use the same thresholds): objects under a few pixels at the model's input size
+    (``input_size``: its min_size, max_size), images marked done without objects, classes with
+    fewer than FEW_OBJECTS objects."""
+    if project is None:
+        return []
+    used = training_subset(project).images
+    notes: list[Issue] = []
+    tiny = sorted({im.filename for im in used for r in im.regions if _too_small(im, r, input_size)})
+    if tiny:
+        notes.append(
+            Issue(
+                "tiny-objects",
+                f"Some objects are under {TINY_PX} px at the model's {input_size[0]}-px input size "
+                f"(in {_names(tiny)}): the model can hardly see them; a larger input size helps.",
+                blocking=False,
+                images=tiny,
+            )
+        )
+    empty = [im.filename for im in used if not im.regions]
+    if empty:
+        notes.append(
+            Issue(
+                "no-objects",
+                f"{len(empty)} image(s) marked done have no objects ({_names(empty)}): they are used "
+                "as background, which is right only if nothing in them should be found.",
+                blocking=False,
+                images=empty,
+            )
+        )
+    few = {name: n for name, n in project.class_counts().items() if 0 < n < FEW_OBJECTS}
+    if few:
+        notes.append(
+            Issue(
+                "few-objects",
+                f"Class(es) {_names([f'{name!r} ({n})' for name, n in few.items()])} have fewer than "
+                f"{FEW_OBJECTS} objects: label more of each for the model to learn it.",
+                blocking=False,
+            )
+        )
+    return notes
+
+
+def _too_small(im: ImageRecord, region: Region, input_size: tuple[int, int]) -> bool:
+    if not (im.width and im.height) or not region.shape.has_area:
+        return False
+    _, _, w, h = region.shape.bbox()
+    return min(w, h) * input_scale(im.width, im.height, *input_size) < TINY_PX

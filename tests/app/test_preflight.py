@@ -25,3 +25,23 @@ def test_preflight_says_what_to_fix(tmp_path):
 
 def test_no_project_is_one_blocking_issue():
     assert [(i.kind, i.blocking) for i in preflight(None)] == [("no-project", True)]
+
+
+def test_data_notes_name_tiny_objects_empty_images_and_scarce_classes_without_blocking(tmp_path):
+    from annotator.app.preflight import data_notes
+
+    project = make_project(tmp_path / "p", n=12, unlabelled=0)
+    assert data_notes(project) == []  # 64-px images at a 320-px input: nothing small, 6 of each class
+    sliver = Region(shape=Polygon.from_points([(1, 1), (60, 1), (60, 1.5), (1, 1.5)]), attributes={"class": "disc"})
+    project.images[0].regions.append(sliver)  # 0.5 px tall: 2.5 px at 320 px
+    project.images[1].regions.clear()
+    project.images[1].done = True
+    project.region_attributes["class"].options["rare"] = ""
+    project.images[2].regions[0].attributes["class"] = "rare"
+    notes = {i.kind: i for i in data_notes(project)}
+    assert set(notes) == {"tiny-objects", "no-objects", "few-objects"}
+    assert not any(i.blocking for i in notes.values())
+    assert notes["tiny-objects"].images == [project.images[0].filename]
+    assert notes["no-objects"].images == [project.images[1].filename]
+    assert "'rare' (1)" in notes["few-objects"].message
+    assert data_notes(project, input_size=(1280, 1280))[0].kind == "no-objects"  # 10 px at 1280: not tiny

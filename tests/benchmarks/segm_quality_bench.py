@@ -59,11 +59,12 @@ def polymask(cfg: TrainConfig) -> dict:
     }
 
 
-def tutorial(cfg: TrainConfig) -> dict:
+def train_tutorial(cfg: TrainConfig, deadline: float | None = None):
     """torchvision's tutorial loop: full-size images, random horizontal flip, SGD 0.005 / 0.9 /
-    5e-4, linear warm-up over the first epoch (≤ 1000 iterations), StepLR(3, 0.1); the model
-    as torchvision builds it from scratch (BatchNorm)."""
-    t0 = time.perf_counter()
+    5e-4, linear warm-up over the first epoch (<= 1000 iterations), StepLR(3, 0.1); the model
+    as torchvision builds it from scratch (BatchNorm). Trains ``cfg.epochs`` epochs, or with a
+    ``deadline`` (time.perf_counter()) as many whole epochs as fit before it (at least one).
+    Returns (model, prepared data, epochs trained)."""
     torch.manual_seed(cfg.seed)
     prepared = prepare_training(cfg)
     arch = resolve_arch(cfg.replace(norm="batch"))
@@ -79,7 +80,9 @@ def tutorial(cfg: TrainConfig) -> dict:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=0.005, momentum=0.9, weight_decay=0.0005)
     step_lr = torch.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.1)
-    for epoch in range(cfg.epochs):
+    epoch, epoch_s = 0, 0.0
+    while _another_epoch(epoch, cfg.epochs, deadline, epoch_s):
+        t0 = time.perf_counter()
         model.train()
         warm = None
         if epoch == 0:
@@ -88,7 +91,7 @@ def tutorial(cfg: TrainConfig) -> dict:
         for images, targets in train:
             targets = [{k: v for k, v in t.items() if k != "unreadable"} for t in targets]
             loss = sum(model(list(images), targets).values())
-            if not math.isfinite(float(loss)):
+            if not math.isfinite(float(loss.detach())):  # float() of a graph tensor warns (requires_grad)
                 raise SystemExit(f"tutorial loop diverged at epoch {epoch + 1}")
             opt.zero_grad()
             loss.backward()
@@ -96,9 +99,27 @@ def tutorial(cfg: TrainConfig) -> dict:
             if warm is not None:
                 warm.step()
         step_lr.step()
+        epoch, epoch_s = epoch + 1, time.perf_counter() - t0
+    return model, prepared, epoch
+
+
+def _another_epoch(done: int, epochs: int, deadline: float | None, epoch_s: float) -> bool:
+    if deadline is None:
+        return done < epochs
+    return done == 0 or time.perf_counter() + epoch_s <= deadline
+
+
+def evaluate_model(model, prepared) -> tuple[dict, list[dict]]:
+    """(COCO metrics on the validation images, the detections), evaluated as Polymask's runs are."""
     val = CocoInstances(prepared, prepared.val_ids, build_transforms(None, False))
     results, _ = predict_dataset(model, val, torch.device("cpu"), prepared.category_ids, prepared.class_names)
-    metrics = coco_metrics(prepared.val_ground_truth(), results)
+    return coco_metrics(prepared.val_ground_truth(), results), results
+
+
+def tutorial(cfg: TrainConfig) -> dict:
+    t0 = time.perf_counter()
+    model, prepared, _ = train_tutorial(cfg)
+    metrics, _ = evaluate_model(model, prepared)
     return {"last": {k: metrics.get(k) for k in KEYS}, "norm": "batch", "wall_s": round(time.perf_counter() - t0, 1)}
 
 

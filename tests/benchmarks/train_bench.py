@@ -140,7 +140,7 @@ def tutorial_train(cfg: TrainConfig, warm: int) -> float:
         optimizer.zero_grad()
         losses.backward()
         optimizer.step()
-        losses.item()
+        losses.detach().item()
         stamps.append(time.perf_counter())
     return (len(stamps) - warm) * cfg.batch_size / (stamps[-1] - stamps[warm - 1])
 

@@ -76,3 +76,37 @@ def test_one_call_predicts_many_images_with_a_tolerance(tmp_path, capsys):
     assert all(mask_utils.decode(r["segmentation"]).shape == (90, 120) for r in results)
     assert trainer_main([*args, "--tolerance", "-1"]) == 1
     assert "--tolerance" in capsys.readouterr().err
+
+
+def test_predict_uses_the_runs_threshold_and_says_when_the_run_learned_little(tmp_path, capsys):
+    arch = resolve_arch(TrainConfig(**{**TINY, "box_score_thresh": 0.0}))
+    run = tmp_path / "run"
+    run.mkdir()
+    checkpoint = untrained_checkpoint(run / "best.pth", arch, [4, 7])
+    choice = {"f1": 0.08, "precision": 0.1, "recall": 0.08, "found": 4, "objects": 50}
+    summary = {"score_threshold": 0.2, "score_threshold_choice": choice}
+    (run / "summary.json").write_text(json.dumps(summary))
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (90, 120, 3), dtype=np.uint8)).save(images / "p0.png")
+    out = tmp_path / "results.json"
+    args = ["predict", "--checkpoint", str(checkpoint), str(images), "--out", str(out), "--device", "cpu"]
+    assert trainer_main(args) == 0
+    err = capsys.readouterr().err
+    assert "score threshold 0.2, suggested by the run" in err
+    assert "this model finds 4 of 50 validation objects (best F1 0.08); label more images or train longer" in err
+    assert all(r["score"] >= 0.2 for r in json.loads(out.read_text()))
+    assert trainer_main([*args, "--score", "0"]) == 0
+    assert "suggested" not in capsys.readouterr().err  # --score overrides, silently
+    assert json.loads(out.read_text())  # the untrained model's low scores pass a threshold of 0
+
+
+def test_no_suggestion_falls_back_to_half_and_a_good_run_gets_no_warning(tmp_path, capsys):
+    from trainer.predict_cli import _run_threshold
+    from trainer.suggested_threshold import poor_fit_note
+
+    assert _run_threshold(str(tmp_path / "best.pth")) == 0.5
+    assert "the run suggested none" in capsys.readouterr().err
+    assert poor_fit_note({"f1": 0.6, "found": 30, "objects": 50}) is None
+    assert poor_fit_note({"f1": 0.0, "found": 0, "objects": 13}).startswith("this model finds 0 of 13")

@@ -173,7 +173,7 @@ def test_norm_choice_builds_those_layers_and_auto_follows_the_weights():
         arch = resolve_arch(TrainConfig(model=model, weights=weights, norm=norm, min_size=128, max_size=128))
         return arch, {type(m) for m in build_model(arch, 3).backbone.modules()}
 
-    kind = {"batch": nn.BatchNorm2d, "group": nn.GroupNorm, "frozen": FrozenBatchNorm2d}
+    kind = {"batch": nn.BatchNorm2d, "local": nn.BatchNorm2d, "group": nn.GroupNorm, "frozen": FrozenBatchNorm2d}
     arch, kinds = norms("none")
     assert arch["norm"] == SCRATCH_NORM and kind[SCRATCH_NORM] in kinds
     _, kinds = norms("coco")
@@ -181,6 +181,8 @@ def test_norm_choice_builds_those_layers_and_auto_follows_the_weights():
     for norm in NORM_LAYERS:
         arch, kinds = norms("coco" if norm == "frozen" else "none", norm)
         assert arch["norm"] == norm and kind[norm] in kinds and not (set(kind.values()) - {kind[norm]}) & kinds
+        batch_norms = [m for m in build_model(arch, 3).backbone.modules() if isinstance(m, nn.BatchNorm2d)]
+        assert all(m.track_running_stats == (norm != "local") for m in batch_norms)  # local: no running stats
     arch, kinds = norms("none", "group", model="maskrcnn_resnet50_fpn")
     assert nn.GroupNorm in kinds and nn.BatchNorm2d not in kinds
     # architectures saved before the key existed rebuild as they were trained: BatchNorm, or frozen
@@ -194,5 +196,5 @@ def test_norm_choice_builds_those_layers_and_auto_follows_the_weights():
 def test_frozen_norm_from_scratch_is_refused_with_a_reason():
     with pytest.raises(ConfigError, match="'norm' frozen keeps pretrained BatchNorm statistics"):
         TrainConfig(coco={"images": []}, weights="none", norm="frozen").validate()
-    with pytest.raises(ConfigError, match="'norm' must be one of auto, batch, group, frozen"):
+    with pytest.raises(ConfigError, match="'norm' must be one of auto, batch, local, group, frozen"):
         TrainConfig(coco={"images": []}, norm="layer").validate()

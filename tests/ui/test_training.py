@@ -79,6 +79,15 @@ def test_window_gets_model_menu_and_preflight_blocks(window, qtbot, tmp_path):
     assert ctl.panel.preflight.isVisible()
 
 
+def test_data_notes_show_in_the_preflight_list_without_blocking(window, qtbot, tmp_path):
+    ctl = window.training
+    open_project(window, qtbot, tmp_path, n=6)  # three squares, three discs
+    ctl.actions["train"].trigger()
+    text = ctl.panel.preflight.text()
+    assert ctl.panel.preflight.isVisible() and "Notes:" in text and "fewer than 5 objects" in text
+    assert "Fix before training" not in text
+
+
 @pytest.mark.parametrize("window", ["process", "thread"], indirect=True)
 def test_training_shows_curves_progress_previews_and_records_the_run(window, qtbot, tmp_path):
     ctl = window.training

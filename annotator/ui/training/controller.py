@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QStatusBar
 
 from trainer.events import Event, Failed, Finished, WarningEvent  # torch-free
 
-from ...app.preflight import preflight
+from ...app.preflight import data_notes, preflight
 from ...app.run_record import Change
 from ...app.training import plan_run
 from ...app.training_runs import read_curves, resolve, run_checkpoint, run_list, to_stored
@@ -118,7 +118,8 @@ class TrainingController(QObject):
 
     def show_train_panel(self) -> None:
         self.views.show_dock(self.views.train_dock)
-        self.panel.show_issues(preflight(self.host.project))
+        project = self.host.project
+        self.panel.show_issues(preflight(project) + data_notes(project))
 
     # ---- training ------------------------------------------------------------------------
     def build_config(self, project, values: dict | None = None):
@@ -133,7 +134,7 @@ class TrainingController(QObject):
             return False
         project = self.host.project
         issues = preflight(project)
-        self.panel.show_issues(issues)
+        self.panel.show_issues(issues + data_notes(project))  # notes are shown, never block
         if issues:
             self.views.train_dock.show()
             self.views.train_dock.raise_()

@@ -243,8 +243,11 @@ class TrainPanel(QWidget):
             self.preflight.hide()
             self.preflight.clear()
             return
-        items = "".join(f"<li>{i.message}</li>" for i in issues)
-        self.preflight.setText(f"<b style='color:#e15759'>Fix before training:</b><ul style='margin:0'>{items}</ul>")
+        text = ""
+        for blocking, title in ((True, "<b style='color:#e15759'>Fix before training:</b>"), (False, "<b>Notes:</b>")):
+            items = "".join(f"<li>{i.message}</li>" for i in issues if i.blocking == blocking)
+            text += f"{title}<ul style='margin:0'>{items}</ul>" if items else ""
+        self.preflight.setText(text)
         self.preflight.show()
 
     # ---- values -----------------------------------------------------------------------
