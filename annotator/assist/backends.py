@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .grabcut import box_for_click, grabcut
+from .grabcut import grabcut, grabcut_around_click
 from .proposal import DEFAULT_TOLERANCE, Box, Click, Proposal
 
 
@@ -50,8 +50,9 @@ class GrabCutBackend:
         start = time.perf_counter()
         clicks = list(clicks)
         if box is None:
-            box = box_for_click(next((c for c in clicks if c[2]), clicks[0]), _image_size(image))
-        mask, origin, score = grabcut(image, box, clicks)
+            mask, origin, score = grabcut_around_click(image, clicks)
+        else:
+            mask, origin, score = grabcut(image, box, clicks)
         p = Proposal.from_mask(mask, origin, _image_size(image), score, self.name, None, tolerance)
         return _timed(p, start)
 

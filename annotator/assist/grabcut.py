@@ -19,9 +19,9 @@ CLICK_RADIUS = 0.02  # of the box's longer side (at least 2 work pixels)
 CLICK_WINDOW = 0.25  # a click with no box: a square this share of the image's shorter side
 
 
-def box_for_click(click: Click, image_size: tuple[int, int]) -> Box:
+def box_for_click(click: Click, image_size: tuple[int, int], share: float = CLICK_WINDOW) -> Box:
     h, w = image_size
-    half = CLICK_WINDOW * min(h, w) / 2
+    half = share * min(h, w) / 2
     x, y = click[0], click[1]
     return (max(0.0, x - half), max(0.0, y - half), min(float(w), x + half), min(float(h), y + half))
 
@@ -64,10 +64,34 @@ def grabcut(
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     cv2.grabCut(small, labels, (0, 0, 1, 1), bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)  # rect: unused with a mask
     fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
-    fg = _keep_clicked_blobs(fg, clicks, (cx0, cy0), scale)
+    fg = _keep_clicked_blobs(fg, clicks, (cx0, cy0), scale, radius)
     full = cv2.resize(fg, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR) >= 0.5
     sure = float(np.mean((labels == cv2.GC_FGD) | (labels == cv2.GC_BGD))) if labels.size else 0.0
     return full, (cx0, cy0), 0.5 + 0.5 * sure
+
+
+def grabcut_around_click(image: np.ndarray, clicks: list[Click]) -> tuple[np.ndarray, tuple[int, int], float]:
+    """A click with no box: GrabCut in a window round it, widened while the object fills it."""
+    size = (int(image.shape[0]), int(image.shape[1]))
+    first = next((c for c in clicks if c[2]), clicks[0])
+    share = CLICK_WINDOW
+    while True:
+        box = box_for_click(first, size, share)
+        mask, origin, score = grabcut(image, box, clicks)
+        if share >= 1 or not _fills(mask, origin, box):
+            return mask, origin, score
+        share = min(1.0, share * 2)
+
+
+def _fills(mask: np.ndarray, origin: tuple[int, int], box: Box) -> bool:
+    """Whether the mask is (nearly) empty — GrabCut found no edge — or reaches the box's edge on
+    two or more sides: the object is bigger than the window."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < max(16.0, 0.05 * (box[2] - box[0]) * (box[3] - box[1])):
+        return True
+    x0, y0, x1, y1 = (v - o for v, o in zip(box, (*origin, *origin)))
+    sides = [xs.min() <= x0 + 1, ys.min() <= y0 + 1, xs.max() >= x1 - 2, ys.max() >= y1 - 2]
+    return sum(sides) >= 2
 
 
 def _paint_prior(labels: np.ndarray, prior, corner: tuple[int, int], scale: float, crop_hw) -> None:
@@ -86,16 +110,24 @@ def _paint_prior(labels: np.ndarray, prior, corner: tuple[int, int], scale: floa
     labels[core] = cv2.GC_FGD
 
 
-def _keep_clicked_blobs(fg: np.ndarray, clicks, corner, scale: float) -> np.ndarray:
-    """Blobs of at least a tenth of the largest one's area, plus any a positive click is on:
-    GrabCut leaves specks of similar colour about the box."""
+def _keep_clicked_blobs(fg: np.ndarray, clicks, corner, scale: float, radius: int) -> np.ndarray:
+    """Blobs of at least a tenth of the largest one's area, plus any a positive click is on, less
+    any other a background click is on: GrabCut leaves specks of similar colour about the box, and
+    a background click on another object means all of it."""
     n, comp, stats, _ = cv2.connectedComponentsWithStats((fg > 0).astype(np.uint8), connectivity=8)
-    if n <= 2:
+    if n <= 1:
         return fg
     areas = stats[1:, cv2.CC_STAT_AREA]
+    largest = 1 + int(np.argmax(areas))
     keep = {1 + i for i in np.flatnonzero(areas >= 0.1 * areas.max())}
+    wanted = {largest}  # a background click on the object itself only trims it
     for x, y, positive in clicks:
-        cx, cy = round((x - corner[0]) * scale), round((y - corner[1]) * scale)
-        if positive and 0 <= cy < comp.shape[0] and 0 <= cx < comp.shape[1] and comp[cy, cx]:
-            keep.add(int(comp[cy, cx]))
-    return np.isin(comp, list(keep)).astype(np.float32)
+        centre = (round((x - corner[0]) * scale), round((y - corner[1]) * scale))
+        near = np.zeros(comp.shape, np.uint8)
+        cv2.circle(near, centre, radius + 2, 1, -1)  # the click itself is background: look round it
+        touched = set(np.unique(comp[near > 0]).tolist()) - {0}
+        if positive:
+            wanted |= touched
+        else:
+            keep -= touched
+    return np.isin(comp, list(keep | wanted)).astype(np.float32)
