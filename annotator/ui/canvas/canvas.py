@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsView
 
@@ -22,17 +22,16 @@ from ...app.selection import Selection
 from ...model import Edit, ImageRecord, Project
 from .background import Background, Job
 from .brush import DEFAULT_BRUSH
-from .events import Events
+from .events import EventHandlers, Events
 from .object_gestures import merge_outcome, split_outcome
 from .region_layer import RegionLayer
 from .style import HIT_PX
 from .tools import TOOLS, Tool
-from .tools.drawing import DrawingTool
 from .view import ZOOM_STEP, ViewControl
 from .view_options import ViewOptions
 
 
-class Canvas(QGraphicsView):
+class Canvas(EventHandlers):
     edit_requested = Signal(object)
     selection_changed = Signal(list)
     cursor_moved = Signal(float, float)
@@ -88,9 +87,7 @@ class Canvas(QGraphicsView):
             if project is self._project and not self.finish_drawing():
                 self.set_hint("The unfinished shape had too few vertices to keep")
             self.end_gesture()
-            if isinstance(self._tool, DrawingTool):
-                self._tool.cancel_shape()
-                self._tool.show_draft()
+            self._tool.cancel()
             self._remove_items(list(self.layer.items))
             self.selection.new_image()
             if self._predictions is not None:
@@ -202,8 +199,7 @@ class Canvas(QGraphicsView):
 
     def set_current_class(self, name: str | None) -> None:
         self._current_class = name
-        if hasattr(self._tool, "show_draft"):
-            self._tool.show_draft()
+        self._tool.settings_changed()
 
     def current_class(self) -> str | None:
         return self._current_class
@@ -214,8 +210,7 @@ class Canvas(QGraphicsView):
 
     def set_brush_size(self, radius: float) -> None:
         self._brush_radius = float(radius)
-        if hasattr(self._tool, "show_brush"):
-            self._tool.show_brush()
+        self._tool.settings_changed()
         self.set_hint(f"Brush size {self._brush_radius:g} px (radius)")
 
     # ---- what the tools may ask (tools.base.CanvasContext) ---------------------------------
@@ -344,50 +339,3 @@ class Canvas(QGraphicsView):
         no_images = self._project is None or not self._project.images
         empty = "No image\nOpen a folder of images or a project" if no_images else "No image selected"
         self.view.draw_background(painter, rect, empty)
-
-    # ==== input: see events.py ================================================================
-    def mousePressEvent(self, event) -> None:
-        if self.events.press(event):
-            return event.accept()
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event) -> None:
-        self.events.move(event)
-
-    def mouseReleaseEvent(self, event) -> None:
-        if self.events.release_event(event):
-            return event.accept()
-        super().mouseReleaseEvent(event)
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        if self.events.double_click(event):
-            return event.accept()
-        super().mouseDoubleClickEvent(event)
-
-    def leaveEvent(self, event) -> None:
-        self.events.leave()
-        super().leaveEvent(event)
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and self.events.claims(event):
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event) -> None:
-        if self.events.key_press(event):
-            return event.accept()
-        super().keyPressEvent(event)
-
-    def keyReleaseEvent(self, event) -> None:
-        if self.events.key_release(event):
-            return event.accept()
-        super().keyReleaseEvent(event)
-
-    def focusOutEvent(self, event) -> None:
-        self.events.focus_out()
-        super().focusOutEvent(event)
-
-    def closeEvent(self, event) -> None:
-        self.background.wait()
-        super().closeEvent(event)

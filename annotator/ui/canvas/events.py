@@ -10,9 +10,11 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QGraphicsView
 
+from .background import Background
 from .keymap import NUDGE, NUDGE_SHIFT_PX, binding_for
 from .tools import Drag
 from .view import Pointer
@@ -190,3 +192,56 @@ class Events:
     def focus_out(self) -> None:
         self.space = False
         self.canvas.update_cursor()
+
+
+class EventHandlers(QGraphicsView):
+    """The canvas' base: its Qt event overrides, each handed to its `Events`."""
+
+    events: Events
+    background: Background
+
+    def mousePressEvent(self, event) -> None:
+        if self.events.press(event):
+            return event.accept()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        self.events.move(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.events.release_event(event):
+            return event.accept()
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.events.double_click(event):
+            return event.accept()
+        super().mouseDoubleClickEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.events.leave()
+        super().leaveEvent(event)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self.events.claims(event):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        if self.events.key_press(event):
+            return event.accept()
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if self.events.key_release(event):
+            return event.accept()
+        super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        self.events.focus_out()
+        super().focusOutEvent(event)
+
+    def closeEvent(self, event) -> None:
+        self.background.wait()
+        super().closeEvent(event)

@@ -91,6 +91,12 @@ class Tool:
     def leave(self) -> None:
         """The mouse left the view."""
 
+    def cancel(self) -> None:
+        """Drop what is under way (another image is shown)."""
+
+    def settings_changed(self) -> None:
+        """The current class or the brush size changed (previews follow)."""
+
     def refreshed(self) -> None:
         """The regions shown changed (an edit, undo, another image)."""
 

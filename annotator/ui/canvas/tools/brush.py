@@ -80,6 +80,9 @@ class BrushTool(DrawingTool):
     def hover(self, pointer: Pointer) -> None:
         self.show_brush()
 
+    def settings_changed(self) -> None:
+        self.show_brush()
+
     def leave(self) -> None:
         self.brush_cursor.hide()
 

@@ -54,6 +54,13 @@ class DrawingTool(Tool):
         return QPainterPath(), [], [], False, False
 
     # ---- the canvas' calls ------------------------------------------------------------
+    def cancel(self) -> None:
+        self.cancel_shape()
+        self.show_draft()
+
+    def settings_changed(self) -> None:
+        self.show_draft()
+
     def hover(self, pointer: Pointer) -> None:
         self.cursor_pos = pointer.pos
         self.show_draft()
