@@ -34,6 +34,7 @@ TOOLS = [  # name, label, key
     ("hole", "Cut hole", "Alt+P"),
     ("brush", "Brush", "B"),
     ("eraser", "Eraser", "Alt+B"),
+    ("assist", "Assist (box or click → polygon)", "M"),
 ]
 
 # menu -> [(name, text, shortcuts, icon, tip)]; "-" is a separator

@@ -1,6 +1,7 @@
 """The canvas' tools, one module each; `TOOLS` maps a tool's name (the actions' names in
 annotator/ui/actions.py) to its class. How to add one: base.py."""
 
+from .assist import AssistTool
 from .base import CanvasContext, Drag, Tool
 from .brush import BrushTool, EraserTool
 from .circle import CircleTool
@@ -25,6 +26,7 @@ TOOLS: dict[str, type[Tool]] = {
         HoleTool,
         BrushTool,
         EraserTool,
+        AssistTool,
     )
 }
 HINTS = {name: tool.hint for name, tool in TOOLS.items()}
