@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage
 from annotator.model import MultiPolygon, Polygon
 from annotator.ui.canvas import Canvas
 
-from .test_canvas import H, W, Harness, click, drag, key, make_project, snapshot
+from .test_canvas import H, Harness, W, click, drag, key, make_project, snapshot
 
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 
@@ -83,7 +83,7 @@ def shape_mask(shape) -> np.ndarray:
 
 def _is_hole(shape, index) -> bool:
     n = 0
-    for outer, holes in shape.parts:
+    for _outer, holes in shape.parts:
         n += 1
         if index < n:
             return False
