@@ -25,7 +25,7 @@ def add_assist_parser(sub) -> None:
     )
     p.add_argument("--checkpoint", metavar="C", help="a trained model (best.pth of a run): the first backend tried")
     p.add_argument("--backend", choices=("grabcut", "osam", "model", "model+grabcut"), help="use only this backend")
-    p.add_argument("--tolerance", type=float, metavar="PX", help="polygon simplification in pixels (default 1.5)")
+    p.add_argument("--tolerance", type=float, metavar="PX", help="polygon simplification in pixels (default 2)")
 
 
 def _numbers(text: str, counts: tuple[int, ...], what: str) -> list[float]:

@@ -16,7 +16,8 @@ WORK_SIDE = 400  # px: the longer side GrabCut works at
 MARGIN = 0.1  # of the box's size, each side: background GrabCut learns its colours from
 ITERATIONS = 5
 CLICK_RADIUS = 0.02  # of the box's longer side (at least 2 work pixels)
-CLICK_WINDOW = 0.25  # a click with no box: a square this share of the image's shorter side
+CLICK_WINDOW = 0.25
+SMOOTH = 2.0  # work px: the Gaussian that rounds GrabCut's edge before it is scaled up  # a click with no box: a square this share of the image's shorter side
 
 
 def box_for_click(click: Click, image_size: tuple[int, int], share: float = CLICK_WINDOW) -> Box:
@@ -65,6 +66,7 @@ def grabcut(
     cv2.grabCut(small, labels, (0, 0, 1, 1), bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)  # rect: unused with a mask
     fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
     fg = _keep_clicked_blobs(fg, clicks, (cx0, cy0), scale, radius)
+    fg = cv2.GaussianBlur(fg, (0, 0), SMOOTH)  # GrabCut's pixel staircase costs vertices, not accuracy
     full = cv2.resize(fg, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR) >= 0.5
     sure = float(np.mean((labels == cv2.GC_FGD) | (labels == cv2.GC_BGD))) if labels.size else 0.0
     return full, (cx0, cy0), 0.5 + 0.5 * sure

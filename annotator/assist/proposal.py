@@ -12,7 +12,7 @@ import numpy as np
 
 from ..model.shapes import MultiPolygon, Polygon, Shape
 
-DEFAULT_TOLERANCE = 1.5  # px: a 2 MP balloon in ~30 vertices, none more than 1.5 px off the mask
+DEFAULT_TOLERANCE = 2.0  # px: a 2 MP balloon in ~25 vertices (at most ~45), none more than 2 px off the mask
 MIN_AREA = 16.0  # px²: specks below this are not parts or holes
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels

@@ -9,7 +9,8 @@ edge), and compare the proposal with the hand polygon. Prints one JSON line.
 
 Per backend and prompt: mean / median IoU, share with IoU >= 0.8, seconds per object (wall and
 CPU; the first object of an image, which pays for its features or embedding, and the rest),
-vertices per proposal at the default tolerance. ``best`` is the mean over objects of the best IoU
+vertices per proposal at the default tolerance. IoU is the proposal's polygon (at that tolerance,
+holes cut out) against the hand polygon, both rasterised by pycocotools. ``best`` is the mean over objects of the best IoU
 any proposal gave (what a user picking among the tool's offers gets)."""
 
 from __future__ import annotations

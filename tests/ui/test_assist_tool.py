@@ -54,13 +54,13 @@ def env(qtbot, tmp_path, monkeypatch):
     harness.image = project.images[0]
     canvas.set_tool("assist")
     tool = canvas.active_tool()
-    qtbot.waitUntil(lambda: tool.backend != "", timeout=20000)  # the image is prepared in a worker
+    qtbot.waitUntil(lambda: tool.backend != "", timeout=60000)  # the image is prepared in a worker
     yield harness
     canvas.background.wait()
 
 
 def proposed(qtbot, tool):
-    qtbot.waitUntil(lambda: tool.job is None and tool.proposal is not None, timeout=20000)
+    qtbot.waitUntil(lambda: tool.job is None and tool.proposal is not None, timeout=60000)
     return tool.proposal
 
 
@@ -175,3 +175,11 @@ def test_shift_click_alone_says_what_to_do_first(env, qtbot):
     c = env.canvas
     click(c, 40, 50, SHIFT)
     assert "first drag a box" in c.hint() and c.active_tool().proposal is None
+
+
+def test_missing_segmenter_files_are_offered_for_download_or_import(env, qtbot):
+    tool = env.canvas.active_tool()
+    qtbot.waitUntil(lambda: tool.detail.download_button.isVisible(), timeout=60000)
+    assert tool.detail.import_button.isVisible()
+    assert {f.name for f in tool.missing} == {"sam2.1_tiny_preprocess.onnx", "sam2.1_tiny.onnx"}
+    assert "sam2:tiny not ready" in env.canvas.hint()

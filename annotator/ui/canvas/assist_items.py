@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from ...assist import Proposal
 from .items import shape_path
@@ -103,6 +103,17 @@ class DetailSlider(QFrame):
         layout.addWidget(QLabel("Detail"))
         layout.addWidget(self.slider)
         layout.addWidget(self.label)
+        # shown while the promptable segmenter's files are missing (download on first use, by consent)
+        self.download_button = QPushButton("Download SAM 2.1-tiny…")
+        self.download_button.setToolTip("Fetch the promptable segmenter's model files (checked against pinned hashes)")
+        self.import_button = QPushButton("Import model file…")
+        self.import_button.setToolTip(
+            "A model file copied by hand: its hash is checked, then it is put where Polymask looks"
+        )
+        for b in (self.download_button, self.import_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.hide()
+            layout.addWidget(b)
         self._changed = changed
         self.slider.valueChanged.connect(self._moved)
 
@@ -110,6 +121,11 @@ class DetailSlider(QFrame):
         step = min(range(len(DETAIL_STEPS)), key=lambda i: abs(DETAIL_STEPS[i] - tolerance))
         self.slider.setValue(step)
         self._show(DETAIL_STEPS[step])
+
+    def offer_models(self, offer: bool) -> None:
+        self.download_button.setVisible(offer)
+        self.import_button.setVisible(offer)
+        self.adjustSize()
 
     def tolerance(self) -> float:
         return DETAIL_STEPS[self.slider.value()]

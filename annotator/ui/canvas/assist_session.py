@@ -59,7 +59,29 @@ class AssistSession:
     @staticmethod
     def status(assistant: Assistant, name: str | None) -> str:
         skipped = [n for n in assistant.notes if n != name]
-        return f"{name or 'no backend'}" + (f" ({', '.join(skipped)} unavailable)" if skipped else "")
+        return f"{name or 'no backend'}" + (f"; {', '.join(skipped)} not ready" if skipped else "")
 
     def notes(self) -> dict[str, str]:
         return dict(self._assistant.notes) if self._assistant is not None else {}
+
+
+def segmenter_files(session: AssistSession) -> list:
+    """The promptable segmenter's model files not here yet ([] when none are missing or osam is
+    not installed). Runs on a worker: importing osam takes seconds."""
+    from ...assist import SegmenterBackend
+
+    assistant = session._assistant
+    backends = assistant.backends if assistant is not None else []
+    seg = next((b for b in backends if isinstance(b, SegmenterBackend)), None)
+    if seg is None:
+        return []
+    try:
+        return [f for f in seg.files().values() if not f.present]
+    except Exception:  # noqa: BLE001 - osam missing: nothing to fetch, the note says what to install
+        return []
+
+
+def forget_backends(session: AssistSession) -> None:
+    """Choose the backends again (a model file arrived). No lock: a worker still using the old
+    assistant finishes with it, the next call makes a new one."""
+    session._assistant = None

@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from ....assist import DEFAULT_TOLERANCE, AssistUnavailable, Proposal
 from ....model import new_region_edit
 from ..assist_items import DETAIL_STEPS, AssistPreview, DetailSlider
-from ..assist_session import AssistSession
+from ..assist_models import ModelFetcher
+from ..assist_session import AssistSession, forget_backends, segmenter_files
 from ..view import Pointer
 from .base import Drag, Tool
 
@@ -43,6 +44,10 @@ class AssistTool(Tool):
         self.detail.set_tolerance(self.tolerance)
         self.detail.move(8, 8)
         self.detail.show()
+        self.missing: list = []
+        self.fetcher = ModelFetcher(self.canvas.viewport(), self.canvas.run_off_thread, self._model_arrived)  # type: ignore[attr-defined]
+        self.detail.download_button.clicked.connect(lambda: self.fetcher.download(self.missing))
+        self.detail.import_button.clicked.connect(lambda: self.fetcher.import_file(self.missing))
         self._prepare()
 
     def deactivate(self) -> None:
@@ -164,6 +169,18 @@ class AssistTool(Tool):
         self.backend = result
         if not self.drawing():
             self.canvas.set_hint(f"Assist ({result}) · {HINT}")
+        session = self.session
+        self.canvas.run_off_thread(lambda: segmenter_files(session), self._offer_models)
+
+    def _offer_models(self, missing: list) -> None:
+        self.missing = missing
+        self.detail.offer_models(bool(missing))
+
+    def _model_arrived(self) -> None:
+        forget_backends(self.session)
+        self.prepared_key = None
+        self.canvas.set_hint("Assist: model file in place")
+        self._prepare()
 
     def _request(self) -> None:
         project, record = self.canvas.project(), self.canvas.record()
