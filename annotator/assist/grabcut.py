@@ -63,6 +63,7 @@ def grabcut(
     ):
         return np.zeros((0, 0), bool), (cx0, cy0), 0.0  # GrabCut needs both kinds of pixel
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models by k-means: the same prompt, the same answer
     cv2.grabCut(small, labels, (0, 0, 1, 1), bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)  # rect: unused with a mask
     fg = ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).astype(np.float32)
     fg = _keep_clicked_blobs(fg, clicks, (cx0, cy0), scale, radius)
