@@ -22,13 +22,8 @@ class Binding:
 
 
 KEYMAP = [
-    Binding("finish", (K.Key_Return, K.Key_Enter), "Enter", "Close the polygon / polyline; accept the Assist proposal"),
-    Binding(
-        "step_back",
-        (K.Key_Backspace,),
-        "Backspace, Ctrl+Z",
-        "Remove the last vertex while drawing (Assist: the last click)",
-    ),
+    Binding("finish", (K.Key_Return, K.Key_Enter), "Enter", "Close the polygon / polyline"),
+    Binding("step_back", (K.Key_Backspace,), "Backspace, Ctrl+Z", "Remove the last vertex while drawing"),
     Binding("cancel", (K.Key_Escape,), "Esc", "Cancel drawing, else clear the selection"),
     Binding(
         "delete",
@@ -36,9 +31,7 @@ KEYMAP = [
         "Del, Shift+click",
         "Delete the selection / hovered vertex (a triangle hole or part: the ring)",
     ),
-    Binding(
-        "grow", (K.Key_BracketRight,), "], [", "Larger / smaller brush or eraser; Assist: coarser / finer polygon", True
-    ),
+    Binding("grow", (K.Key_BracketRight,), "], [", "Larger / smaller brush or eraser (while that tool is on)", True),
     Binding("shrink", (K.Key_BracketLeft,), "", "", True),
     Binding(
         "nudge", (K.Key_Left, K.Key_Right, K.Key_Up, K.Key_Down), "Arrows", "Nudge the selection 1 px (Shift: 10 px)"
