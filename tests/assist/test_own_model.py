@@ -19,8 +19,8 @@ def checkpoint(tmp_path_factory):
     from trainer.engine import fit
 
     root = tmp_path_factory.mktemp("assist_model")
-    coco = make_dataset(root / "data", n=12)
-    cfg = tiny_config(coco, root / "data/images", root / "run", epochs=3, lr=0.02, box_score_thresh=0.0)
+    coco = make_dataset(root / "data", n=8)
+    cfg = tiny_config(coco, root / "data/images", root / "run", epochs=2, lr=0.02, box_score_thresh=0.0)
     events = list(fit(cfg))
     assert events[-1].kind == "finished", [getattr(e, "reason", "") for e in events if e.kind == "failed"]
     return root / "run" / "last.pth", root / "data/images"
