@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 
-COMMANDS = ("convert", "validate", "demo", "train", "merge", "predict", "evaluate")
+COMMANDS = ("convert", "validate", "demo", "train", "merge", "predict", "evaluate", "assist")
 EXPORT_FORMATS = ("via", "via-project", "coco", "labelme")
 
 
@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="write the demo project into DIR")
     p.add_argument("dir", help="folder to create")
+
+    from .cli_assist import add_assist_parser
+
+    add_assist_parser(sub)
 
     try:
         from trainer import cli as trainer_cli
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "merge": _merge,
         "predict": _trainer("run_predict"),
         "evaluate": _trainer("run_evaluate"),
+        "assist": _assist,
     }
     return handler[args.command](args)
 
@@ -250,6 +255,12 @@ def cmd_train(args) -> int:
     from trainer import cli as trainer_cli
 
     return trainer_cli.run_train(args)
+
+
+def _assist(args) -> int:
+    from .cli_assist import run_assist
+
+    return run_assist(args, _fail)
 
 
 def _merge(args) -> int:

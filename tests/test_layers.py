@@ -25,3 +25,13 @@ def test_data_layer_imports_without_qt_or_torch():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_assist_imports_without_qt_or_torch():
+    """polymask assist with GrabCut (and the window's Assist tool before a model is chosen) loads no torch."""
+    code = (
+        "import sys, annotator.assist, annotator.cli_assist;"
+        "bad = [m for m in ('PySide6', 'torch', 'torchvision') if m in sys.modules];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import getCppPointer
 
+from .canvas.keymap import shortcut_list
+
 TOOLS = [  # name, label, key
     ("select", "Select / edit", "S"),
     ("polygon", "Polygon", "P"),
@@ -32,6 +34,7 @@ TOOLS = [  # name, label, key
     ("hole", "Cut hole", "Alt+P"),
     ("brush", "Brush", "B"),
     ("eraser", "Eraser", "Alt+B"),
+    ("assist", "Assist (box or click → polygon)", "M"),
 ]
 
 # menu -> [(name, text, shortcuts, icon, tip)]; "-" is a separator
@@ -137,18 +140,6 @@ TOOLBAR = [
     "prev",
     "next",
     "done",
-]
-
-# keys the canvas handles itself while it has focus (listed in the cheat sheet)
-CANVAS_KEYS = [
-    ("Close the polygon / polyline", "Enter"),
-    ("Remove the last vertex while drawing", "Backspace, Ctrl+Z"),
-    ("Cancel drawing, else clear the selection", "Esc"),
-    ("Delete the selection / hovered vertex (a triangle hole or part: the ring)", "Del, Shift+click"),
-    ("Larger / smaller brush or eraser (while that tool is on)", "], ["),
-    ("Nudge the selection 1 px (Shift: 10 px)", "Arrows"),
-    ("Pan", "Space+drag"),
-    ("Zoom at the cursor", "Wheel"),
 ]
 
 
@@ -294,5 +285,5 @@ def shortcut_rows(window) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
     if rest:
         out.append(("Other", rest))
-    out.append(("On the canvas", list(CANVAS_KEYS)))
+    out.append(("On the canvas", shortcut_list()))  # the canvas' key table (canvas/keymap.py)
     return out

@@ -244,7 +244,9 @@ def test_polygon_closes_by_clicking_the_first_vertex(env, qtbot):
         click(c, *p)
     assert c.has_drawing() and env.image.regions == []
     move(c, 90, 90)  # the rubber band follows the cursor
-    assert c._draft.rubber and c._draft.rubber[1] == QPointF(c.mapToScene(vp_pos(c, 90, 90)))
+    assert c.active_tool().draft_item.rubber and c.active_tool().draft_item.rubber[1] == QPointF(
+        c.mapToScene(vp_pos(c, 90, 90))
+    )
     with qtbot.waitSignal(c.drawing_changed) as ended:
         click(c, TRIANGLE[0][0] + 1, TRIANGLE[0][1] + 1)
     assert ended.args == [False]
@@ -433,7 +435,7 @@ def test_click_selects_and_esc_or_empty_click_clears(env, qtbot):
     with qtbot.waitSignal(c.selection_changed) as blocker:
         click(c, 110, 50)
     assert blocker.args == [[r.id]]
-    assert c._items[r.id].selected
+    assert c.layer.items[r.id].selected
     key(c, Qt.Key.Key_Escape)
     assert c.selected_region_ids() == []
     click(c, 110, 50)
@@ -453,14 +455,14 @@ def test_drag_a_vertex_is_one_undo_step(env):
         QTest.mouseMove(vp, vp_pos(c, *p))
     # while dragging only the item moves (Qt's undo framework: record on press, push on release)
     assert snapshot(env.project) == before and env.edits == []
-    assert_points(c._items[r.id].shape_value, [(40, 30), (160, 20), (120, 110)], c)
+    assert_points(c.layer.items[r.id].shape_value, [(40, 30), (160, 20), (120, 110)], c)
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp_pos(c, 160, 20))
     assert_points(r.shape, [(40, 30), (160, 20), (120, 110)], c)
     assert len(env.edits) == 1 and env.stack.count() == 1  # one edit, one step
     after = snapshot(env.project)
     env.stack.undo()
     assert snapshot(env.project) == before
-    assert c._items[r.id].shape_value is r.shape  # the view follows undo
+    assert c.layer.items[r.id].shape_value is r.shape  # the view follows undo
     env.stack.redo()
     assert snapshot(env.project) == after
     # a second press is a second step
@@ -472,11 +474,11 @@ def test_refresh_after_a_drag_updates_only_the_changed_item(env):
     c = env.canvas
     r1 = add_region(env, Polygon.from_points(TRIANGLE))
     r2 = add_region(env, Rect(10, 100, 20, 20))
-    items = dict(c._items)
+    items = dict(c.layer.items)
     path2 = items[r2.id].path
     select(env, r1)
     drag(c, [(120, 30), (150, 40)])
-    assert c._items == items  # same item objects: no rebuild of the scene
+    assert c.layer.items == items  # same item objects: no rebuild of the scene
     assert items[r2.id].path is path2  # the untouched region was not re-rendered
     assert items[r1.id].shape_value is r1.shape
 
@@ -572,10 +574,10 @@ def test_delete_selected_shapes_and_undo_restores_the_order(env):
     assert c.selected_region_ids() == [a.id, b.id]
     key(c, Qt.Key.Key_Delete)
     assert [r.id for r in env.image.regions] == [d.id]
-    assert c.selected_region_ids() == [] and set(c._items) == {d.id}
+    assert c.selected_region_ids() == [] and set(c.layer.items) == {d.id}
     env.stack.undo()
     assert snapshot(env.project) == before
-    assert set(c._items) == {a.id, b.id, d.id}
+    assert set(c.layer.items) == {a.id, b.id, d.id}
 
 
 def test_copy_paste_onto_another_image(env):
@@ -662,7 +664,7 @@ def test_undo_redo_of_a_whole_session_returns_exactly(env):
     for expected in states[1:]:
         env.stack.redo()
         assert snapshot(env.project) == expected
-    assert set(c._items) == {r.id for r in env.image.regions}
+    assert set(c.layer.items) == {r.id for r in env.image.regions}
 
 
 def test_cursor_position_is_reported_in_image_coordinates(env, qtbot):
@@ -695,13 +697,13 @@ def test_loading_the_pixels_later_keeps_selection_and_drawing(env):
     c.set_image(env.project, env.image.key, make_image())  # ...then the loaded image
     assert c.selected_region_ids() == [r.id]
     c.set_image(env.project, env.project.images[1].key, make_image())  # another image clears it
-    assert c.selected_region_ids() == [] and not c._items
+    assert c.selected_region_ids() == [] and not c.layer.items
 
 
 def test_hovering_a_shape_highlights_it(env):
     c = env.canvas
     r = add_region(env, Rect(20, 20, 40, 30))
-    item = c._items[r.id]
+    item = c.layer.items[r.id]
     move(c, 150, 120)
     assert not item.hovered
     move(c, 40, 35)
@@ -718,7 +720,7 @@ def test_ctrl_z_while_drawing_removes_the_last_vertex_and_not_an_edit(env):
     for p in [(20, 20), (100, 20), (100, 100)]:
         click(c, *p)
     key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert c._tool.points == [pytest.approx(p, abs=tol(c)) for p in [(20, 20), (100, 20)]]
+    assert c.active_tool().points == [pytest.approx(p, abs=tol(c)) for p in [(20, 20), (100, 20)]]
     assert env.stack.count() == 0 and len(env.image.regions) == 1
     key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     key(c, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -731,7 +733,7 @@ def test_the_new_shape_stays_selected_after_it_is_drawn(env):
     c.set_tool("rect")
     drag(c, [(20, 20), (60, 50), (80, 60)])
     (rect,) = env.image.regions
-    assert c.selected_region_ids() == [rect.id] and c._items[rect.id].selected
+    assert c.selected_region_ids() == [rect.id] and c.layer.items[rect.id].selected
     c.set_tool("point")
     click(c, 150, 120)
     point = env.image.regions[-1]
@@ -743,13 +745,13 @@ def test_view_options_change_what_is_drawn(env):
 
     c = env.canvas
     r = add_region(env, Rect(20, 20, 40, 30), "dog")
-    item = c._items[r.id]
+    item = c.layer.items[r.id]
     assert item.isVisible() and item.label.isVisible() and item.label.text == "dog"
     c.set_view_options(ViewOptions(show_labels=False, fill_opacity=60))
     assert not item.label.isVisible() and item.fill_alphas[0] == round(255 * 0.6)
     c.set_view_options(ViewOptions(show_annotations=False))
     assert not item.isVisible()
     later = add_region(env, Rect(100, 80, 20, 20))  # shapes added while hidden stay hidden
-    assert not c._items[later.id].isVisible()
+    assert not c.layer.items[later.id].isVisible()
     c.set_view_options(ViewOptions())
-    assert item.isVisible() and c._items[later.id].isVisible() and item.label.text == "dog"
+    assert item.isVisible() and c.layer.items[later.id].isVisible() and item.label.text == "dog"

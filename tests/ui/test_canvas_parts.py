@@ -112,7 +112,7 @@ def test_part_hole_brush_eraser_merge_and_split_each_undo_one_step(env):
 def test_every_ring_is_drawn_and_its_vertices_drag_insert_and_delete(env):
     c = env.canvas
     obj = holed_object(env)
-    item = c._items[obj.id]
+    item = c.layer.items[obj.id]
     assert len(item.vx) == 12  # handles on every ring
     click(c, 30, 30)
     assert c.selected_region_ids() == [obj.id]
@@ -185,7 +185,7 @@ def test_brackets_size_the_brush_and_its_circle_follows_the_cursor(env):
     QTest.keyClick(c, Qt.Key.Key_BracketRight)
     assert c.brush_size() > start
     move(c, 60, 60)
-    cursor = c._brush_cursor
+    cursor = c.active_tool().brush_cursor
     assert cursor.isVisible() and cursor.radius == c.brush_size()
     assert (cursor.pos().x(), cursor.pos().y()) == (pytest.approx(60, abs=tol(c)), pytest.approx(60, abs=tol(c)))
     for _ in range(3):
@@ -194,4 +194,5 @@ def test_brackets_size_the_brush_and_its_circle_follows_the_cursor(env):
     c.set_tool("select")
     assert not cursor.isVisible()
     c.set_tool("eraser")  # over the image already: the circle shows without waiting for a move
+    cursor = c.active_tool().brush_cursor
     assert cursor.isVisible() and cursor.erasing

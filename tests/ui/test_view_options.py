@@ -75,7 +75,7 @@ def test_ctrl_z_while_drawing_removes_the_last_vertex_not_the_previous_shape(win
     click(win, 120, 60)
     key(win, Qt.Key.Key_Z, CTRL)
     assert regions(win) == [line]  # the committed polyline is still there
-    assert win.canvas.has_drawing() and win.canvas._tool.points == [pytest.approx((30, 60), abs=1)]
+    assert win.canvas.has_drawing() and win.canvas.active_tool().points == [pytest.approx((30, 60), abs=1)]
     assert not win.doc.can_redo()  # nothing was undone, so finishing loses no redo step
 
     win.undo()  # the toolbar / menu Undo also steps back in the draft
@@ -156,7 +156,7 @@ def add_rect(win, cls="cat"):
     region = Region(Rect(40, 30, 100, 80), {"class": cls})
     win.project.image(win.current_key).regions.append(region)
     win.canvas.refresh()
-    return region, win.canvas._items[region.id]
+    return region, win.canvas.layer.items[region.id]
 
 
 def test_class_names_are_drawn_and_toggled_with_n(win):
