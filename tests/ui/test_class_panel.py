@@ -98,12 +98,12 @@ def test_recolour_with_the_colour_picker_then_undo(win, qtbot):
     dialog.accept()
     qtbot.waitUntil(lambda: swatch_colour(panel, "dog") == "#ff00aa")
     dog = win.project.images[0].regions[1]
-    assert win.canvas._items[dog.id].colour == "#ff00aa"  # the canvas follows
+    assert win.canvas.layer.items[dog.id].colour == "#ff00aa"  # the canvas follows
     assert saved(win, qtbot)["_polymask"]["class_colours"]["dog"] == "#ff00aa"
     back_to_window(win, qtbot)
     key(win, Qt.Key.Key_Z, CTRL)
     qtbot.waitUntil(lambda: swatch_colour(panel, "dog") != "#ff00aa")
-    assert win.canvas._items[dog.id].colour != "#ff00aa"
+    assert win.canvas.layer.items[dog.id].colour != "#ff00aa"
 
 
 def test_moving_a_class_up_changes_its_key_the_menu_and_the_f1_list(win, qtbot):
@@ -167,15 +167,15 @@ def test_show_only_one_class_on_the_canvas_and_in_the_image_list(win, qtbot):
     click_class(panel, "dog")
     QTest.mouseClick(panel.buttons["filter"], Qt.MouseButton.LeftButton)
     assert panel.buttons["filter"].isChecked() and win.actions["class_filter"].isChecked()
-    assert win.canvas._items[dog.id].isVisible() and not win.canvas._items[cat.id].isVisible()
+    assert win.canvas.layer.items[dog.id].isVisible() and not win.canvas.layer.items[cat.id].isVisible()
     click_canvas(win, 40, 35)  # where the hidden cat is: nothing to pick
     assert win.canvas.selected_region_ids() == []
     assert win.image_list.proxy.rowCount() == 2  # the third image has no dog
     click_class(panel, "cat")  # the filter follows the class you pick
-    assert win.canvas._items[cat.id].isVisible() and not win.canvas._items[dog.id].isVisible()
+    assert win.canvas.layer.items[cat.id].isVisible() and not win.canvas.layer.items[dog.id].isVisible()
     assert win.image_list.proxy.rowCount() == 1
     win.actions["class_filter"].trigger()  # Classes ▸ Show only this class, off
-    assert all(item.isVisible() for item in win.canvas._items.values())
+    assert all(item.isVisible() for item in win.canvas.layer.items.values())
     assert win.image_list.proxy.rowCount() == 3 and not panel.buttons["filter"].isChecked()
 
 

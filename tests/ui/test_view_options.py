@@ -271,9 +271,9 @@ def test_a_class_name_sits_inside_its_object_and_keeps_its_size_at_any_zoom(win,
     region = Region(u, {"class": "cat"})
     win.project.image(win.current_key).regions.append(region)
     win.canvas.refresh()
-    label = win.canvas._items[region.id].label
+    label = win.canvas.layer.items[region.id].label
     centre = label.mapToScene(label.boundingRect().center())
-    assert win.canvas._items[region.id].path.contains(centre)
+    assert win.canvas.layer.items[region.id].path.contains(centre)
     sizes = []
     for zoom_key in (Qt.Key.Key_Minus, Qt.Key.Key_Plus, Qt.Key.Key_Plus, Qt.Key.Key_Plus):
         key(win, zoom_key)
