@@ -28,3 +28,15 @@ class ReadResult:
     project: Project
     format: str
     problems: list[Problem] = field(default_factory=list)
+
+
+# What a conversion did that loses nothing but should be said (one summary line each):
+# printed as notes, not counted as problems in `polymask convert`'s exit code.
+POLYLINE_AS_POLYGON = "polyline-as-polygon"
+LABELME_FILE_RENAMED = "labelme-file-renamed"
+EXTRACTED_IMAGE = "extracted-image"
+SPECIAL_LABEL_LEFT_OUT = "special-label-left-out"
+CLOSING_VERTEX = "closing-vertex"
+NOTE_KINDS = frozenset(
+    {POLYLINE_AS_POLYGON, LABELME_FILE_RENAMED, EXTRACTED_IMAGE, SPECIAL_LABEL_LEFT_OUT, CLOSING_VERTEX}
+)
