@@ -23,7 +23,17 @@ from ..model import validation as v
 from .errors import EXTRACTED_IMAGE, FormatError, ReadResult
 from .jsonfile import read_json
 from .labelme_images import EmbeddedImageError, extracted_name, needs_extraction
-from .labelme_shapes import CLASS_ATTRIBUTE, EXTRA, POINTS_OF, is_open_line, join_groups, shape_type, shapes_of
+from .labelme_shapes import (
+    AS_READ,
+    CLASS_ATTRIBUTE,
+    EXTRA,
+    POINTS_OF,
+    as_read,
+    is_open_line,
+    join_groups,
+    shape_type,
+    shapes_of,
+)
 from .limits import usable_side
 from .paths import UnsafeImagePath, image_file
 
@@ -111,6 +121,8 @@ def _regions(file: Path, name: str, shapes: list, labels: dict, problems: list[P
         if label and label not in SPECIAL_LABELS:
             labels[label] = None
         extra = {k: val for k, val in item.items() if k not in ("label", "points", "mask")}
+        if (kept_points := as_read(item)) is not None:
+            extra[AS_READ] = kept_points
         for n, shape in enumerate(ours):
             kept = {**extra, POINTS_OF: [i, n]} if shape_type(item) == "points" else extra
             read.append(Region(shape, {CLASS_ATTRIBUTE: label}, extra={OWN_KEY: {EXTRA: kept}}))

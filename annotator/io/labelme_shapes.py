@@ -48,6 +48,10 @@ MEMBERS = "members"
 READ_AS = "read_as"
 # labelme 7's `points` shape: several points; each of ours keeps its index among them.
 POINTS_OF = "points_of"
+# Points (and mask) of a rectangle, circle or mask as read: written back while the shape is
+# unchanged (a circle's point on its rim, a rectangle's corner order, the mask's own PNG).
+AS_READ = "as_read"
+KEPT_AS_READ = ("rectangle", "circle", "mask")
 _NEED = {
     "polygon": 3,
     "rectangle": 2,
@@ -118,6 +122,24 @@ def _mask_shape(encoded, corner: tuple[float, float]):
     if shape is None:
         raise ValueError("its mask is empty")
     return shape
+
+
+def as_read(item: dict) -> dict | None:
+    """What AS_READ keeps of a shape dict, if its type is one whose points we keep."""
+    if shape_type(item) not in KEPT_AS_READ:
+        return None
+    return {k: item[k] for k in ("shape_type", "points", "mask") if k in item}
+
+
+def unchanged_as_read(region: Region) -> dict | None:
+    """The shape's labelme points (and mask) as read, if it is still the shape read from them."""
+    kept = own_data(region).get(EXTRA, {}).get(AS_READ)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        return kept if shapes_of(kept) == [region.shape] else None
+    except ValueError:
+        return None
 
 
 def is_open_line(region: Region) -> bool:

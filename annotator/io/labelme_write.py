@@ -45,7 +45,7 @@ from .images import ImageReadError, displayed_size
 from .jsonfile import dumps_json
 from .labelme import FLAGS
 from .labelme_images import embedded_data
-from .labelme_shapes import CLASS_ATTRIBUTE, EXTRA, MEMBERS, POINTS_OF, READ_AS
+from .labelme_shapes import AS_READ, CLASS_ATTRIBUTE, EXTRA, MEMBERS, POINTS_OF, READ_AS, unchanged_as_read
 from .labelme_targets import check_replaceable, plan, save_manifest, write_file
 from .paths import project_image_file
 from .rle import parts_to_mask
@@ -53,7 +53,7 @@ from .via_parts import to_lists
 
 LABELME_VERSION = "5.5.0"
 ELLIPSE_AS_POLYGON = "ellipse-as-polygon"
-_OURS = ("shape_type", "group_id", "mask", MEMBERS, READ_AS, POINTS_OF)
+_OURS = ("shape_type", "group_id", "mask", MEMBERS, READ_AS, POINTS_OF, AS_READ)
 _IMAGE_OURS = ("version", "flags", "imagePath")
 
 
@@ -99,6 +99,8 @@ class _Writer:
     def shapes(self, region: Region) -> list[dict[str, Any]]:
         """labelme shape dicts (points, shape_type, group_id, maybe mask) for one region."""
         shape, ours, group = region.shape, own_data(region).get(EXTRA, {}), _group_id(region)
+        if (read := unchanged_as_read(region)) is not None:
+            return [{"group_id": group, **read}]
         if isinstance(shape, MultiPolygon):
             if MEMBERS in ours and ours.get(READ_AS) == to_lists(shape):  # an unedited labelme group
                 return [{k: val for k, val in m.items()} for m in ours[MEMBERS]]
