@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .images import IMAGE_SUFFIXES
 from .jsonfile import atomic_write_bytes
 
+_ORIENTATION = 0x0112
 _SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "TIFF": ".tif", "GIF": ".gif", "WEBP": ".webp"}
 
 
@@ -70,10 +71,11 @@ def embedded_data(image_file: Path) -> str:
     """`imageData` as labelme's "Save With Image Data" writes it: the file's bytes (JPEG / PNG
     the right way up), else the image re-encoded upright (PNG when it has alpha, else JPEG)."""
     with Image.open(image_file) as im:
-        upright = ImageOps.exif_transpose(im)
-        if upright is im and image_file.suffix.lower() in (".jpg", ".jpeg", ".png"):
+        turned = im.getexif().get(_ORIENTATION, 1) not in (0, 1)
+        if not turned and image_file.suffix.lower() in (".jpg", ".jpeg", ".png"):
             raw = image_file.read_bytes()
         else:
+            upright = ImageOps.exif_transpose(im)
             out = io.BytesIO()
             fmt = "PNG" if "A" in upright.mode else "JPEG"
             (upright if fmt == "PNG" else upright.convert("RGB")).save(out, format=fmt, quality=95)
