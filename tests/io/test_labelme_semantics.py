@@ -16,7 +16,7 @@ from pycocotools import mask as mask_utils
 from annotator.cli import main
 from annotator.io import export, load_project, open_path, save_project
 from annotator.io.coco import project_to_coco
-from annotator.model import MultiPolygon, Point, Polygon, Polyline, own_data
+from annotator.model import MultiPolygon, Point, Polygon, Polyline
 
 from .labelme_rules import instance_masks, shape_to_mask
 
