@@ -21,6 +21,7 @@ from pathlib import Path
 from ..model import OWN_KEY, AttributeDef, ImageRecord, Problem, Project, Region
 from ..model import validation as v
 from .errors import EXTRACTED_IMAGE, FormatError, ReadResult
+from .images import IMAGE_SUFFIXES
 from .jsonfile import read_json
 from .labelme_images import EmbeddedImageError, extracted_name, needs_extraction
 from .labelme_shapes import (
@@ -74,6 +75,8 @@ def _image_name(file: Path, folder: Path, data: dict, extract: bool, problems: l
         try:
             name = extracted_name(file, data["imageData"], write=extract)
         except EmbeddedImageError as exc:
+            if Path(image_path).suffix.lower() not in IMAGE_SUFFIXES:
+                raise FormatError(file, f"{exc}, and its imagePath {image_path!r} names no image") from None
             problems.append(Problem(BAD_FILE, f"{exc}; imagePath {image_path!r} is used", file=str(file)))
         else:
             if extract:
@@ -82,6 +85,8 @@ def _image_name(file: Path, folder: Path, data: dict, extract: bool, problems: l
                 message = f"its image is embedded (imageData) and was not extracted; it would be {name}"
             problems.append(Problem(EXTRACTED_IMAGE if extract else v.MISSING_IMAGE, message, file=str(file)))
             image_path = name
+    elif Path(image_path).suffix.lower() == ".json":  # never taken for an image
+        raise FormatError(file, f"its imagePath {image_path!r} names a JSON file, not an image, and it embeds no image")
     return posixpath.normpath(posixpath.join(here, image_path))
 
 
@@ -153,12 +158,12 @@ def read_labelme(path_or_folder, extract_images: bool = True) -> ReadResult:
                 raise FormatError(file, "is not a labelme file (no 'shapes' list and 'imagePath')")
             if not isinstance(data["imagePath"], str) or not data["imagePath"]:
                 raise FormatError(file, "has no imagePath naming its image")
+            name = _image_name(file, folder, data, extract_images, problems)
         except FormatError as exc:
             if not given.is_dir():
                 raise
             problems.append(Problem(BAD_FILE, f"{exc.reason}; skipped", file=str(file)))
             continue
-        name = _image_name(file, folder, data, extract_images, problems)
         record = by_name.get(name)
         if record is None:
             record = by_name[name] = _new_record(file, folder, name, data, problems)

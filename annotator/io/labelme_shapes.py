@@ -43,14 +43,15 @@ from .via_parts import to_lists
 EXTRA = "labelme"
 CLASS_ATTRIBUTE = "class"
 OPEN_LINE_TYPES = ("line", "linestrip")
-# The shapes of a joined group as read (without label), and the object they made.
-MEMBERS = "members"
-READ_AS = "read_as"
+# Our keys among a shape's labelme keys (named so that no labelme key is taken for one):
+# the shapes of a joined group as read (without label), and the object they made.
+MEMBERS = "polymask:members"
+READ_AS = "polymask:read_as"
 # labelme 7's `points` shape: several points; each of ours keeps its index among them.
-POINTS_OF = "points_of"
+POINTS_OF = "polymask:points_of"
 # Points (and mask) of a rectangle, circle or mask as read: written back while the shape is
 # unchanged (a circle's point on its rim, a rectangle's corner order, the mask's own PNG).
-AS_READ = "as_read"
+AS_READ = "polymask:as_read"
 KEPT_AS_READ = ("rectangle", "circle", "mask")
 _NEED = {
     "polygon": 3,

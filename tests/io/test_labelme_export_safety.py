@@ -27,7 +27,12 @@ def _via(names: list[str], shape=POLY, attrs=None) -> dict:
         f"{n}-1": {
             "filename": n,
             "size": -1,
-            "regions": [{"shape_attributes": dict(shape, all_points_x=[x + i for x in shape["all_points_x"]]), "region_attributes": attrs or {}}]
+            "regions": [
+                {
+                    "shape_attributes": dict(shape, all_points_x=[x + i for x in shape["all_points_x"]]),
+                    "region_attributes": attrs or {},
+                }
+            ]
             * 1,
             "file_attributes": {},
         }
@@ -111,7 +116,11 @@ def test_same_stem_images_keep_a_labelme_file_each_mirroring_sub_folders(tmp_pat
     back = open_path(out).project
     by_name = {im.filename: im.regions[0].shape.xs[0] for im in back.images if im.regions}
     # each image has its own shapes (the i-th image's polygon starts at x = 1 + i)
-    assert {n.split("../")[-1]: x for n, x in by_name.items()} == {"img/ok.png": 1.0, "img/ok.jpg": 2.0, "img/sub/ok.png": 3.0}
+    assert {n.split("../")[-1]: x for n, x in by_name.items()} == {
+        "img/ok.png": 1.0,
+        "img/ok.jpg": 2.0,
+        "img/sub/ok.png": 3.0,
+    }
 
 
 # ---- item 9: unusable image names are one clear line -------------------------------------------
@@ -143,7 +152,12 @@ def test_a_checkbox_class_attribute_survives_via_coco_via(tmp_path):
         "_via_img_metadata": _via(["a.png"], attrs={"weapon": {"gun": True}}),
         "_via_attributes": {
             "region": {
-                "weapon": {"type": "checkbox", "description": "what", "options": {"gun": "", "sword": ""}, "default_options": {}}
+                "weapon": {
+                    "type": "checkbox",
+                    "description": "what",
+                    "options": {"gun": "", "sword": ""},
+                    "default_options": {},
+                }
             },
             "file": {},
         },
