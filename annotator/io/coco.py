@@ -334,8 +334,10 @@ def _restore_class_attribute(project: Project, info) -> None:
     if kept.get("type") not in ("checkbox", "radio", "dropdown"):
         return
     options = project.region_attributes[CLASS_ATTRIBUTE].options
-    description = kept.get("description") if isinstance(kept.get("description"), str) else ""
-    attr = AttributeDef(kept["name"], kept["type"], description=description, options=options)
+    description = kept.get("description")
+    attr = AttributeDef(
+        kept["name"], kept["type"], description=description if isinstance(description, str) else "", options=options
+    )
     for _, region in project.iter_regions():
         region.attributes = {attr.name: attr.class_value(region.attributes.get(CLASS_ATTRIBUTE))}
     project.region_attributes = {attr.name: attr}

@@ -14,7 +14,7 @@ from annotator.model import Circle, Point, Polygon, Polyline, Rect, own_data
 from annotator.model import validation as v
 
 
-def _shape(label, points, shape_type, **more):
+def _shape(label, points, shape_type="polygon", **more):
     return {
         "label": label,
         "points": points,

@@ -19,6 +19,7 @@ from annotator.io.coco import project_to_coco
 from annotator.model import MultiPolygon, Point, Polygon, Polyline
 
 from .labelme_rules import instance_masks, shape_to_mask
+from .test_labelme import _shape
 
 try:
     import labelme  # noqa: F401
@@ -28,18 +29,6 @@ except ImportError:  # the test environment has no Qt5: labelme's rules, as enco
     HAS_LABELME = False
 
 W, H = 120, 90
-
-
-def _shape(label, points, shape_type="polygon", **more):
-    return {
-        "label": label,
-        "points": points,
-        "group_id": None,
-        "description": "",
-        "shape_type": shape_type,
-        "flags": {},
-        **more,
-    }
 
 
 def _labelme(image_path, shapes, **more):
@@ -331,3 +320,10 @@ def test_labelme_rules_encode_labelme2coco(tmp_path):
     stroke = got[0][1]
     assert 900 < stroke.sum() < 1200  # ~100 px long x 10 px wide, not the 1,250 px triangle + stroke
     assert not stroke[30, 30]
+
+
+def test_a_json_named_as_the_image_without_embedded_data_is_refused_not_read_as_an_image(tmp_path, capsys):
+    src = _write(tmp_path / "obj3.json", _labelme("obj3.json", [_shape("cup", [[1, 1], [50, 5], [20, 40]])]))
+    assert main(["convert", str(src), str(tmp_path / "coco.json"), "--to", "coco"]) == 2
+    err = capsys.readouterr().err
+    assert str(src) in err and "names a JSON file, not an image" in err and "Traceback" not in err
