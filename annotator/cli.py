@@ -169,13 +169,13 @@ def cmd_convert(args) -> int:
 
 
 def _notes_apart(problems) -> list:
-    """Print what a conversion did without losing anything (io.errors.NOTE_KINDS) as notes;
-    return the rest, the problems."""
-    from .io.errors import NOTE_KINDS
+    """Print what a conversion did without losing anything as notes; return the problems."""
+    from .io.errors import split_notes
 
-    for note in (p for p in problems if p.kind in NOTE_KINDS):
+    problems, notes = split_notes(problems)
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    return [p for p in problems if p.kind not in NOTE_KINDS]
+    return problems
 
 
 def cmd_validate(args) -> int:

@@ -40,3 +40,8 @@ CLOSING_VERTEX = "closing-vertex"
 NOTE_KINDS = frozenset(
     {POLYLINE_AS_POLYGON, LABELME_FILE_RENAMED, EXTRACTED_IMAGE, SPECIAL_LABEL_LEFT_OUT, CLOSING_VERTEX}
 )
+
+
+def split_notes(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """(the problems, the notes) of what a reader or writer returned."""
+    return [p for p in problems if p.kind not in NOTE_KINDS], [p for p in problems if p.kind in NOTE_KINDS]

@@ -31,7 +31,7 @@ from .. import io as pio
 from ..app.export_check import check_image_sizes
 from ..app.image_search import locate_images as search_images
 from ..app.project_location import open_for_editing
-from ..io.errors import FormatError
+from ..io.errors import FormatError, split_notes
 from ..model import Edit, SetClass, SetShape
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
@@ -513,7 +513,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return False
         try:
-            left_out = pio.export(self.project, path, fmt)
+            left_out, notes = split_notes(pio.export(self.project, path, fmt))  # notes: done without loss
         except Exception as exc:
             self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
             return False
@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
                 "Export problems",
                 f"{Path(path).name} was written; {len(left_out)} items were left out:",
             )
-        self.status.showMessage(f"Exported {fmt} to {path}", 6000)
+        self.status.showMessage("; ".join([f"Exported {fmt} to {path}", *(n.message for n in notes)]), 6000)
         return True
 
     def _coco_sizes_known(self) -> bool:
