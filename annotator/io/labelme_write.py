@@ -103,7 +103,7 @@ class _Writer:
             return [{"group_id": group, **read}]
         if isinstance(shape, MultiPolygon):
             if MEMBERS in ours and ours.get(READ_AS) == to_lists(shape):  # an unedited labelme group
-                return [{k: val for k, val in m.items()} for m in ours[MEMBERS]]
+                return [{"polymask:member": True, **m} for m in ours[MEMBERS]]
             if any(holes for _, holes in shape.parts):
                 return [{**_mask_shape(shape), "group_id": group}]
             group = group if isinstance(group, int) else self.fresh_group()
@@ -171,7 +171,10 @@ class _Writer:
                 shapes.append(item)
                 continue
             for item in self.shapes(region):
-                shapes.append({"label": label, "description": "", "flags": {}, **kept, **item})
+                if item.pop("polymask:member", False):  # a shape of a group, as read: its own keys only
+                    shapes.append({"label": label, **item})
+                else:
+                    shapes.append({"label": label, "description": "", "flags": {}, **kept, **item})
         return shapes
 
 
