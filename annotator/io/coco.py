@@ -519,8 +519,6 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             ann.update(id=ann_id, image_id=image_id, category_id=category_ids[name])
             annotations.append(ann)
     out.update(images=images, annotations=annotations, categories=categories)
-    if (kept := _class_info(project)) is not None and isinstance(out.setdefault("info", {}), dict):
-        out["info"][CLASS_INFO] = kept
     return out, problems + _notes(special, closing)
 
 
@@ -563,5 +561,8 @@ def coco_export_problems(project: Project) -> list[Problem]:
 def write_coco(project: Project, path) -> list[Problem]:
     """Write `project` as a COCO file (atomically); returns what was left out."""
     coco, problems = export_coco(project)
+    # The class attribute's name and type, for the file only: the trainer's COCO stays as it was.
+    if (kept := _class_info(project)) is not None and isinstance(coco.setdefault("info", {}), dict):
+        coco["info"] = {**coco["info"], CLASS_INFO: kept}
     write_json(path, coco)
     return problems
