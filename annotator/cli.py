@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument("--images", metavar="DIR", help="image folder (default: beside the input); used for sizes")
     p.add_argument("--class-attribute", metavar="NAME", help="the region attribute that holds the class")
+    p.add_argument("--embed-images", action="store_true", help="labelme: write each image into its file (imageData)")
+    p.add_argument(
+        "--no-extract-images",
+        action="store_true",
+        help="labelme input: do not write images embedded in its files (imageData) beside them",
+    )
 
     p = sub.add_parser("validate", help="list problems in an annotation file; exit 1 if any")
     p.add_argument("file", help="a VIA, COCO, labelme or Polymask file, or a project folder")
@@ -129,13 +135,13 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _open_located(path, images=None, class_attribute=None):
+def _open_located(path, images=None, class_attribute=None, extract_images=True):
     """Read an annotation or project file and find its images with the window's search
     (beside the file, VIA's default path, a sub-folder holding the listed names)."""
     from .app.image_search import locate_images
     from .io import open_path
 
-    result = open_path(path, images=images, class_attribute=class_attribute)
+    result = open_path(path, images=images, class_attribute=class_attribute, extract_images=extract_images)
     path = Path(path)
     search = locate_images(result.project, near=path if path.is_dir() else path.parent, given=images)
     if search.root is not None and (images or search.found):
@@ -152,10 +158,12 @@ def cmd_convert(args) -> int:
     if dst.exists() and src.exists() and dst.resolve() == src.resolve():
         return _fail(f"{dst}: refusing to overwrite the input file; choose another output")
     try:
-        result = _open_located(src, images=args.images, class_attribute=args.class_attribute)
+        result = _open_located(
+            src, images=args.images, class_attribute=args.class_attribute, extract_images=not args.no_extract_images
+        )
     except FormatError as exc:
         return _fail(str(exc))
-    problems = list(result.problems)  # regions and images the reader had to skip
+    problems = _notes_apart(result.problems)  # regions and images the reader had to skip
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     project = result.project
@@ -167,10 +175,17 @@ def cmd_convert(args) -> int:
             hint = "check the folder given with --images" if args.images else "give the image folder with --images"
             return _fail(f"{check.reason()}; {hint}")
         problems += check.unreadable
+    options = {}
+    if args.to == "labelme":  # never written over: the input (every file of an input folder)
+        options = {"embed_images": args.embed_images, "protect": sorted(src.rglob("*")) if src.is_dir() else [src]}
     try:
-        written = write_export(project, dst, args.to, known=problems)  # the window's Export runs this too
-    except (FormatError, OSError) as exc:
+        written = write_export(project, dst, args.to, known=problems, **options)  # the window's Export runs this too
+    except FormatError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
         return _fail(f"{dst}: cannot write ({exc})")
+    for note in written.notes:
+        print(f"note: {note}", file=sys.stderr)
     for problem in written.left_out:
         print(f"warning: {problem}", file=sys.stderr)
     problems += written.left_out
@@ -182,6 +197,16 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def _notes_apart(problems) -> list:
+    """Print what a conversion did without losing anything as notes; return the problems."""
+    from .io.errors import split_notes
+
+    problems, notes = split_notes(problems)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return problems
+
+
 def cmd_validate(args) -> int:
     from dataclasses import replace
 
@@ -190,7 +215,9 @@ def cmd_validate(args) -> int:
     from .model import project_problems
 
     try:
-        result = _open_located(args.file, images=args.images, class_attribute=args.class_attribute)
+        result = _open_located(
+            args.file, images=args.images, class_attribute=args.class_attribute, extract_images=False
+        )
     except FormatError as exc:
         return _fail(str(exc))
     project = result.project

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..io import export, fill_image_sizes
+from ..io.errors import split_notes
 from ..model import Problem
 from ..model.validation import MISSING_IMAGE
 
@@ -67,6 +68,7 @@ class Written:
     regions: int
     classes: int
     left_out: list[Problem]  # what the writer could not hold, not already named in `known`
+    notes: list[Problem] = field(default_factory=list)  # what it did without losing anything
 
     def summary(self) -> str:
         return f"{self.images} images, {self.regions} regions, {self.classes} classes"
@@ -77,11 +79,12 @@ class Written:
         return f"{FORMAT_NAMES.get(self.fmt, self.fmt)} {where}: {self.summary()}"
 
 
-def write_export(project, dst, fmt: str, known: list[Problem] | tuple = ()) -> Written:
-    """Write `project` as `fmt` to `dst` (the writers of annotator.io); what the writer left out is
-    returned, less what `known` (the reader's or the size check's problems) already names.
+def write_export(project, dst, fmt: str, known: list[Problem] | tuple = (), **options) -> Written:
+    """Write `project` as `fmt` to `dst` (the writers of annotator.io; `options` go to the writer,
+    e.g. labelme's `embed_images` and `protect`); what the writer left out is returned, less what
+    `known` (the reader's or the size check's problems) already names, with its notes apart.
     Raises what the writer raises (FormatError, OSError)."""
-    left_out = export(project, dst, fmt)
+    left_out, notes = split_notes(export(project, dst, fmt, **options))
     named = {(p.kind, p.image, p.region) for p in known}
     new: list[Problem] = []
     for problem in left_out:  # the writer names an unreadable image again: say it once
@@ -90,7 +93,7 @@ def write_export(project, dst, fmt: str, known: list[Problem] | tuple = ()) -> W
             named.add(key)
             new.append(problem)
     regions = sum(len(im.regions) for im in project.images)
-    return Written(Path(dst), fmt, len(project.images), regions, len(project.class_names()), new)
+    return Written(Path(dst), fmt, len(project.images), regions, len(project.class_names()), new, notes)
 
 
 __all__ = ["FORMAT_NAMES", "SizeCheck", "Written", "check_image_sizes", "write_export"]

@@ -40,14 +40,14 @@ def _write_coco(project: Project, path) -> list:
     return write_coco(project, path)
 
 
-def _write_labelme(project: Project, folder) -> list:
+def _write_labelme(project: Project, folder, embed_images: bool = False, protect=()) -> list:
     from .labelme_write import write_labelme  # imported lazily, as COCO
 
-    return write_labelme(project, folder)
+    return write_labelme(project, folder, embed_images=embed_images, protect=protect)
 
 
 # Each writer returns the regions it had to leave out (as Problems), or None.
-WRITERS: dict[str, Callable[[Project, Path], list | None]] = {
+WRITERS: dict[str, Callable[..., list | None]] = {
     "via-project": write_via_project,
     "via": write_via_annotations,
     "coco": _write_coco,
@@ -56,13 +56,15 @@ WRITERS: dict[str, Callable[[Project, Path], list | None]] = {
 
 
 @without_gc
-def export(project: Project, path, fmt: str) -> list:
-    """Write `project` to `path` as `fmt` (one of WRITERS); returns what was left out."""
+def export(project: Project, path, fmt: str, **options) -> list:
+    """Write `project` to `path` as `fmt` (one of WRITERS); returns what was left out.
+
+    `options` go to the writer (labelme: embed_images, protect)."""
     try:
         writer = WRITERS[fmt]
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(WRITERS)}") from None
-    return writer(project, Path(path)) or []
+    return writer(project, Path(path), **options) or []
 
 
 def _looks_like_coco(data) -> bool:
@@ -93,10 +95,12 @@ def _read_coco(data, path: Path, image_root: Path, class_attribute: str | None) 
     return result
 
 
-def _read_labelme(data, path: Path, image_root: Path, class_attribute: str | None) -> ReadResult:
+def _read_labelme(data, path: Path, image_root: Path, class_attribute: str | None, extract: bool = True) -> ReadResult:
     from .labelme import read_labelme
 
-    return read_labelme(path)  # image names are relative to the labelme file's folder, its image_root
+    return read_labelme(
+        path, extract_images=extract
+    )  # image names are relative to the labelme file's folder, its image_root
 
 
 # Format name -> (does parsed JSON look like it, reader), tried in order; the native
@@ -117,11 +121,12 @@ def detect_format(data) -> str:
 
 
 @without_gc
-def read_file(path, images=None, class_attribute: str | None = None) -> ReadResult:
-    """Read any supported annotation file. `images` is the image folder (default: beside the file)."""
+def read_file(path, images=None, class_attribute: str | None = None, extract_images: bool = True) -> ReadResult:
+    """Read any supported annotation file. `images` is the image folder (default: beside the file);
+    `extract_images`: write images embedded in labelme files beside them (else they are missing)."""
     path = Path(path)
     if path.is_dir():
-        return open_folder(path)
+        return open_folder(path, extract_images)
     data = read_json(path)
     fmt = detect_format(data)
     if fmt == "polymask":
@@ -131,7 +136,10 @@ def read_file(path, images=None, class_attribute: str | None = None) -> ReadResu
         raise FormatError(
             path, f"is not a VIA, COCO or labelme file (top level is a JSON {kind} without the keys those formats use)"
         )
-    result = READERS[fmt][1](data, path, Path(images) if images else path.parent, class_attribute)
+    if fmt == "labelme":
+        result = _read_labelme(data, path, path.parent, class_attribute, extract_images)
+    else:
+        result = READERS[fmt][1](data, path, Path(images) if images else path.parent, class_attribute)
     _fill_file_sizes(result.project)
     return result
 
@@ -162,14 +170,14 @@ def project_from_folder(folder) -> Project:
     return Project(images=images, path=folder / PROJECT_FILENAME, image_root=folder)
 
 
-def open_folder(folder) -> ReadResult:
+def open_folder(folder, extract_images: bool = True) -> ReadResult:
     """A folder opens its project file if it has one, else starts one over its images;
     images added to the folder since are appended."""
     folder = Path(folder)
     project_file = folder / PROJECT_FILENAME
     if not project_file.exists():
         if _holds_labelme(folder):  # labelme's layout: one JSON per image, beside it or in its own folder
-            return _labelme_folder(folder)
+            return _labelme_folder(folder, extract_images)
         project = project_from_folder(folder)
         if not project.images:
             kinds = ", ".join(sorted(s.lstrip(".") for s in IMAGE_SUFFIXES))
@@ -184,8 +192,14 @@ def open_folder(folder) -> ReadResult:
 
 
 def _holds_labelme(folder: Path) -> bool:
-    """Whether the folder's first JSON file (by name) is a labelme file."""
-    first = min(folder.glob("*.json"), default=None)
+    """Whether the folder's first JSON file (by name; else its sub-folders', two levels down,
+    where labelme exports mirroring the images' sub-folders put them) is a labelme file."""
+    first = None
+    for pattern in ("*.json", "*/*.json", "*/*/*.json"):
+        found = [f for f in folder.glob(pattern) if not any(p.startswith(".") for p in f.relative_to(folder).parts)]
+        if found:
+            first = min(found)
+            break
     if first is None:
         return False
     try:
@@ -194,23 +208,23 @@ def _holds_labelme(folder: Path) -> bool:
         return False
 
 
-def _labelme_folder(folder: Path) -> ReadResult:
+def _labelme_folder(folder: Path, extract_images: bool = True) -> ReadResult:
     """Every labelme file below `folder`, and the images beside them that have none yet."""
     from .labelme import read_labelme
 
-    result = read_labelme(folder)
+    result = read_labelme(folder, extract_images=extract_images)
     known = {im.filename for im in result.project.images}
     result.project.images += [im for im in project_from_folder(folder).images if im.filename not in known]
     result.project.path = folder / PROJECT_FILENAME
     return result
 
 
-def open_path(path, images=None, class_attribute: str | None = None) -> ReadResult:
+def open_path(path, images=None, class_attribute: str | None = None, extract_images: bool = True) -> ReadResult:
     """What the window and CLI open: a folder, a project file, or any annotation file."""
     path = Path(path)
     if not path.exists():
         raise FormatError(path, "does not exist")
-    return read_file(path, images, class_attribute)
+    return read_file(path, images, class_attribute, extract_images)
 
 
 def fill_image_sizes(project: Project, only_missing: bool = True, images=None) -> list:

@@ -39,6 +39,7 @@ from ..model import (
     ImageRecord,
     MultiPolygon,
     Polygon,
+    Polyline,
     Problem,
     Project,
     Rect,
@@ -49,9 +50,10 @@ from ..model import (
     shape_from_geometry,
 )
 from ..model import validation as v
-from .errors import FormatError, ReadResult
+from .errors import CLOSING_VERTEX, SPECIAL_LABEL_LEFT_OUT, FormatError, ReadResult
 from .images import ImageReadError, displayed_size
 from .jsonfile import copy_json, read_json, write_json
+from .labelme import IGNORE_LABEL, SPECIAL_LABELS, is_open_line
 from .limits import usable_side
 from .numbers import all_finite_numbers, coordinates_out
 from .paths import UnsafeImagePath, image_file, project_image_file
@@ -64,6 +66,7 @@ ANNOTATION = "coco_annotation"
 READ_AS = "coco_read_as"
 OTHER_PARTS = "coco_other_parts"  # files before multi-polygons kept the parts not shown here
 IMAGE = "coco_image"
+CLASS_INFO = "polymask_class_attribute"  # in `info`: the class attribute's name and type
 BAD_CATEGORY = "bad-category"
 BAD_IMAGE = "bad-image"
 NO_AREA = "no-area"
@@ -315,11 +318,38 @@ def read_coco(path_or_dict, images: Path | None = None, source=None, owned: bool
         CLASS_ATTRIBUTE: AttributeDef(CLASS_ATTRIBUTE, "dropdown", options={n: "" for n in names})
     }
     project.class_attribute = CLASS_ATTRIBUTE
+    _restore_class_attribute(project, data.get("info"))
     project.polymask.coco = {
         "header": {k: val for k, val in data.items() if k not in _LISTS},
         "categories": categories,
     }
     return ReadResult(project, FORMAT, list(problem))
+
+
+def _restore_class_attribute(project: Project, info) -> None:
+    """The class attribute's own name and type (a VIA checkbox "kind", say), which COCO has no
+    place for: our export keeps them in ``info``; without them classes are a dropdown "class"."""
+    kept = info.get(CLASS_INFO) if isinstance(info, dict) else None
+    if not isinstance(kept, dict) or not isinstance(kept.get("name"), str) or not kept["name"]:
+        return
+    if kept.get("type") not in ("checkbox", "radio", "dropdown"):
+        return
+    options = project.region_attributes[CLASS_ATTRIBUTE].options
+    description = kept.get("description")
+    attr = AttributeDef(
+        kept["name"], kept["type"], description=description if isinstance(description, str) else "", options=options
+    )
+    for _, region in project.iter_regions():
+        region.attributes = {attr.name: attr.class_value(region.attributes.get(CLASS_ATTRIBUTE))}
+    project.region_attributes = {attr.name: attr}
+    project.class_attribute = attr.name
+
+
+def _class_info(project: Project) -> dict | None:
+    attr = project.class_def
+    if attr is None or (attr.name == CLASS_ATTRIBUTE and attr.type == "dropdown"):
+        return None
+    return {"name": attr.name, "type": attr.type, "description": attr.description}
 
 
 def _short(value) -> str:
@@ -362,6 +392,10 @@ def _segmentation(region: Region, width: int, height: int) -> dict:
 
     One polygon per part; an object with holes as an RLE, since COCO polygons cannot hold holes."""
     shape = region.shape
+    if is_open_line(region):
+        raise _Skip(
+            NO_AREA, "a labelme line / linestrip is an open line, not an area, so it has no COCO mask; not exported"
+        )
     if isinstance(shape, MultiPolygon):
         parts = [(_flat_xy(outer), [_flat_xy(h) for h in holes]) for outer, holes in shape.parts]
     elif shape.outline():
@@ -395,6 +429,8 @@ def _categories(project: Project) -> tuple[list[dict], dict[str, Any]]:
     next_id = max([c["id"] for c in stored if isinstance(c.get("id"), int)] + [0]) + 1
     out, ids = [], {}
     for name in project.class_names():
+        if name in SPECIAL_LABELS:
+            continue
         if name in by_name:
             cat = copy_json(by_name[name])
         else:
@@ -434,6 +470,8 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
     regions = [(im, r) for im in project.images for r in im.regions]
     ann_ids = iter(_new_ids([own_data(r).get(ANNOTATION, {}).get("id") for _, r in regions]))
     images, annotations = [], []
+    special: dict[str, int] = {}
+    closing = 0
     for image, image_id in zip(project.images, image_ids):
         try:
             width, height = _image_size(project, image)
@@ -457,6 +495,10 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             if name is None:
                 problems.append(Problem(v.NO_CLASS, "the region has no class; not exported", image.filename, index))
                 continue
+            if name in SPECIAL_LABELS:
+                special[name] = special.get(name, 0) + 1
+                continue
+            closing += _repeats_first_vertex(region.shape) and not _unchanged(region)
             original = own_data(region).get(ANNOTATION, {})
             if _unchanged(region):
                 # RLE stays RLE, area and bbox as they were. Shallow: only top-level ids change below.
@@ -478,7 +520,33 @@ def export_coco(project: Project) -> tuple[dict, list[Problem]]:
             ann.update(id=ann_id, image_id=image_id, category_id=category_ids[name])
             annotations.append(ann)
     out.update(images=images, annotations=annotations, categories=categories)
-    return out, problems
+    return out, problems + _notes(special, closing)
+
+
+def _repeats_first_vertex(shape: Shape) -> bool:
+    return isinstance(shape, (Polygon, Polyline)) and len(shape.xs) > 3 and shape.vertices()[0] == shape.vertices()[-1]
+
+
+def _notes(special: dict[str, int], closing: int) -> list[Problem]:
+    """What the export did without losing anything, one line each."""
+    notes = [
+        Problem(
+            SPECIAL_LABEL_LEFT_OUT,
+            f"{n} shape(s) labelled {name!r} left out: labelme's convention for "
+            + ("regions to ignore" if name == IGNORE_LABEL else "the background")
+            + ", not a category (as labelme2coco)",
+        )
+        for name, n in special.items()
+    ]
+    if closing:
+        notes.append(
+            Problem(
+                CLOSING_VERTEX,
+                f"{closing} polygon(s) end with a vertex repeating the first: written without it "
+                "(COCO polygons close themselves; the shape is the same)",
+            )
+        )
+    return notes
 
 
 def project_to_coco(project: Project) -> dict:
@@ -494,5 +562,8 @@ def coco_export_problems(project: Project) -> list[Problem]:
 def write_coco(project: Project, path) -> list[Problem]:
     """Write `project` as a COCO file (atomically); returns what was left out."""
     coco, problems = export_coco(project)
+    # The class attribute's name and type, for the file only: the trainer's COCO stays as it was.
+    if (kept := _class_info(project)) is not None and isinstance(coco.setdefault("info", {}), dict):
+        coco["info"] = {**coco["info"], CLASS_INFO: kept}
     write_json(path, coco)
     return problems

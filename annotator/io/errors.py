@@ -28,3 +28,20 @@ class ReadResult:
     project: Project
     format: str
     problems: list[Problem] = field(default_factory=list)
+
+
+# What a conversion did that loses nothing but should be said (one summary line each):
+# printed as notes, not counted as problems in `polymask convert`'s exit code.
+POLYLINE_AS_POLYGON = "polyline-as-polygon"
+LABELME_FILE_RENAMED = "labelme-file-renamed"
+EXTRACTED_IMAGE = "extracted-image"
+SPECIAL_LABEL_LEFT_OUT = "special-label-left-out"
+CLOSING_VERTEX = "closing-vertex"
+NOTE_KINDS = frozenset(
+    {POLYLINE_AS_POLYGON, LABELME_FILE_RENAMED, EXTRACTED_IMAGE, SPECIAL_LABEL_LEFT_OUT, CLOSING_VERTEX}
+)
+
+
+def split_notes(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """(the problems, the notes) of what a reader or writer returned."""
+    return [p for p in problems if p.kind not in NOTE_KINDS], [p for p in problems if p.kind in NOTE_KINDS]

@@ -20,7 +20,7 @@ from .numbers import all_finite_numbers, coordinate_out, coordinates_out
 from .via_parts import holes_left_out, join_parts, part_regions
 
 PROJECT_KEYS = ("_via_settings", "_via_img_metadata", "_via_attributes")
-VIA_VERSION = "2.0.12"
+VIA_VERSION = "2.0.10"  # what VIA 2.0.x (up to 2.0.12) writes
 _IMAGE_KEYS = {"filename", "size", "regions", "file_attributes"}
 _REGION_KEYS = {"shape_attributes", "region_attributes"}
 # Keys of each VIA shape, in the order VIA writes them.
@@ -317,12 +317,14 @@ def _infer_definitions(project: Project) -> None:
 
 
 # ---- writing ----------------------------------------------------------------------
-def _attribute_to_via(attr: AttributeDef) -> dict[str, Any]:
+def _attribute_to_via(attr: AttributeDef, is_class: bool = False) -> dict[str, Any]:
+    """VIA's definition; a class option without a description is described by its name,
+    which VIA's own COCO export uses as the category name."""
     out: dict[str, Any] = {"type": attr.type, "description": attr.description}
     if attr.type == "text":
         out["default_value"] = attr.default_value
     else:
-        out["options"] = dict(attr.options)
+        out["options"] = {k: (d or k) if is_class else d for k, d in attr.options.items()}
         out["default_options"] = dict(attr.default_options)
     out.update(attr.extra)
     return out
@@ -366,13 +368,18 @@ def image_metadata(project: Project, foreign: bool = False) -> dict[str, Any]:
     return out
 
 
-def to_via_project(project: Project, foreign: bool = False) -> dict[str, Any]:
+def to_via_project(project: Project, foreign: bool = False, describe_classes: bool = False) -> dict[str, Any]:
+    """The VIA project dict; `describe_classes` (exports) gives class options their names as
+    descriptions where they have none, so VIA's own COCO export names its categories."""
     metadata = image_metadata(project, foreign)
     data: dict[str, Any] = {
         "_via_settings": project.settings or default_settings(),
         "_via_img_metadata": metadata,
         "_via_attributes": {
-            "region": {n: _attribute_to_via(a) for n, a in project.region_attributes.items()},
+            "region": {
+                n: _attribute_to_via(a, describe_classes and n == project.class_attribute)
+                for n, a in project.region_attributes.items()
+            },
             "file": {n: _attribute_to_via(a) for n, a in project.file_attributes.items()},
         },
         "_via_data_format_version": _or(project.polymask.via_data_format_version, VIA_VERSION),
@@ -414,7 +421,7 @@ def write_via_project(project: Project, path) -> list[Problem]:
     """Write a VIA 2 project; returns what VIA cannot hold (holes), written filled."""
     from .jsonfile import write_json
 
-    write_json(path, to_via_project(project), backup=False)
+    write_json(path, to_via_project(project, describe_classes=True), backup=False)
     return holes_left_out(project)
 
 

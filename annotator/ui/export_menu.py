@@ -103,7 +103,9 @@ def export_project(window, fmt: str, path=None) -> bool:
     if not _may_write(window, fmt, target):
         return False
     try:
-        written = write_export(project, target, fmt, known)
+        # labelme writes one file per image: never over the project file itself
+        options = {"protect": [project.path]} if fmt == "labelme" and project.path is not None else {}
+        written = write_export(project, target, fmt, known, **options)
     except Exception as exc:  # a bug in a writer, a full disk: a dialog, never a traceback
         window.show_error("Export failed", f"Could not write {target}", f"{type(exc).__name__}: {exc}")
         return False
@@ -117,5 +119,6 @@ def export_project(window, fmt: str, path=None) -> bool:
         )
     else:
         window.show_notice("Exported", f"Wrote {written.written()}.\n\nEverything was written; nothing was left out.")
-    window.status.showMessage(f"Exported {FORMAT_NAMES[fmt]} to {target}", 6000)
+    notes = [note.message for note in written.notes]  # done without loss, e.g. closed polylines as polygons
+    window.status.showMessage("; ".join([f"Exported {FORMAT_NAMES[fmt]} to {target}", *notes]), 6000)
     return True

@@ -340,6 +340,42 @@ def cases() -> dict[str, tuple[str, bytes, bytes | None]]:
     add("labelme imageWidth a string", _edit(labelme, lambda d: d.update(imageWidth="8")))
     add("labelme imagePath a number", _edit(labelme, lambda d: d.update(imagePath=5)))
     add("labelme shape a string", _edit(labelme, lambda d: d["shapes"].append("x")))
+    # labelme as labelme 5-7 write it, gone wrong (issue 27).
+    add("labelme imagePath names the JSON, no imageData", _edit(labelme, lambda d: d.update(imagePath="case.json")))
+    add(
+        "labelme imagePath names the JSON, imageData not base64",
+        _edit(labelme, lambda d: d.update(imagePath="case.json", imageData="%%%")),
+    )
+    add(
+        "labelme imageData base64 of text",
+        _edit(labelme, lambda d: d.update(imagePath="gone.png", imageData="aGVsbG8=")),
+    )
+    add("labelme imageData a number", _edit(labelme, lambda d: d.update(imagePath="gone.png", imageData=5)))
+    add("labelme group_id a list", _edit(labelme, lambda d: d["shapes"][0].update(group_id=[1])))
+    add(
+        "labelme group of a point and a polygon",
+        _edit(
+            labelme,
+            lambda d: d["shapes"].extend(
+                [
+                    {"label": "cat", "points": [[2, 2]], "shape_type": "point", "group_id": 4},
+                    {"label": "cat", "points": [[1, 1], [3, 1], [2, 3]], "shape_type": "polygon", "group_id": 4},
+                ]
+            ),
+        ),
+    )
+    add(
+        "labelme oriented_rectangle of 3 points",
+        _edit(labelme, lambda d: d["shapes"][0].update(shape_type="oriented_rectangle")),
+    )
+    add(
+        "labelme points shape without points",
+        _edit(labelme, lambda d: d["shapes"][0].update(shape_type="points", points=[])),
+    )
+    add("labelme flags a list", _edit(labelme, lambda d: d.update(flags=["cat"])))
+    add("labelme only __ignore__", _edit(labelme, lambda d: d["shapes"][0].update(label="__ignore__")))
+    add("VIA filename .", _edit(via, lambda d: d["a.png64"].update(filename=".")))
+    add("VIA filename ..", _edit(via, lambda d: d["a.png64"].update(filename="..")))
     # Images.
     add("image 30000x30000 PNG (decompression bomb)", _j(via()), image=png_header(30_000, 30_000))
     add("image truncated PNG", _j(via()), image=_small_png()[:40])

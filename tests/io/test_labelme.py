@@ -14,7 +14,7 @@ from annotator.model import Circle, Point, Polygon, Polyline, Rect, own_data
 from annotator.model import validation as v
 
 
-def _shape(label, points, shape_type, **more):
+def _shape(label, points, shape_type="polygon", **more):
     return {
         "label": label,
         "points": points,
@@ -26,14 +26,14 @@ def _shape(label, points, shape_type, **more):
     }
 
 
-def labelme_file(image_path="img.jpg", shapes=(), width=40, height=30):
-    """A file as labelme 5 writes it (imageData is base64 of the image; any text works here)."""
+def labelme_file(image_path="img.jpg", shapes=(), width=40, height=30, image_data=None):
+    """A file as labelme 5 writes it (imageData: the base64 image with "Save With Image Data", else null)."""
     return {
         "version": "5.4.1",
         "flags": {"reviewed": True},
         "shapes": list(shapes),
         "imagePath": image_path,
-        "imageData": "aGVsbG8=",
+        "imageData": image_data,
         "imageHeight": height,
         "imageWidth": width,
     }
@@ -177,13 +177,15 @@ def test_two_files_naming_one_image_are_merged_and_reported(tmp_path):
 
 
 def test_labelme_to_coco(tmp_path):
-    """Points and 2-point lines have no mask; everything else exports."""
+    """Points and lines (a linestrip of any length: labelme draws it as a 10 px stroke) have
+    no mask and are said to be left out; the areas export."""
     from annotator.io.coco import export_coco
 
     project = read_labelme(_write(tmp_path / "img.json", labelme_file(shapes=ALL_SHAPES))).project
     coco, problems = export_coco(project)
-    assert len(coco["annotations"]) == 5
-    assert [(p.kind, p.region) for p in problems] == [("no-area", 3), ("no-area", 5)]
+    assert len(coco["annotations"]) == 4
+    assert [(p.kind, p.region) for p in problems] == [("no-area", 3), ("no-area", 4), ("no-area", 5)]
+    assert "open line" in problems[1].message
 
 
 def test_looks_like_labelme():

@@ -85,8 +85,8 @@ def test_malformed_file_gives_clear_messages_and_stays_unchanged(name, tmp_path,
     for line in out.splitlines():  # one problem per line, each naming the file
         assert str(path) in line or line.startswith(f"{path}: no problems"), line
 
-    for fmt in ("via-project", "coco"):
-        dst = tmp_path / f"out-{fmt}.json"
+    for fmt in ("via-project", "coco", "labelme"):
+        dst = tmp_path / f"out-{fmt}.json"  # labelme: a folder of that name
         code = main(["convert", str(path), str(dst), "--to", fmt])
         out, err = capsys.readouterr()
         assert code in (0, 1, 2) and "Traceback" not in out + err

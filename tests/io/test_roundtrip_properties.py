@@ -1,11 +1,12 @@
 """Property-based round trips: VIA -> project -> VIA and COCO -> project -> COCO keep
 unknown keys of any name (coco_url, labelme..., lone surrogates) and integers of any
-size exactly. tests/benchmarks/roundtrip_bench.py runs the same checks thousands of times."""
+size exactly; labelme -> project -> labelme keeps every shape, group, flag and unknown key. tests/benchmarks/roundtrip_bench.py runs the same checks thousands of times."""
 
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
+from .labelme_strategies import labelme_file, labelme_round_trip
 from .roundtrip_strategies import coco_file, coco_round_trip, via_file, via_round_trip
 
 FEW = settings(
@@ -26,6 +27,14 @@ def test_via_round_trip_keeps_everything(data):
 @given(coco_file())
 def test_coco_round_trip_keeps_everything(data):
     assert coco_round_trip(data) == []
+
+
+@FEW
+@given(labelme_file())
+def test_labelme_round_trip_keeps_everything(data):
+    """Every shape type (labelme 7's included), groups across types, flags, descriptions and
+    unknown keys survive labelme -> project -> labelme (issue 27)."""
+    assert labelme_round_trip(data) == []
 
 
 def test_via_keys_named_like_other_formats_and_big_integers_survive(tmp_path):
