@@ -40,10 +40,10 @@ def _write_coco(project: Project, path) -> list:
     return write_coco(project, path)
 
 
-def _write_labelme(project: Project, folder, embed_images: bool = False, protect=()) -> list:
+def _write_labelme(project: Project, folder, embed_images: bool = False, protect=(), replace=()) -> list:
     from .labelme_write import write_labelme  # imported lazily, as COCO
 
-    return write_labelme(project, folder, embed_images=embed_images, protect=protect)
+    return write_labelme(project, folder, embed_images=embed_images, protect=protect, replace=replace)
 
 
 # Each writer returns the regions it had to leave out (as Problems), or None.

@@ -38,6 +38,7 @@ from ..model import (
 )
 from .limits import too_many_pixels
 from .rle import is_finite_number, mask_to_geometry
+from .via import shape_to_via
 from .via_parts import to_lists
 
 EXTRA = "labelme"
@@ -138,9 +139,15 @@ def unchanged_as_read(region: Region) -> dict | None:
     if not isinstance(kept, dict):
         return None
     try:
-        return kept if shapes_of(kept) == [region.shape] else None
+        return kept if [_as_filed(s) for s in shapes_of(kept)] == [_as_filed(region.shape)] else None
     except ValueError:
         return None
+
+
+def _as_filed(shape: Shape):
+    """A shape as the project file holds it (coordinates to 0.01 px, numbers.py), so a save and
+    reload is not an edit."""
+    return to_lists(shape) if isinstance(shape, MultiPolygon) else shape_to_via(shape)
 
 
 def is_open_line(region: Region) -> bool:

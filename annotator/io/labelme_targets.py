@@ -79,26 +79,22 @@ def _manifest(folder: Path) -> dict[str, str]:
     return files if isinstance(files, dict) else {}
 
 
-def check_replaceable(folder: Path, targets: list[Path], protect: list[Path]) -> None:
+def check_replaceable(folder: Path, targets: list[Path], protect: list[Path], replace=()) -> None:
     """Raise FormatError if a target is an input of the conversion or a file Polymask did not
-    write (or that changed since it did); nothing has been written yet."""
+    write (or that changed since it did), unless the user agreed to replace it (`replace`);
+    nothing has been written yet."""
     inputs = {os.path.normcase(os.path.abspath(p)) for p in protect}
-    written = _manifest(folder)
-    foreign = []
     for target in targets:
         if os.path.normcase(os.path.abspath(target)) in inputs:
             raise FormatError(
                 target, "is an input of this conversion; refusing to write over it (choose another folder)"
             )
-        if not os.path.lexists(target):
-            continue
-        rel = target.relative_to(folder).as_posix()
-        try:
-            same = target.is_file() and not target.is_symlink() and written.get(rel) == _sha(target.read_bytes())
-        except OSError:
-            same = False
-        if not same:
-            foreign.append(rel)
+    agreed = {os.path.normcase(os.path.abspath(p)) for p in replace}
+    foreign = [
+        t.relative_to(folder).as_posix()
+        for t in foreign_files(folder, targets)
+        if os.path.normcase(os.path.abspath(t)) not in agreed
+    ]
     if foreign:
         raise FormatError(
             folder,
@@ -106,6 +102,23 @@ def check_replaceable(folder: Path, targets: list[Path], protect: list[Path]) ->
             f"export would replace: {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}; "
             "choose an empty folder or move them",
         )
+
+
+def foreign_files(folder: Path, targets: list[Path]) -> list[Path]:
+    """The targets already there that Polymask did not write, or that changed since it did."""
+    written = _manifest(folder)
+    foreign = []
+    for target in targets:
+        if not os.path.lexists(target):
+            continue
+        try:
+            same = target.is_file() and not target.is_symlink()
+            same = same and written.get(target.relative_to(folder).as_posix()) == _sha(target.read_bytes())
+        except OSError:
+            same = False
+        if not same:
+            foreign.append(target)
+    return foreign
 
 
 def write_file(folder: Path, target: Path, data: bytes, written: dict[str, str]) -> None:

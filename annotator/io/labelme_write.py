@@ -207,14 +207,14 @@ def _size(project: Project, image: ImageRecord, problems: list[Problem]) -> tupl
         return None, None
 
 
-def write_labelme(project: Project, folder, embed_images: bool = False, protect=()) -> list[Problem]:
+def write_labelme(project: Project, folder, embed_images: bool = False, protect=(), replace=()) -> list[Problem]:
     """One labelme JSON per image below `folder`, mirroring the images' sub-folders; returns
     what was left out or changed kind. Raises FormatError, before writing anything, when a
     file would replace one of `protect` (the conversion's inputs) or a file Polymask did
-    not write."""
+    not write, unless it is one of `replace` (files the user agreed to replace)."""
     folder = Path(folder)
     planned, problems = plan(project, folder)
-    check_replaceable(folder, [target for _, target in planned], [Path(p) for p in protect])
+    check_replaceable(folder, [target for _, target in planned], [Path(p) for p in protect], replace)
     folder.mkdir(parents=True, exist_ok=True)
     writer = _Writer(project)
     written: dict[str, str] = {}

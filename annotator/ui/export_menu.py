@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..app.export_check import FORMAT_NAMES, check_image_sizes, write_export
+from ..io.labelme_targets import foreign_files, plan
 
 EXPORT_SUFFIX = {
     "via-project": "_via_project.json",
@@ -50,19 +51,22 @@ def _ask_target(window, fmt: str) -> str:
 
 
 def labelme_collisions(project, folder: Path) -> list[Path]:
-    """The files a labelme export into `folder` would replace (one JSON per image, by stem)."""
-    return [f for f in {folder / (Path(im.filename).stem + ".json") for im in project.images} if f.exists()]
+    """The files a labelme export into `folder` would replace that Polymask did not write there
+    (its own unchanged files are replaced without asking, as `convert` does)."""
+    planned, _ = plan(project, folder)
+    return foreign_files(folder, [target for _, target in planned])
 
 
-def _may_write(window, fmt: str, target: Path) -> bool:
-    """Never write over the project file; ask before replacing a folder's labelme files."""
+def _may_write(window, fmt: str, target: Path) -> list[Path] | None:
+    """Never write over the project file; ask before replacing a folder's labelme files.
+    None: not to be written; else the files the user agreed to replace."""
     own = window.project.path.resolve() if window.project.path else None
     replaced = labelme_collisions(window.project, target) if fmt == "labelme" else []
     if own is not None and (target.resolve() == own or any(f.resolve() == own for f in replaced)):
         window.show_error(
             "Export", f"Not written: that would replace the project file {own.name}.", "Choose another place."
         )
-        return False
+        return None
     if replaced:
         answer = QMessageBox.question(
             window,
@@ -70,8 +74,8 @@ def _may_write(window, fmt: str, target: Path) -> bool:
             f"{len(replaced)} JSON files in {target} have the names of this project's images "
             f"(first: {sorted(replaced)[0].name}) and would be replaced. Replace them?",
         )
-        return answer == QMessageBox.StandardButton.Yes
-    return True
+        return replaced if answer == QMessageBox.StandardButton.Yes else None
+    return []
 
 
 def export_project(window, fmt: str, path=None) -> bool:
@@ -100,11 +104,13 @@ def export_project(window, fmt: str, path=None) -> bool:
         if not path:
             return False
     target = Path(path)
-    if not _may_write(window, fmt, target):
+    agreed = _may_write(window, fmt, target)
+    if agreed is None:
         return False
     try:
-        # labelme writes one file per image: never over the project file itself
-        options = {"protect": [project.path]} if fmt == "labelme" and project.path is not None else {}
+        options = {}
+        if fmt == "labelme":  # one file per image: never over the project file, others only if agreed
+            options = {"protect": [project.path] if project.path is not None else [], "replace": agreed}
         written = write_export(project, target, fmt, known, **options)
     except Exception as exc:  # a bug in a writer, a full disk: a dialog, never a traceback
         window.show_error("Export failed", f"Could not write {target}", f"{type(exc).__name__}: {exc}")
