@@ -2,6 +2,7 @@
 
 from .attributes import DEFAULT_CLASS, AmbiguousClass, AttributeDef, choose_class_attribute
 from .edits import (
+    PROJECT_WIDE,
     AddClass,
     AddRegions,
     DeleteClass,
@@ -9,16 +10,15 @@ from .edits import (
     EditGroup,
     RemoveRegions,
     RenameClass,
+    Scope,
     SetClass,
+    SetDone,
     SetFileAttribute,
     SetRegionAttribute,
     SetShape,
     delete_vertex,
     delete_vertex_edit,
-    insert_vertex,
     merge_classes,
-    move_shape,
-    move_vertex,
     new_region_edit,
     paste_edit,
     set_shapes_edit,

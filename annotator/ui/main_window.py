@@ -32,13 +32,13 @@ from ..app.export_check import check_image_sizes
 from ..app.image_search import locate_images as search_images
 from ..app.project_location import open_for_editing
 from ..io.errors import FormatError
-from ..model import Edit, SetClass, SetShape
+from ..model import Edit, SetClass, SetDone
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
 from .autosave import Autosaver
 from .canvas import Canvas
 from .class_panel import ClassPanel
-from .document import Document, SetDone, image_key_of, is_project_edit
+from .document import Document
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
 from .image_problem_bar import ImageProblemBar, describe_failure
@@ -427,19 +427,17 @@ class MainWindow(QMainWindow):
             self.status.showMessage(str(exc), 8000)
 
     def _on_change(self, edit: Edit) -> None:
-        project_wide = is_project_edit(edit)
-        keys = None if project_wide else ({image_key_of(edit)} | set(edit.images())) - {None}
-        self.autosave.mark_dirty(keys)
-        if project_wide or self.current_key in keys:
-            if isinstance(edit, SetShape):  # drags: only the dragged region, nothing else
-                self.canvas.refresh([edit.region_id])
-            else:
-                self.canvas.refresh()
-        if isinstance(edit, SetShape):
-            return
-        self.list_model.images_changed(keys)
-        if isinstance(edit, SetDone) and edit.image_key == self.current_key:
-            self.actions["done"].setChecked(self.project.image(edit.image_key).done)
+        """After every do / undo / redo: routed by what the edit says it touched (its scope)."""
+        scope = edit.scope()
+        self.autosave.edited(scope)
+        shown = scope.project or self.current_key in scope.images
+        if shown:
+            self.canvas.refresh(scope.regions)  # a drag: only the dragged regions
+        if scope.regions is not None:
+            return  # shapes only: the image list, the panels and the done flag are as they were
+        self.list_model.images_changed(None if scope.project else set(scope.images))
+        if shown and self.current_key is not None:
+            self.actions["done"].setChecked(self.project.image(self.current_key).done)
         self._panel_timer.start()
 
     def _refresh_panels(self) -> None:
