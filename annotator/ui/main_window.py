@@ -16,20 +16,12 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
 )
 
-from .. import io as pio
-from ..app.export_check import check_image_sizes
-from ..app.image_search import locate_images as search_images
 from ..app.project_location import open_for_editing
 from ..io.errors import FormatError
 from ..model import Edit, SetClass, SetDone
@@ -39,9 +31,12 @@ from .autosave import Autosaver
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .document import Document
+from .export_flow import ExportFlow
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
-from .image_problem_bar import ImageProblemBar, describe_failure
+from .image_problem_bar import ImageProblemBar
+from .navigation import Navigator
+from .problems_dialog import ProblemsDialog
 from .recent import RecentProjects, settings
 from .save_guard import SaveGuard
 from .status_bar import StatusBar
@@ -49,8 +44,6 @@ from .theme import Theme
 from .thumbnails import ThumbnailLoader
 from .training import TrainingController
 from .view_menu import ViewMenu
-
-EXPORT_SUFFIX = {"via-project": "_via_project.json", "via": "_via_region_data.json", "coco": "_coco.json"}
 
 
 class MainWindow(QMainWindow):
@@ -87,6 +80,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.autosave = Autosaver(autosave_delay_ms, self)
+        self.navigator = Navigator(self)
+        self.exporter = ExportFlow(self)
         self.docks = [
             self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -101,7 +96,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setMovable(False)
         self.actions.build_toolbar(self.toolbar)
         self._panel_timer = QTimer(self, singleShot=True, interval=0)
-        self._panel_timer.timeout.connect(self._refresh_panels)
+        self._panel_timer.timeout.connect(self.refresh_panels)
         self._connect()
         self._update_history()
         self.training = TrainingController(  # before the layout restore: it adds docks
@@ -175,8 +170,8 @@ class MainWindow(QMainWindow):
         self.class_panel.class_activated.connect(self.set_selection_class)
         self.attribute_panel.edit_requested.connect(self.push)
         self.image_list.current_changed.connect(self.show_image)
-        self.image_cache.loaded.connect(self._image_loaded)
-        self.image_cache.failed.connect(self._image_failed)
+        self.image_cache.loaded.connect(self.navigator.image_loaded)
+        self.image_cache.failed.connect(self.navigator.image_failed)
         self.list_model.size_learnt.connect(lambda k: self.autosave.touch([k]))
         self.autosave.modified_changed.connect(self.setWindowModified)
         self.autosave.saved.connect(lambda p: self.status.set_saved("Saved"))
@@ -284,7 +279,7 @@ class MainWindow(QMainWindow):
             self.show_image(project.images[0].key)
         else:
             self.canvas.set_image(project, None, None)
-            self._refresh_panels()
+            self.refresh_panels()
 
     def show_error(self, title: str, text: str, detail: str = "") -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
@@ -294,27 +289,9 @@ class MainWindow(QMainWindow):
         return box
 
     def show_problems(self, path, problems, title="Import problems", intro=None) -> QDialog:
-        dlg = QDialog(self)
-        dlg.setWindowTitle(title)
-        tree = QTreeWidget()
-        tree.setHeaderLabels(["Problem", "Image", "Details"])
-        tree.setRootIsDecorated(False)
-        for p in problems:
-            tree.addTopLevelItem(QTreeWidgetItem([str(p.kind), str(p.image or p.file or ""), str(p.message)]))
-        tree.resizeColumnToContents(0)
-        tree.resizeColumnToContents(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dlg.reject)
-        lay = QVBoxLayout(dlg)
-        intro = intro or f"{Path(path).name} was imported; {len(problems)} items were left out or repaired:"
-        lay.addWidget(QLabel(intro, wordWrap=True))
-        lay.addWidget(tree)
-        lay.addWidget(buttons)
-        dlg.resize(720, 420)
-        dlg.tree = tree
-        dlg.show()
-        self.problems_dialog = dlg
-        return dlg
+        self.problems_dialog = ProblemsDialog(self, path, problems, title, intro)
+        self.problems_dialog.show()
+        return self.problems_dialog
 
     def _fill_recent(self) -> None:
         menu = self.actions.menus["recent"]
@@ -325,97 +302,15 @@ class MainWindow(QMainWindow):
         if not paths:
             menu.addAction("No recent projects").setEnabled(False)
 
-    # ---- images -----------------------------------------------------------------------------
+    # ---- images (navigation.py) ---------------------------------------------------------------
     def show_image(self, key: str) -> None:
-        if self.project is None or key == self.current_key:
-            return
-        if self.current_key is not None:
-            self.autosave.save()  # on image switch
-        self.current_key = key
-        self.doc.set_current_image(key)
-        im = self.project.image(key)
-        cached = self.image_cache.get(key)
-        self.canvas.set_image(self.project, key, cached)
-        if self.image_list.current_key() != key:
-            self.image_list.select_key(key, emit=False)
-        for nkey in self.image_list.neighbours():  # prefetch: next two and the previous one
-            self.image_cache.request(nkey, str(self.project.image_path(self.project.image(nkey))))
-        if cached is None:
-            self.image_cache.request(key, str(self.project.image_path(im)))  # last in = first decoded
-        error = self.image_cache.error(key)  # failed while prefetched: no signal comes again
-        if error is not None:
-            self._image_failed(key, error)
-        else:
-            self.image_bar.set_image_problem("")
-        self.actions["done"].setChecked(im.done)
-        self._refresh_panels()
+        self.navigator.show_image(key)
 
     def step(self, delta: int) -> None:
-        if self.project is None:
-            return
-        # D / A while drawing: a shape that can be closed is closed (one undo step, kept);
-        # one too short to close stays on this image rather than being dropped.
-        if not self.canvas.finish_drawing():
-            self.status.showMessage("Finish the shape (Enter) or cancel it (Esc) before changing image", 6000)
-            return
-        key = self.image_list.step(delta)
-        if key is not None:
-            self.image_list.select_key(key, emit=False)
-            self.show_image(key)
-
-    def _image_loaded(self, key, image, w, h) -> None:
-        if self.project is None:
-            return
-        try:
-            im = self.project.image(key)
-        except KeyError:
-            return
-        if im.width is None or im.height is None:
-            im.width, im.height = w, h
-            self.autosave.touch([key])
-        if key == self.current_key:
-            self.canvas.set_image(self.project, key, image)
-            self._update_status()
-
-    def _image_failed(self, key, message) -> None:
-        if self.project is None:
-            return
-        try:
-            im = self.project.image(key)
-        except KeyError:
-            return
-        reason, missing = describe_failure(self.project.image_path(im), message)
-        self.list_model.set_problem(key, reason)
-        if key == self.current_key:
-            self.image_bar.set_image_problem(f"Cannot show {im.filename}: {reason}", missing)
+        self.navigator.step(delta)
 
     def locate_images(self, folder=None) -> bool:
-        """Set the folder the images are in (asked for when None), store it, reload the images."""
-        if self.project is None:
-            return False
-        if folder is None:
-            start = str(self.project.image_root or self.project.path.parent)
-            folder = QFileDialog.getExistingDirectory(self, "Locate the project's images", start)
-            if not folder:
-                return False
-        search = search_images(self.project, given=folder)
-        if search.total and not search.found:
-            self.image_bar.set_missing_images(
-                f"None of the {search.total} images are in {folder} (looked for {search.missing[0]})."
-            )
-            return False
-        self.project.image_root = Path(folder)
-        self.autosave.mark_dirty(None)  # the image folder is stored in the project file
-        self.autosave.save()
-        self.image_cache.clear()
-        self.thumbnails.clear()
-        self.list_model.clear_problems()
-        self.image_bar.set_missing_images("" if search.complete else search.summary())
-        key, self.current_key = self.current_key, None
-        if key is not None:
-            self.show_image(key)
-        self.status.showMessage(f"Images: {search.found} of {search.total} found in {folder}", 6000)
-        return True
+        return self.navigator.locate_images(folder)
 
     # ---- editing -------------------------------------------------------------------------------
     def push(self, edit: Edit) -> None:
@@ -440,7 +335,7 @@ class MainWindow(QMainWindow):
             self.actions["done"].setChecked(self.project.image(self.current_key).done)
         self._panel_timer.start()
 
-    def _refresh_panels(self) -> None:
+    def refresh_panels(self) -> None:
         if self.project is None:
             return
         self.class_panel.refresh()
@@ -449,9 +344,9 @@ class MainWindow(QMainWindow):
             self.canvas.set_current_class(self.class_panel.current_class)
         self.attribute_panel.set_context(self.project, self.current_key, self.canvas.selected_region_ids())
         self.image_list.refilter()
-        self._update_status()
+        self.update_status()
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         if self.project is None or self.current_key is None:
             self.status.set_image(None, None, 0, len(self.project.images) if self.project else 0, 0)
             return
@@ -496,50 +391,7 @@ class MainWindow(QMainWindow):
                 self.status.showMessage(f"Saved {self.project.path}", 4000)
 
     def export(self, fmt: str, path=None) -> bool:
-        if self.project is None:
-            return False
-        if fmt == "coco" and not self._coco_sizes_known():
-            return False
-        if path is None:
-            p = self.project.path
-            base = (
-                p.parent / p.name.removesuffix(".json").removesuffix(".polymask") if p else Path.home() / "annotations"
-            )
-            path, _ = QFileDialog.getSaveFileName(
-                self, f"Export {fmt}", str(base) + EXPORT_SUFFIX[fmt], "JSON (*.json)"
-            )
-            if not path:
-                return False
-        try:
-            left_out = pio.export(self.project, path, fmt)
-        except Exception as exc:
-            self.show_error("Export failed", f"Could not write {path}", f"{type(exc).__name__}: {exc}")
-            return False
-        if left_out:  # e.g. points and unclassified regions have no COCO mask
-            self.show_problems(
-                path,
-                left_out,
-                "Export problems",
-                f"{Path(path).name} was written; {len(left_out)} items were left out:",
-            )
-        self.status.showMessage(f"Exported {fmt} to {path}", 6000)
-        return True
-
-    def _coco_sizes_known(self) -> bool:
-        """COCO needs each image's size: refuse when images are missing, ask when some are unreadable
-        (the policy of annotator.app.export_check, shared with `polymask convert`)."""
-        check = check_image_sizes(self.project)
-        self.autosave.touch(None)  # sizes learnt are saved with the next save
-        if check.refused:
-            self.show_problems(
-                self.project.path,
-                check.problems,
-                "Cannot export COCO",
-                f"Nothing was written. {check.reason()}. Use File ▸ Locate images… "
-                "to show where the images are, then export again.",
-            )
-            return False
-        return not check.unreadable or self.ask_export_without(check)
+        return self.exporter.export(fmt, path)
 
     def ask_export_without(self, check) -> bool:
         answer = QMessageBox.question(
