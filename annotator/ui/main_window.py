@@ -10,20 +10,16 @@ views and schedules the autosave.
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
 )
 
-from ..app.project_location import open_for_editing
-from ..io.errors import FormatError
 from ..model import Edit, SetClass, SetDone
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
@@ -36,6 +32,7 @@ from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
 from .image_problem_bar import ImageProblemBar
 from .navigation import Navigator
+from .opening import Opener
 from .problems_dialog import ProblemsDialog
 from .recent import RecentProjects, settings
 from .save_guard import SaveGuard
@@ -81,6 +78,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.autosave = Autosaver(autosave_delay_ms, self)
         self.navigator = Navigator(self)
+        self.opener = Opener(self)
         self.exporter = ExportFlow(self)
         self.docks = [
             self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -179,54 +177,12 @@ class MainWindow(QMainWindow):
         self.save_guard = SaveGuard(self)  # failed saves: a bar over the canvas; conflicts: a dialog
         self.theme.changed.connect(self._retint)
 
-    # ---- opening --------------------------------------------------------------------------
+    # ---- opening (opening.py) -----------------------------------------------------------
     def open_dialog(self, folder: bool = False) -> None:
-        start = str(self.project.path.parent) if self.project and self.project.path else str(Path.home())
-        if folder:
-            path = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
-        else:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open a project or annotation file", start, "Projects and annotations (*.json);;All files (*)"
-            )
-        if path:
-            self.open_path(path)
+        self.opener.open_dialog(folder)
 
     def open_path(self, path) -> bool:
-        """Open a folder, a project file or a VIA / COCO / labelme file, by the one rule of
-        annotator.app.project_location (an annotation file keeps one project file beside it,
-        found again on every open). Errors go to a dialog."""
-        path = Path(path)
-        try:
-            opened = open_for_editing(path)
-        except FormatError as exc:
-            self.show_error("Cannot open", f"Cannot open {exc.path or path}", exc.reason)
-            return False
-        except Exception as exc:  # a bug in a reader must not reach the user as a traceback
-            self.show_error("Cannot open", f"Cannot open {path}", f"{type(exc).__name__}: {exc}")
-            return False
-        if opened.created and opened.others:  # never a second project over the same images unasked
-            choice = self.ask_existing_project(opened)
-            if choice != "new":
-                return choice == "open" and self.open_path(opened.others[0])
-        project, result = opened.project, opened.result
-        modified = opened.created or opened.root_changed  # a found image folder is stored
-        self.set_project(project, modified=modified)
-        if modified:
-            self.autosave.save()  # the project file exists from the start
-        self.recent.add(project.path)
-        self.image_bar.set_missing_images("" if opened.images.complete else opened.images.summary())
-        if opened.imported_from is not None:
-            self.status.showMessage(
-                f"Imported {path.name} ({result.format}); your work is saved in "
-                f"{project.path.name} beside it, which opens again next time",
-                10000,
-            )
-        notices = [n for n in (opened.source_changed, *opened.notes) if n]
-        if notices:
-            self.show_notice(f"Opened {project.path.name}", "\n\n".join(notices))
-        if result.problems:
-            self.show_problems(path, result.problems)
-        return True
+        return self.opener.open_path(path)
 
     def ask_existing_project(self, opened) -> str:
         """ "open" the existing project over these images, make a "new" one, or "cancel"."""
