@@ -56,6 +56,7 @@ class ExportFlow:
     def coco_sizes_known(self) -> bool:
         """COCO needs each image's size: refuse when images are missing, ask when some are unreadable."""
         w = self.window
+        assert w.project is not None  # export() checked
         check = check_image_sizes(w.project)
         w.autosave.touch(None)  # sizes learnt are saved with the next save
         if check.refused:

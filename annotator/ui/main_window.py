@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from ..model import Edit, SetClass, SetDone
+from ..model import Edit, Project, SetClass, SetDone
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
 from .autosave import Autosaver
@@ -44,6 +44,9 @@ from .view_menu import ViewMenu
 
 
 class MainWindow(QMainWindow):
+    actions: Actions  # type: ignore[assignment]  # the window's commands by name (QWidget.actions() is not used)
+    project: Project | None
+
     def __init__(
         self,
         theme: Theme | None = None,
@@ -173,7 +176,7 @@ class MainWindow(QMainWindow):
         self.list_model.size_learnt.connect(lambda k: self.autosave.touch([k]))
         self.autosave.modified_changed.connect(self.setWindowModified)
         self.autosave.saved.connect(lambda p: self.status.set_saved("Saved"))
-        self.autosave.modified_changed.connect(lambda m: m and self.status.set_saved("Unsaved changes"))
+        self.autosave.modified_changed.connect(lambda m: self.status.set_saved("Unsaved changes") if m else None)
         self.save_guard = SaveGuard(self)  # failed saves: a bar over the canvas; conflicts: a dialog
         self.theme.changed.connect(self._retint)
 
@@ -198,7 +201,8 @@ class MainWindow(QMainWindow):
         new = box.addButton("Start a new project", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(open_it)
         box.exec()
-        return {open_it: "open", new: "new"}.get(box.clickedButton(), "cancel")
+        clicked = box.clickedButton()
+        return "open" if clicked is open_it else "new" if clicked is new else "cancel"
 
     def show_notice(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
@@ -287,7 +291,7 @@ class MainWindow(QMainWindow):
         if scope.regions is not None:
             return  # shapes only: the image list, the panels and the done flag are as they were
         self.list_model.images_changed(None if scope.project else set(scope.images))
-        if shown and self.current_key is not None:
+        if shown and self.current_key is not None and self.project is not None:
             self.actions["done"].setChecked(self.project.image(self.current_key).done)
         self._panel_timer.start()
 
@@ -336,7 +340,7 @@ class MainWindow(QMainWindow):
             self.push(SetClass(self.current_key, ids, name))
 
     def toggle_done(self) -> None:
-        if self.current_key is not None:
+        if self.current_key is not None and self.project is not None:
             self.push(SetDone(self.current_key, not self.project.image(self.current_key).done))
 
     # ---- saving / export ---------------------------------------------------------------------------

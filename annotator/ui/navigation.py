@@ -27,6 +27,7 @@ class Navigator:
         if w.current_key is not None:
             w.autosave.save()  # on image switch
         w.current_key = key
+        assert w.doc is not None  # a project is open
         w.doc.set_current_image(key)
         im = w.project.image(key)
         cached = w.image_cache.get(key)
@@ -94,7 +95,7 @@ class Navigator:
         if project is None:
             return False
         if folder is None:
-            start = str(project.image_root or project.path.parent)
+            start = str(project.image_root or (project.path.parent if project.path else Path.home()))
             folder = QFileDialog.getExistingDirectory(w, "Locate the project's images", start)
             if not folder:
                 return False

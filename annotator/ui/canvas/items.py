@@ -23,7 +23,7 @@ from .editing import OutlineIndex
 try:  # fill a QPolygonF straight from numpy (what pyqtgraph does): ~100x faster than QPointF by QPointF
     from shiboken6 import VoidPtr as _VoidPtr
 except ImportError:  # pragma: no cover
-    _VoidPtr = None
+    _VoidPtr = None  # type: ignore[assignment,misc]
 
 
 def polygon_from_arrays(xs, ys) -> QPolygonF:
@@ -31,7 +31,8 @@ def polygon_from_arrays(xs, ys) -> QPolygonF:
     if _VoidPtr is not None and n:
         poly = QPolygonF()
         poly.resize(n)
-        view = np.frombuffer(_VoidPtr(poly.data(), n * 16, True), np.float64).reshape(n, 2)
+        buffer = _VoidPtr(poly.data(), n * 16, True)  # type: ignore[call-arg,arg-type]  # (address, size, writable)
+        view = np.frombuffer(buffer, np.float64).reshape(n, 2)  # type: ignore[call-overload]
         view[:, 0] = xs
         view[:, 1] = ys
         return poly
@@ -89,7 +90,7 @@ def decimate(xs: np.ndarray, ys: np.ndarray, cell: float) -> tuple[np.ndarray, n
     return xs[keep], ys[keep]
 
 
-class _ScaledItem(QGraphicsItem):
+class ScaledItem(QGraphicsItem):
     """An item that paints a few screen pixels outside its geometry (handles, pens):
     its bounding rect grows by `MARGIN_PX / zoom`, updated by the canvas on zoom."""
 
@@ -106,7 +107,7 @@ class _ScaledItem(QGraphicsItem):
             self._margin = margin
 
 
-class RegionItem(_ScaledItem):
+class RegionItem(ScaledItem):
     """Renders one region: semi-transparent fill, a cosmetic outline over a contrasting
     halo, and, when selected, its vertex handles. Its class name is a child LabelItem."""
 
@@ -153,7 +154,6 @@ class RegionItem(_ScaledItem):
             self.vx = np.array([p[0] for p in verts], float)
             self.vy = np.array([p[1] for p in verts], float)
         self._index: OutlineIndex | None = None
-        self._stroke = None
         self._coarse: tuple[int, QPainterPath, list] | None = None  # (zoom step, outline, its rings' arrays)
         self._stroke: tuple[tuple, QPainterPath] | None = None  # (view key, outline pieces in view)
         self._shown: tuple[tuple, QPolygonF] | None = None  # (view key, handles drawn)
@@ -212,8 +212,9 @@ class RegionItem(_ScaledItem):
             cell = self.DETAIL_PX / 2 ** (step / 4 + 0.25)
             path = QPainterPath()
             path.setFillRule(Qt.FillRule.OddEvenFill)
-            rings = self.shape_value.rings() if isinstance(self.shape_value, MultiPolygon) else [self.shape_value]
-            arrays = [decimate(np.asarray(ring.xs, float), np.asarray(ring.ys, float), cell) for ring in rings]
+            shape = self.shape_value
+            rings = list(shape.rings()) if isinstance(shape, MultiPolygon) else [shape]
+            arrays = [decimate(np.asarray(r.xs, float), np.asarray(r.ys, float), cell) for r in rings]  # type: ignore[attr-defined]  # path shapes (drawn_path: long outlines only)
             for xs, ys in arrays:
                 path.addPolygon(polygon_from_arrays(xs, ys))
                 if self.closed:
@@ -412,7 +413,7 @@ class HandleItem(QGraphicsItem):
             painter.drawRect(QRectF(-s + 1.5, -s + 1.5, 2 * s - 3, 2 * s - 3))
 
 
-class DraftItem(_ScaledItem):
+class DraftItem(ScaledItem):
     """The shape being drawn: its fixed part, the rubber band to the cursor and its vertices."""
 
     def __init__(self):
@@ -443,7 +444,7 @@ class DraftItem(_ScaledItem):
         self.rubber = [QPointF(x, y) for x, y in rubber]
         self.closed, self.first_hot, self.colour = closed, first_hot, colour
         rect = path.boundingRect() if not path.isEmpty() else QRectF()
-        for p in [*self.verts, *self.rubber]:
+        for p in [*self.verts, *self.rubber]:  # type: ignore[misc]  # QPolygonF is iterable
             rect = rect.united(QRectF(p, p)) if not rect.isNull() else QRectF(p, p)
         self._rect = rect
         self.setVisible(bool(verts) or not path.isEmpty())
@@ -463,12 +464,12 @@ class DraftItem(_ScaledItem):
         if self.rubber:
             painter.setPen(style.dashed_pen("#ffffff", 1.5))
             painter.drawPolyline(QPolygonF(self.rubber))
-        if len(self.verts):
+        if not self.verts.isEmpty():
             painter.setPen(style.point_pen("#000000", style.HANDLE_PX + 1))
             painter.drawPoints(self.verts)
             painter.setPen(style.point_pen(self.colour, style.HANDLE_PX - 1))
             painter.drawPoints(self.verts)
-            first = self.verts[0]
+            first = self.verts.at(0)
             size = style.HANDLE_HOVER_PX + 4 if self.first_hot else style.HANDLE_PX + 3
             painter.setPen(style.point_pen("#000000", size + 2, True))
             painter.drawPoint(first)

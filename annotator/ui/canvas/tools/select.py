@@ -13,7 +13,7 @@ import math
 
 from PySide6.QtCore import QPointF, Qt
 
-from ....model import delete_vertex_edit, set_shapes_edit, union_bbox
+from ....model import MultiPolygon, PathShape, delete_vertex_edit, set_shapes_edit, union_bbox
 from ..editing import Hit, clamp_delta, has_vertex_list
 from ..items import HandleItem
 from ..view import Pointer
@@ -155,11 +155,14 @@ class SelectTool(Tool):
         if hit.kind == "vertex":
             return self._drag_vertex(pointer, hit.region_id, hit.index, old, old, "Move vertex")
         # an edge: the insertion and the drag that may follow are one undo step, pushed on release
+        assert isinstance(old, (PathShape, MultiPolygon))  # only they show edges to insert on
         new = old.with_inserted_vertex(hit.index, hit.x, hit.y)
         return self._drag_vertex(pointer, hit.region_id, hit.index, new, old, "Insert vertex")
 
     def _drag_vertex(self, pointer: Pointer, rid: int, index: int, start, original, text: str) -> Drag:
         canvas = self.canvas
+        record = canvas.record()
+        assert record is not None  # a press on a vertex: an image is shown
         item = canvas.layer.items[rid]
         preview = start if start is not original else None  # an inserted vertex is a change already
         item.interactive = True
@@ -180,7 +183,7 @@ class SelectTool(Tool):
                 yield
             self._end_preview(item, rid)
             if preview is not None and rid in canvas.layer.items:
-                edit = set_shapes_edit(canvas.record().key, [(rid, original, preview)], text)
+                edit = set_shapes_edit(record.key, [(rid, original, preview)], text)
                 if edit is not None:
                     canvas.push(edit)
         finally:
@@ -191,6 +194,7 @@ class SelectTool(Tool):
     def _move(self, pointer: Pointer, rid: int) -> Drag:
         canvas = self.canvas
         record = canvas.record()
+        assert record is not None  # a press on a shape: an image is shown
         items = canvas.layer.items
         start = {i: record.region(i).shape for i in canvas.selection.ids}
         for i in start:
