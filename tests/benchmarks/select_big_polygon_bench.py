@@ -6,7 +6,7 @@ then the same at actual size (one image pixel per screen pixel), where only the 
 the visible vertices are drawn. Generated data (a wavy ring on a 4000x3000 image).
 Goal: selection <= 100 ms. Prints one JSON line.
 
-    QT_QPA_PLATFORM=offscreen python tests/benchmarks/select_big_polygon_bench.py
+    QT_QPA_PLATFORM=offscreen python tests/benchmarks/select_big_polygon_bench.py [VERTICES [REPEATS]]
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from PySide6.QtWidgets import QApplication
 from annotator.model import ImageRecord, Polygon, Project, Region
 from annotator.ui.canvas import Canvas
 
-W, H, REPEATS = 4000, 3000, 3
+W, H = 4000, 3000
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000  # vertices
+REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 
 def wavy_ring(n: int) -> Polygon:

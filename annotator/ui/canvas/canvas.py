@@ -118,7 +118,7 @@ class Canvas(EventHandlers):
             self.layer.remove(ids)
         if self.selection.forget(ids):
             self.selection_changed.emit(list(self.selection.ids))
-        if ids:
+        if ids and not synced:  # refresh() tells the tool itself
             self._tool.refreshed()
 
     def set_predictions(self, instances, colour_for=None):
