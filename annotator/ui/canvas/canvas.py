@@ -239,8 +239,10 @@ class Canvas(EventHandlers):
     def release_gesture(self) -> None:
         self.events.release()
 
-    def run_off_thread(self, work: Callable[[], Any], done: Callable[[Any], None]) -> Job:
-        return self.background.run(work, done)
+    def run_off_thread(
+        self, work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None] | None = None
+    ) -> Job:
+        return self.background.run(work, done, failed or (lambda exc: self.set_hint(f"{type(exc).__name__}: {exc}")))
 
     def set_hint(self, hint: str) -> None:
         if hint != self._hint:

@@ -20,8 +20,9 @@ Adding a tool
 2. Register the class in `tools/__init__.py` (`TOOLS`) and give it an action in
    `annotator/ui/actions.py` (`TOOLS`: label and key).
 A tool changes the project only through `canvas.push(edit)` (one undo step per call);
-slow work goes to `canvas.run_off_thread(work, done)`, whose `done(result)` runs on the
-UI thread (cancel the returned job when the tool lets go).
+slow work goes to `canvas.run_off_thread(work, done, failed)`, whose `done(result)` (or
+`failed(exception)`; by default the status bar says it) runs on the UI thread; cancel the
+returned job when the tool lets go.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ class CanvasContext(Protocol):
     def end_gesture(self) -> None: ...
     def release_gesture(self) -> None: ...
     def update_cursor(self) -> None: ...
-    def run_off_thread(self, work: Callable[[], Any], done: Callable[[Any], None]) -> Job: ...
+    def run_off_thread(
+        self, work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None] | None = None
+    ) -> Job: ...
 
 
 class Tool:

@@ -38,7 +38,7 @@ CURSORS = {
 class SelectTool(Tool):
     name = "select"
     hint = (
-        "Click a shape to select it, drag it to move it · drag a vertex · click the + on an edge to add a vertex · "
+        "Click a shape to select it, drag to move it · drag a vertex · click the + on an edge to add a vertex · "
         "Shift+click or Delete removes a vertex · arrows nudge"
     )
     cursor = Qt.CursorShape.ArrowCursor
