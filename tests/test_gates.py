@@ -1,6 +1,7 @@
 """The project's gates, run by the README's test command: ruff (lint and format) over the
-whole tree, mypy over the typed core (annotator.model, annotator.io, annotator.app, annotator.ui.training,
-trainer), configured in pyproject.toml. A failure prints what the tool printed.
+whole tree, mypy over the typed packages (annotator.model, annotator.io, annotator.app,
+trainer, and of the Qt layer the canvas and the window; the list is in pyproject.toml), and
+no product file over 600 lines. A failure prints what the tool printed.
 
 The tools start as soon as the tests are collected (``start_gates``, called from conftest) and
 run beside the other tests: the same checks, but mypy's ~15 s of CPU overlap tests that wait."""
@@ -57,3 +58,16 @@ def test_typed_core_passes_mypy():
     code, output = _result("mypy")
     assert code == 0, output
     assert "Success: no issues found" in output
+
+
+MAX_LINES = 600  # the charter: no product file over 600 lines
+
+
+def test_no_product_file_is_over_600_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for package in ("annotator", "trainer")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"split these by job (at most {MAX_LINES} lines each): {long}"

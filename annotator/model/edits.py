@@ -3,19 +3,47 @@
 Each edit is a plain object with `apply` and `revert`; the window wraps them in
 QUndoCommands. Edits record the old state when they are made (Qt's Undo
 Framework pattern: record on press, push on release) and drags of the same
-thing merge into one step through `merge`.
+thing merge into one step through `merge`. Each declares its `scope()` (which
+images, which regions, or the whole project), by which the window picks the undo
+history, refreshes the views and autosave marks what to save; nothing outside
+asks an edit for its type.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .attributes import DEFAULT_CLASS, AttributeDef
 from .project import ImageRecord, Project, Region
 from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape, min_vertices
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an edit touches.
+
+    images: the keys of the images whose data it changes (regions, attributes, done flag), in order;
+    regions: when not None, it changes only these regions' shapes (a drag, a nudge) and nothing else
+        of the images: lists, counts, classes and attributes stay;
+    project: it changes project-wide data (classes) and belongs to the project's history."""
+
+    images: tuple[str, ...] = ()
+    regions: frozenset[int] | None = None
+    project: bool = False
+
+    @classmethod
+    def of_image(cls, key: str, shapes_of: Iterable[int] | None = None) -> Scope:
+        return cls((key,), frozenset(shapes_of) if shapes_of is not None else None)
+
+    def union(self, other: Scope) -> Scope:
+        regions = self.regions | other.regions if self.regions is not None and other.regions is not None else None
+        return Scope(tuple(dict.fromkeys(self.images + other.images)), regions, self.project and other.project)
+
+
+PROJECT_WIDE = Scope(project=True)
 
 
 class Edit:
@@ -37,9 +65,9 @@ class Edit:
     def merge(self, other: Edit) -> bool:
         return False
 
-    def images(self) -> set[str]:
-        """Keys of the images this edit touches (what the view must refresh)."""
-        return set()
+    def scope(self) -> Scope:
+        """What the edit touches (read after `apply` for edits that learn it then)."""
+        raise NotImplementedError
 
 
 # ---- regions ---------------------------------------------------------------
@@ -57,8 +85,8 @@ class AddRegions(Edit):
         im = project.image(self.image_key)
         im.regions = [r for r in im.regions if r.id not in ids]
 
-    def images(self):
-        return {self.image_key}
+    def scope(self):
+        return Scope.of_image(self.image_key)
 
 
 @dataclass
@@ -79,8 +107,8 @@ class RemoveRegions(Edit):
         for index, region in self._removed:  # ascending indices restore the order
             im.regions.insert(index, region)
 
-    def images(self):
-        return {self.image_key}
+    def scope(self):
+        return Scope.of_image(self.image_key)
 
 
 @dataclass
@@ -109,25 +137,8 @@ class SetShape(Edit):
         self.new = other.new
         return True
 
-    def images(self):
-        return {self.image_key}
-
-
-def move_shape(image: ImageRecord, region_id: int, dx: float, dy: float, merge_tag=None) -> SetShape:
-    old = image.region(region_id).shape
-    return SetShape(image.key, region_id, old, old.translated(dx, dy), "Move shape", merge_tag)
-
-
-def move_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: float, merge_tag=None) -> SetShape:
-    old = image.region(region_id).shape
-    return SetShape(image.key, region_id, old, old.with_vertex(index, x, y), "Move vertex", merge_tag)
-
-
-def insert_vertex(image: ImageRecord, region_id: int, index: int, x: float, y: float) -> SetShape:
-    old = image.region(region_id).shape
-    if not isinstance(old, (PathShape, MultiPolygon)):
-        raise ValueError(f"a {old.name} has no vertices to insert")
-    return SetShape(image.key, region_id, old, old.with_inserted_vertex(index, x, y), "Insert vertex")
+    def scope(self):
+        return Scope.of_image(self.image_key, shapes_of=[self.region_id])
 
 
 def delete_vertex(image: ImageRecord, region_id: int, index: int) -> SetShape:
@@ -218,8 +229,8 @@ class SetRegionAttribute(Edit):
             else:
                 attrs[self.name] = old
 
-    def images(self):
-        return {self.image_key}
+    def scope(self):
+        return Scope.of_image(self.image_key)
 
 
 @dataclass
@@ -244,8 +255,8 @@ class SetFileAttribute(Edit):
         else:
             attrs.pop(self.name, None)
 
-    def images(self):
-        return {self.image_key}
+    def scope(self):
+        return Scope.of_image(self.image_key)
 
 
 # ---- classes: whole-project edits, undone from a snapshot -------------------------
@@ -284,8 +295,8 @@ class _ProjectSnapshotEdit(Edit):
     def _change(self, project: Project) -> None:
         raise NotImplementedError
 
-    def images(self):
-        return set(self._regions) if hasattr(self, "_regions") else set()
+    def scope(self):
+        return PROJECT_WIDE  # class edits: the project's history; every image may have changed
 
 
 def _same_items(a: list, b: list) -> bool:
@@ -341,6 +352,10 @@ class SetClass(_ProjectSnapshotEdit):
         im = project.image(self.image_key)
         for rid in self.region_ids:
             im.region(rid).attributes[attr.name] = attr.class_value(self.class_name)
+
+    def scope(self):
+        # the regions' image (its history); the class it adds, if new, is saved with the project's data
+        return Scope.of_image(self.image_key)
 
 
 @dataclass
@@ -409,6 +424,29 @@ def _safe_class(attr: AttributeDef, region: Region) -> str | None:
 
 
 @dataclass
+class SetDone(Edit):
+    """Mark an image done / to do (undoable like every other change)."""
+
+    image_key: str
+    done: bool
+    _old: bool = False
+
+    @property
+    def text(self):
+        return "Mark done" if self.done else "Mark to do"
+
+    def apply(self, project):
+        im = project.image(self.image_key)
+        self._old, im.done = im.done, self.done
+
+    def revert(self, project):
+        project.image(self.image_key).done = self._old
+
+    def scope(self):
+        return Scope.of_image(self.image_key)
+
+
+@dataclass
 class EditGroup(Edit):
     """Several edits as one undo step (e.g. accepting all predictions)."""
 
@@ -423,8 +461,13 @@ class EditGroup(Edit):
         for e in reversed(self.edits):
             e.revert(project)
 
-    def images(self):
-        return set().union(*(e.images() for e in self.edits)) if self.edits else set()
+    def scope(self):
+        if not self.edits:
+            return Scope()
+        scope = self.edits[0].scope()
+        for e in self.edits[1:]:
+            scope = scope.union(e.scope())
+        return scope
 
 
 # ---- edits the canvas builds from its gestures -------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ..app.conflicts import DiskState, read_state, unchanged
-from ..model import Project, SnapshotCache
+from ..model import Project, Scope, SnapshotCache
 
 MAX_WAIT_MS = 2500  # while edits keep coming: at most this (+ one write) of work is ever unsaved
 
@@ -158,6 +158,10 @@ class Autosaver(QObject):
             self.timer.start()
             if self.max_wait_ms is not None and not self.deadline.isActive():
                 self.deadline.start(self.max_wait_ms)
+
+    def edited(self, scope: Scope) -> None:
+        """An edit was done, undone or redone: save what its scope says it touched."""
+        self.mark_dirty(None if scope.project else scope.images)
 
     def touch(self, keys) -> None:
         """Data learnt, not edited (image sizes): saved with the next save."""

@@ -3,16 +3,15 @@
 History design (per image, kept when switching images):
 
 * one `QUndoStack` per image, created on the image's first edit, for every edit
-  that addresses one image: shapes (the canvas' edits, drags merged), region and
+  whose scope is an image: shapes (the canvas' edits, drags merged), region and
   file attributes, setting a region's class (keys 1-9), the done flag;
-* one project-wide `QUndoStack` for class edits that touch the whole project:
-  add, rename, merge (an `EditGroup` of renames), delete, recolour and move a class;
-* all of them live in one `QUndoGroup` whose active stack is the current image's.
+* one project-wide `QUndoStack` for edits whose scope is the project (class edits:
+  add, rename, merge, delete).
 
-Ctrl+Z undoes the most recent step among the current image's stack and the
-project stack (each command carries a sequence number), Ctrl+Shift+Z / Ctrl+Y
-redoes the earliest undone one. So on image A, undo never touches image B's
-shapes, and B's history is still there when you come back to B.
+Each edit says which it is (`Edit.scope()`). Ctrl+Z undoes the most recent step among
+the current image's stack and the project stack (each command carries a sequence
+number), Ctrl+Shift+Z / Ctrl+Y redoes the earliest undone one. So on image A, undo
+never touches image B's shapes, and B's history is still there when you come back to B.
 
 Class edits in the model restore on undo only what they changed, so undoing a
 class edit does not roll back unrelated edits other images made since (the
@@ -22,70 +21,14 @@ stacks are independent histories).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoGroup, QUndoStack
+from PySide6.QtGui import QUndoStack
 
-from ..model import (
-    AddClass,
-    DeleteClass,
-    Edit,
-    EditGroup,
-    KeepFirstClass,
-    MoveClass,
-    Project,
-    RenameClass,
-    SetClassColour,
-)
+from ..model import Edit, Project
 from .undo import EditCommand
 
-PROJECT_EDITS = (AddClass, RenameClass, DeleteClass, SetClassColour, MoveClass, KeepFirstClass)
 _seq = itertools.count(1)
-
-
-@dataclass
-class SetDone(Edit):
-    """Mark an image done / to do (undoable like every other change)."""
-
-    image_key: str
-    done: bool
-    _old: bool = False
-
-    @property
-    def text(self):
-        return "Mark done" if self.done else "Mark to do"
-
-    def apply(self, project):
-        im = project.image(self.image_key)
-        self._old, im.done = im.done, self.done
-
-    def revert(self, project):
-        project.image(self.image_key).done = self._old
-
-    def images(self):
-        return {self.image_key}
-
-
-def _flatten(edit: Edit):
-    if isinstance(edit, EditGroup):
-        for e in edit.edits:
-            yield from _flatten(e)
-    else:
-        yield edit
-
-
-def is_project_edit(edit: Edit) -> bool:
-    parts = list(_flatten(edit))
-    return bool(parts) and all(isinstance(e, PROJECT_EDITS) for e in parts)
-
-
-def image_key_of(edit: Edit) -> str | None:
-    for e in _flatten(edit):
-        key = getattr(e, "image_key", None)
-        if key is not None:
-            return key
-    return None
 
 
 class HistoryCommand(EditCommand):
@@ -109,15 +52,13 @@ class Document(QObject):
     def __init__(self, project: Project, parent=None):
         super().__init__(parent)
         self.project = project
-        self.group = QUndoGroup(self)
         self.project_stack = self._new_stack(limit=100)
         self._stacks: dict[str, QUndoStack] = {}
         self.current_key: str | None = None
 
     def _new_stack(self, limit=1000) -> QUndoStack:
-        stack = QUndoStack(self.group)
+        stack = QUndoStack(self)
         stack.setUndoLimit(limit)
-        self.group.addStack(stack)
         stack.indexChanged.connect(self._emit_history)
         return stack
 
@@ -132,21 +73,19 @@ class Document(QObject):
 
     def set_current_image(self, key: str | None) -> None:
         self.current_key = key
-        self.group.setActiveStack(self.stack(key, create=False) if key else None)
         self.history_changed.emit()
 
     # ---- editing -------------------------------------------------------------
     def push(self, edit: Edit) -> None:
         """Apply `edit` as one undoable step (merged with the previous one if it says so)."""
-        if is_project_edit(edit):
+        scope = edit.scope()
+        if scope.project:
             stack = self.project_stack
         else:
-            key = image_key_of(edit) or self.current_key
+            key = scope.images[0] if scope.images else self.current_key
             if key is None:
                 raise ValueError(f"{edit.text}: no image to attach the edit to")
             stack = self.stack(key)
-            if key == self.current_key and self.group.activeStack() is not stack:
-                self.group.setActiveStack(stack)
         stack.push(HistoryCommand(self.project, edit, self._on_change))
 
     def _on_change(self, edit: Edit) -> None:

@@ -10,38 +10,31 @@ views and schedules the autosave.
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
-    QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
 )
 
-from ..app.image_search import locate_images as search_images
-from ..app.project_location import open_for_editing
-from ..io.errors import FormatError
-from ..model import Edit, SetClass, SetShape
+from ..model import Edit, Project, SetClass, SetDone
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
 from .autosave import Autosaver
 from .canvas import Canvas
 from .class_panel import ClassPanel
 from .class_wiring import wire_class_panel
-from .document import Document, SetDone, image_key_of, is_project_edit
+from .document import Document
 from .export_menu import export_project, install_export_menu
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
-from .image_problem_bar import ImageProblemBar, describe_failure
+from .image_problem_bar import ImageProblemBar
+from .navigation import Navigator
+from .opening import Opener
+from .problems_dialog import ProblemsDialog
 from .recent import RecentProjects, settings
 from .save_guard import SaveGuard
 from .status_bar import StatusBar
@@ -52,6 +45,9 @@ from .view_menu import ViewMenu
 
 
 class MainWindow(QMainWindow):
+    actions: Actions  # type: ignore[assignment]  # the window's commands by name (QWidget.actions() is not used)
+    project: Project | None
+
     def __init__(
         self,
         theme: Theme | None = None,
@@ -85,6 +81,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         self.autosave = Autosaver(autosave_delay_ms, self)
+        self.navigator = Navigator(self)
+        self.opener = Opener(self)
         self.docks = [
             self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -99,7 +97,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setMovable(False)
         self.actions.build_toolbar(self.toolbar)
         self._panel_timer = QTimer(self, singleShot=True, interval=0)
-        self._panel_timer.timeout.connect(self._refresh_panels)
+        self._panel_timer.timeout.connect(self.refresh_panels)
         self._connect()
         wire_class_panel(self)  # class names on keys 1-9 in the menus, "show only this class"
         install_export_menu(self, self.theme.icon)  # File ▸ Export ▸ labelme
@@ -175,63 +173,21 @@ class MainWindow(QMainWindow):
         self.class_panel.class_activated.connect(self.set_selection_class)
         self.attribute_panel.edit_requested.connect(self.push)
         self.image_list.current_changed.connect(self.show_image)
-        self.image_cache.loaded.connect(self._image_loaded)
-        self.image_cache.failed.connect(self._image_failed)
+        self.image_cache.loaded.connect(self.navigator.image_loaded)
+        self.image_cache.failed.connect(self.navigator.image_failed)
         self.list_model.size_learnt.connect(lambda k: self.autosave.touch([k]))
         self.autosave.modified_changed.connect(self.setWindowModified)
         self.autosave.saved.connect(lambda p: self.status.set_saved("Saved"))
-        self.autosave.modified_changed.connect(lambda m: m and self.status.set_saved("Unsaved changes"))
+        self.autosave.modified_changed.connect(lambda m: self.status.set_saved("Unsaved changes") if m else None)
         self.save_guard = SaveGuard(self)  # failed saves: a bar over the canvas; conflicts: a dialog
         self.theme.changed.connect(self._retint)
 
-    # ---- opening --------------------------------------------------------------------------
+    # ---- opening (opening.py) -----------------------------------------------------------
     def open_dialog(self, folder: bool = False) -> None:
-        start = str(self.project.path.parent) if self.project and self.project.path else str(Path.home())
-        if folder:
-            path = QFileDialog.getExistingDirectory(self, "Open a folder of images", start)
-        else:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open a project or annotation file", start, "Projects and annotations (*.json);;All files (*)"
-            )
-        if path:
-            self.open_path(path)
+        self.opener.open_dialog(folder)
 
     def open_path(self, path) -> bool:
-        """Open a folder, a project file or a VIA / COCO / labelme file, by the one rule of
-        annotator.app.project_location (an annotation file keeps one project file beside it,
-        found again on every open). Errors go to a dialog."""
-        path = Path(path)
-        try:
-            opened = open_for_editing(path)
-        except FormatError as exc:
-            self.show_error("Cannot open", f"Cannot open {exc.path or path}", exc.reason)
-            return False
-        except Exception as exc:  # a bug in a reader must not reach the user as a traceback
-            self.show_error("Cannot open", f"Cannot open {path}", f"{type(exc).__name__}: {exc}")
-            return False
-        if opened.created and opened.others:  # never a second project over the same images unasked
-            choice = self.ask_existing_project(opened)
-            if choice != "new":
-                return choice == "open" and self.open_path(opened.others[0])
-        project, result = opened.project, opened.result
-        modified = opened.created or opened.root_changed  # a found image folder is stored
-        self.set_project(project, modified=modified)
-        if modified:
-            self.autosave.save()  # the project file exists from the start
-        self.recent.add(project.path)
-        self.image_bar.set_missing_images("" if opened.images.complete else opened.images.summary())
-        if opened.imported_from is not None:
-            self.status.showMessage(
-                f"Imported {path.name} ({result.format}); your work is saved in "
-                f"{project.path.name} beside it, which opens again next time",
-                10000,
-            )
-        notices = [n for n in (opened.source_changed, *opened.notes) if n]
-        if notices:
-            self.show_notice(f"Opened {project.path.name}", "\n\n".join(notices))
-        if result.problems:
-            self.show_problems(path, result.problems)
-        return True
+        return self.opener.open_path(path)
 
     def ask_existing_project(self, opened) -> str:
         """ "open" the existing project over these images, make a "new" one, or "cancel"."""
@@ -247,7 +203,8 @@ class MainWindow(QMainWindow):
         new = box.addButton("Start a new project", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(open_it)
         box.exec()
-        return {open_it: "open", new: "new"}.get(box.clickedButton(), "cancel")
+        clicked = box.clickedButton()
+        return "open" if clicked is open_it else "new" if clicked is new else "cancel"
 
     def show_notice(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
@@ -284,7 +241,7 @@ class MainWindow(QMainWindow):
             self.show_image(project.images[0].key)
         else:
             self.canvas.set_image(project, None, None)
-            self._refresh_panels()
+            self.refresh_panels()
 
     def show_error(self, title: str, text: str, detail: str = "") -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
@@ -294,27 +251,9 @@ class MainWindow(QMainWindow):
         return box
 
     def show_problems(self, path, problems, title="Import problems", intro=None) -> QDialog:
-        dlg = QDialog(self)
-        dlg.setWindowTitle(title)
-        tree = QTreeWidget()
-        tree.setHeaderLabels(["Problem", "Image", "Details"])
-        tree.setRootIsDecorated(False)
-        for p in problems:
-            tree.addTopLevelItem(QTreeWidgetItem([str(p.kind), str(p.image or p.file or ""), str(p.message)]))
-        tree.resizeColumnToContents(0)
-        tree.resizeColumnToContents(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dlg.reject)
-        lay = QVBoxLayout(dlg)
-        intro = intro or f"{Path(path).name} was imported; {len(problems)} items were left out or repaired:"
-        lay.addWidget(QLabel(intro, wordWrap=True))
-        lay.addWidget(tree)
-        lay.addWidget(buttons)
-        dlg.resize(720, 420)
-        dlg.tree = tree
-        dlg.show()
-        self.problems_dialog = dlg
-        return dlg
+        self.problems_dialog = ProblemsDialog(self, path, problems, title, intro)
+        self.problems_dialog.show()
+        return self.problems_dialog
 
     def _fill_recent(self) -> None:
         menu = self.actions.menus["recent"]
@@ -325,96 +264,15 @@ class MainWindow(QMainWindow):
         if not paths:
             menu.addAction("No recent projects").setEnabled(False)
 
-    # ---- images -----------------------------------------------------------------------------
+    # ---- images (navigation.py) ---------------------------------------------------------------
     def show_image(self, key: str) -> None:
-        if self.project is None or key == self.current_key:
-            return
-        if self.current_key is not None:
-            self.autosave.save()  # on image switch
-        self.current_key = key
-        self.doc.set_current_image(key)
-        im = self.project.image(key)
-        cached = self.image_cache.get(key)
-        self.canvas.set_image(self.project, key, cached)
-        if self.image_list.current_key() != key:
-            self.image_list.select_key(key, emit=False)
-        for nkey in self.image_list.neighbours():  # prefetch: next two and the previous one
-            self.image_cache.request(nkey, str(self.project.image_path(self.project.image(nkey))))
-        if cached is None:
-            self.image_cache.request(key, str(self.project.image_path(im)))  # last in = first decoded
-        error = self.image_cache.error(key)  # failed while prefetched: no signal comes again
-        if error is not None:
-            self._image_failed(key, error)
-        else:
-            self.image_bar.set_image_problem("")
-        self.actions["done"].setChecked(im.done)
-        self._refresh_panels()
+        self.navigator.show_image(key)
 
     def step(self, delta: int) -> None:
-        if self.project is None:
-            return
-        # D / A while drawing: a shape that can be closed is closed (one undo step, kept);
-        # one too short to close stays on this image rather than being dropped.
-        if not self.canvas.finish_drawing():
-            self.status.showMessage("Finish the shape (Enter) or cancel it (Esc) before changing image", 6000)
-            return
-        key = self.image_list.step(delta)
-        if key is not None:
-            self.image_list.select_key(key, emit=False)
-            self.show_image(key)
-
-    def _image_loaded(self, key, image, w, h) -> None:
-        if self.project is None:
-            return
-        try:
-            im = self.project.image(key)
-        except KeyError:
-            return
-        if im.width is None or im.height is None:
-            self.project.learn_size(im, w, h)  # kept with the next save
-        if key == self.current_key:
-            self.canvas.set_image(self.project, key, image)
-            self._update_status()
-
-    def _image_failed(self, key, message) -> None:
-        if self.project is None:
-            return
-        try:
-            im = self.project.image(key)
-        except KeyError:
-            return
-        reason, missing = describe_failure(self.project.image_path(im), message)
-        self.list_model.set_problem(key, reason)
-        if key == self.current_key:
-            self.image_bar.set_image_problem(f"Cannot show {im.filename}: {reason}", missing)
+        self.navigator.step(delta)
 
     def locate_images(self, folder=None) -> bool:
-        """Set the folder the images are in (asked for when None), store it, reload the images."""
-        if self.project is None:
-            return False
-        if folder is None:
-            start = str(self.project.image_root or self.project.path.parent)
-            folder = QFileDialog.getExistingDirectory(self, "Locate the project's images", start)
-            if not folder:
-                return False
-        search = search_images(self.project, given=folder)
-        if search.total and not search.found:
-            self.image_bar.set_missing_images(
-                f"None of the {search.total} images are in {folder} (looked for {search.missing[0]})."
-            )
-            return False
-        self.project.image_root = Path(folder)
-        self.autosave.mark_dirty(None)  # the image folder is stored in the project file
-        self.autosave.save()
-        self.image_cache.clear()
-        self.thumbnails.clear()
-        self.list_model.clear_problems()
-        self.image_bar.set_missing_images("" if search.complete else search.summary())
-        key, self.current_key = self.current_key, None
-        if key is not None:
-            self.show_image(key)
-        self.status.showMessage(f"Images: {search.found} of {search.total} found in {folder}", 6000)
-        return True
+        return self.navigator.locate_images(folder)
 
     # ---- editing -------------------------------------------------------------------------------
     def push(self, edit: Edit) -> None:
@@ -426,22 +284,20 @@ class MainWindow(QMainWindow):
             self.status.showMessage(str(exc), 8000)
 
     def _on_change(self, edit: Edit) -> None:
-        project_wide = is_project_edit(edit)
-        keys = None if project_wide else ({image_key_of(edit)} | set(edit.images())) - {None}
-        self.autosave.mark_dirty(keys)
-        if project_wide or self.current_key in keys:
-            if isinstance(edit, SetShape):  # drags: only the dragged region, nothing else
-                self.canvas.refresh([edit.region_id])
-            else:
-                self.canvas.refresh()
-        if isinstance(edit, SetShape):
-            return
-        self.list_model.images_changed(keys)
-        if isinstance(edit, SetDone) and edit.image_key == self.current_key:
-            self.actions["done"].setChecked(self.project.image(edit.image_key).done)
+        """After every do / undo / redo: routed by what the edit says it touched (its scope)."""
+        scope = edit.scope()
+        self.autosave.edited(scope)
+        shown = scope.project or self.current_key in scope.images
+        if shown:
+            self.canvas.refresh(scope.regions)  # a drag: only the dragged regions
+        if scope.regions is not None:
+            return  # shapes only: the image list, the panels and the done flag are as they were
+        self.list_model.images_changed(None if scope.project else set(scope.images))
+        if shown and self.current_key is not None and self.project is not None:
+            self.actions["done"].setChecked(self.project.image(self.current_key).done)
         self._panel_timer.start()
 
-    def _refresh_panels(self) -> None:
+    def refresh_panels(self) -> None:
         if self.project is None:
             return
         self.class_panel.refresh()
@@ -450,9 +306,9 @@ class MainWindow(QMainWindow):
             self.canvas.set_current_class(self.class_panel.current_class)
         self.attribute_panel.set_context(self.project, self.current_key, self.canvas.selected_region_ids())
         self.image_list.refilter()
-        self._update_status()
+        self.update_status()
 
-    def _update_status(self) -> None:
+    def update_status(self) -> None:
         if self.project is None or self.current_key is None:
             self.status.set_image(None, None, 0, len(self.project.images) if self.project else 0, 0)
             return
@@ -486,7 +342,7 @@ class MainWindow(QMainWindow):
             self.push(SetClass(self.current_key, ids, name))
 
     def toggle_done(self) -> None:
-        if self.current_key is not None:
+        if self.current_key is not None and self.project is not None:
             self.push(SetDone(self.current_key, not self.project.image(self.current_key).done))
 
     # ---- saving / export ---------------------------------------------------------------------------

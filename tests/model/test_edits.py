@@ -20,13 +20,16 @@ from annotator.model import (
     SetShape,
     delete_vertex,
     delete_vertex_edit,
-    insert_vertex,
     merge_classes,
-    move_shape,
-    move_vertex,
     paste_edit,
     set_shapes_edit,
 )
+
+
+def shape_edit(im, rid, change, merge_tag=None) -> SetShape:
+    """The SetShape a gesture makes: the region's shape, changed by `change`."""
+    old = im.region(rid).shape
+    return SetShape(im.key, rid, old, change(old), "Edit shape", merge_tag)
 
 
 def snapshot(project):
@@ -85,9 +88,9 @@ def test_remove_then_undo_restores_order(project):
 def test_shape_edits(project):
     im = project.images[0]
     rid = im.regions[0].id
-    check_do_undo_redo(project, move_shape(im, rid, 3, 4))
-    check_do_undo_redo(project, move_vertex(im, rid, 0, 1, 1))
-    check_do_undo_redo(project, insert_vertex(im, rid, 1, 5, -2))
+    check_do_undo_redo(project, shape_edit(im, rid, lambda s: s.translated(3, 4)))
+    check_do_undo_redo(project, shape_edit(im, rid, lambda s: s.with_vertex(0, 1, 1)))
+    check_do_undo_redo(project, shape_edit(im, rid, lambda s: s.with_inserted_vertex(1, 5, -2)))
     assert len(im.regions[0].shape.xs) == 4
     check_do_undo_redo(project, delete_vertex(im, rid, 1))
 
@@ -132,14 +135,14 @@ def test_drag_edits_merge(project):
     im = project.images[0]
     rid = im.regions[0].id
     original = im.regions[0].shape
-    first = move_vertex(im, rid, 0, 1, 1, merge_tag="drag-1")
+    first = shape_edit(im, rid, lambda s: s.with_vertex(0, 1, 1), merge_tag="drag-1")
     first.apply(project)
-    second = move_vertex(im, rid, 0, 2, 2, merge_tag="drag-1")
+    second = shape_edit(im, rid, lambda s: s.with_vertex(0, 2, 2), merge_tag="drag-1")
     second.apply(project)
     assert first.merge(second)
     first.revert(project)
     assert im.regions[0].shape == original
-    other = move_vertex(im, rid, 0, 3, 3, merge_tag="drag-2")
+    other = shape_edit(im, rid, lambda s: s.with_vertex(0, 3, 3), merge_tag="drag-2")
     assert not first.merge(other)
 
 
@@ -199,3 +202,38 @@ def test_add_class(project):
     assert project.class_names()[-1] == "bird"
     with pytest.raises(ValueError):
         AddClass("bird").apply(project)
+
+
+def test_every_edit_declares_what_it_touches(project):
+    from annotator.model import (
+        PROJECT_WIDE,
+        AddClass,
+        EditGroup,
+        RenameClass,
+        Scope,
+        SetClass,
+        SetDone,
+        new_region_edit,
+    )
+
+    a, b = project.images
+    rid = a.regions[0].id
+    drag = shape_edit(a, rid, lambda s: s.translated(1, 0))
+    assert drag.scope() == Scope((a.key,), frozenset({rid}))  # shapes only: the list and panels stay
+    assert AddRegions(a.key, []).scope() == Scope((a.key,)) and Scope((a.key,)).regions is None
+    assert RemoveRegions(b.key, [b.regions[0].id]).scope() == Scope((b.key,))
+    assert SetRegionAttribute(a.key, [rid], "x", 1).scope() == Scope((a.key,))
+    assert SetClass(a.key, [rid], "dog").scope() == Scope((a.key,))  # the image's history, not the project's
+    assert AddClass("bird").scope() == PROJECT_WIDE and RenameClass("cat", "dog").scope().project
+    new, _ = new_region_edit(project, b.key, Polygon.from_points([(0, 0), (5, 0), (5, 5)]), "bird")
+    assert new.scope() == Scope((b.key,))  # add + create the class: one step on b's history
+    moves = EditGroup([drag, shape_edit(b, b.regions[0].id, lambda s: s.translated(0, 1))])
+    assert moves.scope() == Scope((a.key, b.key), frozenset({rid, b.regions[0].id}))
+    assert EditGroup([RenameClass("cat", "x"), RenameClass("dog", "x")]).scope() == PROJECT_WIDE
+
+    done = SetDone(a.key, True)
+    assert done.scope() == Scope((a.key,)) and done.text == "Mark done"
+    done.apply(project)
+    assert a.done
+    done.revert(project)
+    assert not a.done

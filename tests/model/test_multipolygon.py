@@ -18,15 +18,15 @@ from annotator.model import (
     area_geometry,
     cut_hole,
     delete_vertex,
-    insert_vertex,
     merge_regions,
-    move_vertex,
     paint,
     repair_shape,
     shape_from_geometry,
     shape_problems,
     split_part,
 )
+
+from .test_edits import shape_edit
 
 
 def square(x, y, s):
@@ -113,10 +113,10 @@ def test_part_hole_paint_merge_split_are_each_one_undoable_step():
 
 def test_vertex_edits_work_on_every_ring():
     p, im, (r,) = project_with(TWO)
-    e = insert_vertex(im, r.id, 4, 3, 5)  # after the outer ring's last vertex
+    e = shape_edit(im, r.id, lambda s: s.with_inserted_vertex(4, 3, 5))  # after the outer ring's last vertex
     e.apply(p)
     assert len(im.region(r.id).shape.rings()[0].xs) == 5
-    move_vertex(im, r.id, 6, 8, 2).apply(p)
+    shape_edit(im, r.id, lambda s: s.with_vertex(6, 8, 2)).apply(p)
     assert im.region(r.id).shape.rings()[1].vertices()[1] == (8, 2)
     delete_vertex(im, r.id, 0).apply(p)
     assert len(im.region(r.id).shape.rings()[0].xs) == 4

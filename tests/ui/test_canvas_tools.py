@@ -187,3 +187,50 @@ def test_selection_rules_without_qt():
     assert first.merge_key() == second.merge_key() is not None  # a run of nudges is one undo step
     sel.set([])
     assert sel.nudge(image, 1, 0) is None and sel.delete(image) is None
+
+
+def test_a_polygon_of_many_vertices_shows_the_handles_in_view_and_its_vertices_still_drag(env):
+    """Issue 23 item 13: handles only for the vertices in view (at most MAX_HANDLES), a vertex
+    drag at a zoom that shows it still edits the model, as one undo step."""
+    import numpy as np
+
+    from annotator.ui.canvas.items import RegionItem
+
+    c = env.canvas
+    n = RegionItem.DETAIL_VERTICES + 30_000
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    ring = Polygon((100 + 60 * np.cos(t)).tolist(), (75 + 60 * np.sin(t)).tolist())
+    r = add_region(env, ring)
+    c.select_regions([r.id])
+    item = c.layer.items[r.id]
+
+    def in_view():
+        rect = c.mapToScene(c.viewport().rect()).boundingRect()
+        return rect, item.handles_in_view(rect)
+
+    rect, shown = in_view()  # fitted: the whole ring is in view, thinned out
+    assert 0 < len(shown) <= RegionItem.MAX_HANDLES
+    c.grab()  # paints (decimated outline, handles in view) without error
+    for _ in range(16):  # about 30x: a few hundred vertices in view
+        c.zoom_in()
+    i = 1234
+    vx, vy = ring.xs[i], ring.ys[i]
+    c.centerOn(vx, vy)
+    rect, shown = in_view()
+    inside = [k for k in range(n) if rect.contains(ring.xs[k], ring.ys[k])]
+    assert 0 < len(inside) <= RegionItem.MAX_HANDLES
+    assert sorted((p.x(), p.y()) for p in shown) == sorted((ring.xs[k], ring.ys[k]) for k in inside)
+    c.grab()
+
+    before = snapshot(env.project)
+    near = c.active_tool().hit(vx, vy)
+    assert near is not None and near.kind == "vertex" and abs(near.index - i) <= 2
+    drag(c, [(ring.xs[near.index], ring.ys[near.index]), (vx + 1, vy + 1), (vx + 2, vy + 2)])
+    moved = env.image.regions[0].shape
+    assert env.stack.count() == 1 and len(moved.xs) == n
+    assert (moved.xs[near.index], moved.ys[near.index]) == (
+        pytest.approx(vx + 2, abs=tol(c)),
+        pytest.approx(vy + 2, abs=tol(c)),
+    )
+    env.stack.undo()
+    assert snapshot(env.project) == before

@@ -11,10 +11,10 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
 from . import style
-from .items import _ScaledItem
+from .items import ScaledItem
 
 
-class BrushCursorItem(_ScaledItem):
+class BrushCursorItem(ScaledItem):
     """A circle of the brush's radius around the cursor: white over black, readable on any photo."""
 
     def __init__(self):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsView
 
@@ -23,6 +23,7 @@ from ...model import Edit, ImageRecord, Project
 from .background import Background, Job
 from .brush import DEFAULT_BRUSH
 from .events import EventHandlers, Events
+from .items import ScaledItem
 from .object_gestures import merge_outcome, split_outcome
 from .region_layer import RegionLayer
 from .style import HIT_PX
@@ -70,7 +71,7 @@ class Canvas(EventHandlers):
         self._hint = ""
         self._current_class: str | None = None
         self._brush_radius = float(DEFAULT_BRUSH)  # image pixels, the brush's and the eraser's
-        self._scaled: list[QGraphicsItem] = []  # preview items sized in screen pixels
+        self._scaled: list[ScaledItem] = []  # preview items sized in screen pixels
         self._predictions = None  # PredictionLayer, created on first use
         self._tool: Tool = TOOLS["select"](self)
         self._tool.activate()
@@ -117,7 +118,7 @@ class Canvas(EventHandlers):
             self.layer.remove(ids)
         if self.selection.forget(ids):
             self.selection_changed.emit(list(self.selection.ids))
-        if ids:
+        if ids and not synced:  # refresh() tells the tool itself
             self._tool.refreshed()
 
     def set_predictions(self, instances, colour_for=None):
@@ -222,7 +223,7 @@ class Canvas(EventHandlers):
 
     def add_item(self, item: QGraphicsItem) -> None:
         self._scene.addItem(item)
-        if hasattr(item, "set_zoom"):
+        if isinstance(item, ScaledItem):
             item.set_zoom(self.zoom())
             self._scaled.append(item)
 
@@ -238,8 +239,10 @@ class Canvas(EventHandlers):
     def release_gesture(self) -> None:
         self.events.release()
 
-    def run_off_thread(self, work: Callable[[], Any], done: Callable[[Any], None]) -> Job:
-        return self.background.run(work, done)
+    def run_off_thread(
+        self, work: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Exception], None] | None = None
+    ) -> Job:
+        return self.background.run(work, done, failed or (lambda exc: self.set_hint(f"{type(exc).__name__}: {exc}")))
 
     def set_hint(self, hint: str) -> None:
         if hint != self._hint:
@@ -335,7 +338,7 @@ class Canvas(EventHandlers):
         if self.view.fit_mode:
             self.view.fit()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         no_images = self._project is None or not self._project.images
         empty = "No image\nOpen a folder of images or a project" if no_images else "No image selected"
         self.view.draw_background(painter, rect, empty)

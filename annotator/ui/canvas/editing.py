@@ -54,17 +54,22 @@ def nearest_edge(
         ax, ay, bx, by = vx, vy, np.roll(vx, -1), np.roll(vy, -1)
     else:
         ax, ay, bx, by = vx[:-1], vy[:-1], vx[1:], vy[1:]
+    i, px, py = _closest_on_segments(ax, ay, bx, by, x, y)
+    if (px - x) ** 2 + (py - y) ** 2 > tol * tol:
+        return None
+    return i + 1, px, py
+
+
+def _closest_on_segments(ax, ay, bx, by, x: float, y: float) -> tuple[int, float, float]:
+    """The segment (a[i], b[i]) closest to (x, y) and the closest point on it."""
     dx, dy = bx - ax, by - ay
     len2 = dx * dx + dy * dy
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(len2 > 0, ((x - ax) * dx + (y - ay) * dy) / np.where(len2 > 0, len2, 1), 0.0)
     t = np.clip(t, 0.0, 1.0)
     px, py = ax + t * dx, ay + t * dy
-    d2 = (px - x) ** 2 + (py - y) ** 2
-    i = int(np.argmin(d2))
-    if d2[i] > tol * tol:
-        return None
-    return i + 1, float(px[i]), float(py[i])
+    i = int(np.argmin((px - x) ** 2 + (py - y) ** 2))
+    return i, float(px[i]), float(py[i])
 
 
 def outline_distance(
@@ -119,3 +124,70 @@ class Drag:
     view_start: tuple[float, float] = (0.0, 0.0)
     delta: tuple[float, float] = (0.0, 0.0)  # a move's offset so far
     preview: Shape | None = None  # a vertex drag's shape so far
+
+
+CHUNK = 1024  # vertices per box of the outline index
+
+
+class OutlineIndex:
+    """Nearest vertex / edge of a long outline without looking at every vertex: the vertices
+    (in outline order, so consecutive ones are close) are cut into chunks of CHUNK, each with
+    the box around its edges; a query looks only into the chunks whose box is within `tol`.
+    A 2,000,000-vertex polygon answers in about a millisecond instead of a second."""
+
+    def __init__(self, vx: np.ndarray, vy: np.ndarray, closed: bool, next_index: np.ndarray | None = None):
+        self.vx, self.vy, self.closed, self.next_index = vx, vy, closed, next_index
+        n = len(vx)
+        starts = np.arange(0, n, CHUNK)
+        # each chunk's box holds its vertices and the vertex its last edge goes to
+        follow = np.minimum(starts + CHUNK, n - 1) if n else starts
+        self.x0 = np.minimum(np.minimum.reduceat(vx, starts), vx[follow]) if n else np.empty(0)
+        self.x1 = np.maximum(np.maximum.reduceat(vx, starts), vx[follow]) if n else np.empty(0)
+        self.y0 = np.minimum(np.minimum.reduceat(vy, starts), vy[follow]) if n else np.empty(0)
+        self.y1 = np.maximum(np.maximum.reduceat(vy, starts), vy[follow]) if n else np.empty(0)
+        # edges that jump back to a ring's first vertex (few: one per ring)
+        if next_index is not None:
+            jumps = np.flatnonzero(next_index != np.arange(1, n + 1))
+        else:
+            jumps = np.array([n - 1] if closed and n else [], int)
+        for i in jumps:
+            c, j = i // CHUNK, next_index[i] if next_index is not None else 0
+            self.x0[c], self.x1[c] = min(self.x0[c], vx[j]), max(self.x1[c], vx[j])
+            self.y0[c], self.y1[c] = min(self.y0[c], vy[j]), max(self.y1[c], vy[j])
+
+    def _candidates(self, x: float, y: float, tol: float) -> np.ndarray:
+        """Indices of the vertices in the chunks within `tol` of (x, y)."""
+        near = np.flatnonzero((self.x0 - tol <= x) & (x <= self.x1 + tol) & (self.y0 - tol <= y) & (y <= self.y1 + tol))
+        if not len(near):
+            return near
+        idx = (near[:, None] * CHUNK + np.arange(CHUNK)).ravel()
+        return idx[idx < len(self.vx)]
+
+    def nearest_vertex(self, x: float, y: float, tol: float) -> int | None:
+        idx = self._candidates(x, y, tol)
+        i = nearest_vertex(self.vx[idx], self.vy[idx], x, y, tol) if len(idx) else None
+        return int(idx[i]) if i is not None else None
+
+    def nearest_edge(self, x: float, y: float, tol: float):
+        """(insert index, px, py) of the closest point on an edge within `tol`, else None."""
+        idx = self._candidates(x, y, tol)
+        n = len(self.vx)
+        if not len(idx) or n < 2:
+            return None
+        if self.next_index is not None:
+            nxt = self.next_index[idx]
+        elif self.closed:
+            nxt = (idx + 1) % n
+        else:
+            idx = idx[idx < n - 1]
+            nxt = idx + 1
+        ax, ay, bx, by = self.vx[idx], self.vy[idx], self.vx[nxt], self.vy[nxt]
+        i, px, py = _closest_on_segments(ax, ay, bx, by, x, y)
+        if (px - x) ** 2 + (py - y) ** 2 > tol * tol:
+            return None
+        return int(idx[i]) + 1, px, py
+
+    def near_outline(self, x: float, y: float, tol: float) -> bool:
+        if len(self.vx) == 1:
+            return math.hypot(self.vx[0] - x, self.vy[0] - y) <= tol
+        return self.nearest_edge(x, y, tol) is not None

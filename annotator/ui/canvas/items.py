@@ -9,6 +9,8 @@ and its handles keep a constant size on screen at any zoom.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF, QTransform
@@ -16,11 +18,12 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from ...model import Circle, Ellipse, MultiPolygon, PathShape, Point, Polyline, Rect, Shape, label_point
 from . import style
+from .editing import OutlineIndex
 
 try:  # fill a QPolygonF straight from numpy (what pyqtgraph does): ~100x faster than QPointF by QPointF
     from shiboken6 import VoidPtr as _VoidPtr
 except ImportError:  # pragma: no cover
-    _VoidPtr = None
+    _VoidPtr = None  # type: ignore[assignment,misc]
 
 
 def polygon_from_arrays(xs, ys) -> QPolygonF:
@@ -28,7 +31,8 @@ def polygon_from_arrays(xs, ys) -> QPolygonF:
     if _VoidPtr is not None and n:
         poly = QPolygonF()
         poly.resize(n)
-        view = np.frombuffer(_VoidPtr(poly.data(), n * 16, True), np.float64).reshape(n, 2)
+        buffer = _VoidPtr(poly.data(), n * 16, True)  # type: ignore[call-arg,arg-type]  # (address, size, writable)
+        view = np.frombuffer(buffer, np.float64).reshape(n, 2)  # type: ignore[call-overload]
         view[:, 0] = xs
         view[:, 1] = ys
         return poly
@@ -77,26 +81,43 @@ def ring_successors(lengths: list[int]) -> np.ndarray:
     return nxt
 
 
-class _ScaledItem(QGraphicsItem):
+def decimate(xs: np.ndarray, ys: np.ndarray, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices of one ring with runs of consecutive vertices in the same `cell`-sized
+    square reduced to their first: what a screen can show of an outline much denser than its pixels."""
+    qx, qy = np.floor(xs / cell), np.floor(ys / cell)
+    keep = np.ones(len(xs), bool)
+    keep[1:] = (qx[1:] != qx[:-1]) | (qy[1:] != qy[:-1])
+    return xs[keep], ys[keep]
+
+
+class ScaledItem(QGraphicsItem):
     """An item that paints a few screen pixels outside its geometry (handles, pens):
     its bounding rect grows by `MARGIN_PX / zoom`, updated by the canvas on zoom."""
 
     def __init__(self):
         super().__init__()
         self._margin = float(style.MARGIN_PX)
+        self.zoom = 1.0
 
     def set_zoom(self, zoom: float) -> None:
+        self.zoom = zoom
         margin = style.MARGIN_PX / max(zoom, 1e-6)
         if margin != self._margin:
             self.prepareGeometryChange()
             self._margin = margin
 
 
-class RegionItem(_ScaledItem):
+class RegionItem(ScaledItem):
     """Renders one region: semi-transparent fill, a cosmetic outline over a contrasting
     halo, and, when selected, its vertex handles. Its class name is a child LabelItem."""
 
     fill_alphas = (style.FILL_ALPHA, style.FILL_ALPHA_HOVER, style.FILL_ALPHA_SELECTED)
+    # Outlines longer than this are drawn at screen resolution (decimated per zoom), and only
+    # the handles in view are drawn, at most MAX_HANDLES of them: a selected 2,000,000-vertex
+    # polygon paints in milliseconds; zoom in to reach every vertex.
+    DETAIL_VERTICES = 20_000
+    MAX_HANDLES = 5_000
+    DETAIL_PX = 1.0  # screen pixels a decimated outline may stray (under the outline pen)
 
     def __init__(self, region_id: int, shape: Shape, colour: str):
         super().__init__()
@@ -110,6 +131,8 @@ class RegionItem(_ScaledItem):
         # while the user drags this shape its strokes are drawn without antialiasing:
         # wide antialiased strokes of a 1,000-vertex outline cost milliseconds a frame
         self.interactive = False
+        # paint() is told the exposed rectangle, so it draws the handles in view only
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
         self.shape_value: Shape = shape
         self.set_shape(shape)
 
@@ -131,13 +154,20 @@ class RegionItem(_ScaledItem):
             verts = shape.vertices()
             self.vx = np.array([p[0] for p in verts], float)
             self.vy = np.array([p[1] for p in verts], float)
-        self.handles = polygon_from_arrays(self.vx, self.vy)
-        self.path = shape_path(shape, self.handles if isinstance(shape, PathShape) else None)
+        self._index: OutlineIndex | None = None
+        self._coarse: tuple[int, QPainterPath, list] | None = None  # (zoom step, outline, its rings' arrays)
+        self._stroke: tuple[tuple, QPainterPath] | None = None  # (view key, outline pieces in view)
+        self._shown: tuple[tuple, QPolygonF] | None = None  # (view key, handles drawn)
         self.closed = not isinstance(shape, (Polyline, Point))
-        if isinstance(shape, Point):
-            self._rect = QRectF(shape.cx, shape.cy, 0, 0)
+        if len(self.vx) > self.DETAIL_VERTICES:  # drawn decimated: never build the full path
+            self.handles = QPolygonF()
+            self.path = QPainterPath()  # the outline is drawn_path(), made per zoom step
+            x0, y0, x1, y1 = self.vx.min(), self.vy.min(), self.vx.max(), self.vy.max()
+            self._rect = QRectF(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
         else:
-            self._rect = self.path.boundingRect()
+            self.handles = polygon_from_arrays(self.vx, self.vy)
+            self.path = shape_path(shape, self.handles if isinstance(shape, PathShape) else None)
+            self._rect = QRectF(shape.cx, shape.cy, 0, 0) if isinstance(shape, Point) else self.path.boundingRect()
         self._place_label()
         self.update()
 
@@ -182,6 +212,76 @@ class RegionItem(_ScaledItem):
         if changed:
             self.update()
 
+    # ---- long outlines: decimated outline, handles in view, an index for hit tests ----
+    def outline(self) -> OutlineIndex:
+        if self._index is None:
+            self._index = OutlineIndex(self.vx, self.vy, self.closed, self.next_index)
+        return self._index
+
+    def contains_point(self, x: float, y: float) -> bool:
+        return self.drawn_path().contains(QPointF(x, y))
+
+    def drawn_path(self) -> QPainterPath:
+        """The outline as drawn at the current zoom (the exact one unless it is very long)."""
+        if len(self.vx) <= self.DETAIL_VERTICES or isinstance(self.shape_value, Point):
+            return self.path
+        step = math.floor(math.log2(max(self.zoom, 1e-6)) * 4)  # quarter-octave zoom steps
+        if self._coarse is None or self._coarse[0] != step:
+            cell = self.DETAIL_PX / 2 ** (step / 4 + 0.25)
+            path = QPainterPath()
+            path.setFillRule(Qt.FillRule.OddEvenFill)
+            shape = self.shape_value
+            rings = list(shape.rings()) if isinstance(shape, MultiPolygon) else [shape]
+            arrays = [decimate(np.asarray(r.xs, float), np.asarray(r.ys, float), cell) for r in rings]  # type: ignore[attr-defined]  # path shapes (drawn_path: long outlines only)
+            for xs, ys in arrays:
+                path.addPolygon(polygon_from_arrays(xs, ys))
+                if self.closed:
+                    path.closeSubpath()
+            self._coarse = (step, path, arrays)
+        return self._coarse[1]
+
+    def outline_in_view(self, exposed: QRectF) -> QPainterPath:
+        """The outline to stroke: the pieces of the drawn outline that cross `exposed`
+        (stroking a long outline costs per vertex, also off screen)."""
+        path = self.drawn_path()
+        if self._coarse is None or path is self.path:
+            return path
+        key = (exposed.x(), exposed.y(), exposed.width(), exposed.height(), self._coarse[0])
+        if self._stroke is None or self._stroke[0] != key:
+            pieces = QPainterPath()
+            for xs, ys in self._coarse[2]:
+                seen = (
+                    (xs >= exposed.left()) & (xs <= exposed.right()) & (ys >= exposed.top()) & (ys <= exposed.bottom())
+                )
+                seen = seen | np.roll(seen, 1) | np.roll(seen, -1)  # the edges that leave the view, too
+                if self.closed and seen[0] and seen[-1]:
+                    pieces.moveTo(float(xs[-1]), float(ys[-1]))
+                    pieces.lineTo(float(xs[0]), float(ys[0]))
+                index = np.flatnonzero(seen)
+                for run in np.split(index, np.flatnonzero(np.diff(index) != 1) + 1):
+                    if len(run) > 1:
+                        pieces.addPolygon(polygon_from_arrays(xs[run], ys[run]))
+            self._stroke = (key, pieces)
+        return self._stroke[1]
+
+    def handles_in_view(self, exposed: QRectF) -> QPolygonF:
+        """The vertex handles to draw: all of them for a short outline; else those in `exposed`,
+        every k-th when more than MAX_HANDLES are in view."""
+        if len(self.vx) <= self.DETAIL_VERTICES:
+            return self.handles
+        key = (exposed.x(), exposed.y(), exposed.width(), exposed.height(), self.zoom)
+        if self._shown is None or self._shown[0] != key:
+            inside = np.flatnonzero(
+                (self.vx >= exposed.left())
+                & (self.vx <= exposed.right())
+                & (self.vy >= exposed.top())
+                & (self.vy <= exposed.bottom())
+            )
+            if len(inside) > self.MAX_HANDLES:
+                inside = inside[:: math.ceil(len(inside) / self.MAX_HANDLES)]
+            self._shown = (key, polygon_from_arrays(self.vx[inside], self.vy[inside]))
+        return self._shown[1]
+
     # ---- QGraphicsItem ---------------------------------------------------------
     def boundingRect(self) -> QRectF:
         m = self._margin
@@ -201,32 +301,35 @@ class RegionItem(_ScaledItem):
             return
         if self.interactive:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        path = self.drawn_path()
         if self.closed:
             normal, hovered, selected = self.fill_alphas
             alpha = selected if self.selected else hovered if self.hovered else normal
             if alpha:
                 painter.setBrush(style.fill_brush(colour, alpha))
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.drawPath(self.path)
+                painter.drawPath(path)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         # a halo of the opposite lightness under the outline keeps it readable on any photo,
         # also on an object of the outline's own colour
         # (not while the shape is dragged: a wide stroke of a long outline costs milliseconds a frame)
         width = style.OUTLINE_EMPHASIS_PX if emphasis else style.OUTLINE_PX
+        path = self.outline_in_view(option.exposedRect)
         if not self.interactive:
             painter.setPen(style.outline_pen(style.contrast_colour(colour), width + style.HALO_EXTRA_PX))
-            painter.drawPath(self.path)
+            painter.drawPath(path)
         painter.setPen(style.outline_pen(colour, width))
-        painter.drawPath(self.path)
+        painter.drawPath(path)
         if self.interactive:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if self.selected:
+            handles = self.handles_in_view(option.exposedRect)
             painter.setPen(style.point_pen("#000000", style.HANDLE_PX + 2))
-            painter.drawPoints(self.handles)
+            painter.drawPoints(handles)
             painter.setPen(style.point_pen("#ffffff", style.HANDLE_PX))
-            painter.drawPoints(self.handles)
+            painter.drawPoints(handles)
             painter.setPen(style.point_pen(colour, style.HANDLE_PX - 4))
-            painter.drawPoints(self.handles)
+            painter.drawPoints(handles)
 
 
 class LabelItem(QGraphicsItem):
@@ -332,7 +435,7 @@ class HandleItem(QGraphicsItem):
             painter.drawRect(QRectF(-s + 1.5, -s + 1.5, 2 * s - 3, 2 * s - 3))
 
 
-class DraftItem(_ScaledItem):
+class DraftItem(ScaledItem):
     """The shape being drawn: its fixed part, the rubber band to the cursor and its vertices."""
 
     def __init__(self):
@@ -363,7 +466,7 @@ class DraftItem(_ScaledItem):
         self.rubber = [QPointF(x, y) for x, y in rubber]
         self.closed, self.first_hot, self.colour = closed, first_hot, colour
         rect = path.boundingRect() if not path.isEmpty() else QRectF()
-        for p in [*self.verts, *self.rubber]:
+        for p in [*self.verts, *self.rubber]:  # type: ignore[misc]  # QPolygonF is iterable
             rect = rect.united(QRectF(p, p)) if not rect.isNull() else QRectF(p, p)
         self._rect = rect
         self.setVisible(bool(verts) or not path.isEmpty())
@@ -383,12 +486,12 @@ class DraftItem(_ScaledItem):
         if self.rubber:
             painter.setPen(style.dashed_pen("#ffffff", 1.5))
             painter.drawPolyline(QPolygonF(self.rubber))
-        if len(self.verts):
+        if not self.verts.isEmpty():
             painter.setPen(style.point_pen("#000000", style.HANDLE_PX + 1))
             painter.drawPoints(self.verts)
             painter.setPen(style.point_pen(self.colour, style.HANDLE_PX - 1))
             painter.drawPoints(self.verts)
-            first = self.verts[0]
+            first = self.verts.at(0)
             size = style.HANDLE_HOVER_PX + 4 if self.first_hot else style.HANDLE_PX + 3
             painter.setPen(style.point_pen("#000000", size + 2, True))
             painter.drawPoint(first)

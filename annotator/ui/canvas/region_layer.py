@@ -36,7 +36,7 @@ class RegionLayer:
                 names = list(attr.options) if attr is not None else []
                 index = names.index(class_name) if class_name in names else sum(map(ord, class_name))
                 colour = style.palette_colour(index)
-        return colour
+        return colour or style.NO_CLASS_COLOUR
 
     def sync(self, record: ImageRecord | None, region_ids: Iterable[int] | None, selected: list[int]) -> list[int]:
         """Bring the items in line with `record`'s regions (all, or only `region_ids`);

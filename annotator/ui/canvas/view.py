@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QCursor, QFont, QImage, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsView
 
@@ -170,7 +170,7 @@ class ViewControl:
             yield
 
     # ---- painting -------------------------------------------------------------------------
-    def draw_background(self, painter: QPainter, rect: QRectF, empty_text: str) -> None:
+    def draw_background(self, painter: QPainter, rect: QRectF | QRect, empty_text: str) -> None:
         """The image (nearest-neighbour zoomed in, smooth zoomed out), a placeholder of its size
         while it loads, or `empty_text` when there is no image."""
         painter.fillRect(rect, style.CANVAS_BACKGROUND)

@@ -29,6 +29,4 @@ TOOLS: dict[str, type[Tool]] = {
         AssistTool,
     )
 }
-HINTS = {name: tool.hint for name, tool in TOOLS.items()}
-
-__all__ = ["TOOLS", "HINTS", "CanvasContext", "Drag", "Tool"]
+__all__ = ["TOOLS", "CanvasContext", "Drag", "Tool"]

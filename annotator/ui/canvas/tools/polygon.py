@@ -13,7 +13,7 @@ import math
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QPainterPath, QPolygonF
 
-from ....model import Polygon
+from ....model import Polygon, Polyline
 from ..view import Pointer
 from .base import Drag
 from .drawing import Draft, DrawingTool, Pt
@@ -22,7 +22,7 @@ from .drawing import Draft, DrawingTool, Pt
 class PathTool(DrawingTool):
     """Polygon and polyline: click vertices, a rubber band follows the cursor."""
 
-    shape_class: type = Polygon
+    shape_class: type[Polygon] | type[Polyline] = Polygon
     minimum = 3
 
     def activate(self) -> None:

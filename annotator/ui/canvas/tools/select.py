@@ -13,8 +13,8 @@ import math
 
 from PySide6.QtCore import QPointF, Qt
 
-from ....model import delete_vertex_edit, set_shapes_edit, union_bbox
-from ..editing import Hit, clamp_delta, has_vertex_list, nearest_edge, nearest_vertex, outline_distance
+from ....model import MultiPolygon, PathShape, delete_vertex_edit, set_shapes_edit, union_bbox
+from ..editing import Hit, clamp_delta, has_vertex_list
 from ..items import HandleItem
 from ..view import Pointer
 from .base import Drag, Tool
@@ -38,7 +38,7 @@ CURSORS = {
 class SelectTool(Tool):
     name = "select"
     hint = (
-        "Click a shape to select it, drag it to move it · drag a vertex · click the + on an edge to add a vertex · "
+        "Click a shape to select it, drag to move it · drag a vertex · click the + on an edge to add a vertex · "
         "Shift+click or Delete removes a vertex · arrows nudge"
     )
     cursor = Qt.CursorShape.ArrowCursor
@@ -70,7 +70,7 @@ class SelectTool(Tool):
         # vertices, then edges, of the selected shapes (their handles are visible)
         best = None
         for item in selected:
-            i = nearest_vertex(item.vx, item.vy, x, y, tol)
+            i = item.outline().nearest_vertex(x, y, tol)
             if i is not None:
                 d = math.hypot(item.vx[i] - x, item.vy[i] - y)
                 if best is None or d < best[0]:
@@ -79,20 +79,16 @@ class SelectTool(Tool):
             return best[1]
         for item in selected:
             if has_vertex_list(item.shape_value):
-                edge = nearest_edge(item.vx, item.vy, item.closed, x, y, tol, item.next_index)
+                edge = item.outline().nearest_edge(x, y, tol)
                 if edge is not None:
                     return Hit("edge", item.region_id, edge[0], edge[1], edge[2])
         # the topmost shape under the cursor (selected ones are drawn on top)
         for item in canvas.layer.topmost():
             if not item.isVisible() or not item.boundingRect().contains(QPointF(x, y)):
                 continue
-            if item.closed:
-                if (
-                    item.path.contains(QPointF(x, y))
-                    or outline_distance(item.vx, item.vy, True, x, y, item.next_index) <= tol
-                ):
-                    return Hit("region", item.region_id)
-            elif outline_distance(item.vx, item.vy, False, x, y) <= tol * 1.5:
+            if item.closed and (item.contains_point(x, y) or item.outline().near_outline(x, y, tol)):
+                return Hit("region", item.region_id)
+            if not item.closed and item.outline().near_outline(x, y, tol * 1.5):
                 return Hit("region", item.region_id)
         return None
 
@@ -159,11 +155,14 @@ class SelectTool(Tool):
         if hit.kind == "vertex":
             return self._drag_vertex(pointer, hit.region_id, hit.index, old, old, "Move vertex")
         # an edge: the insertion and the drag that may follow are one undo step, pushed on release
+        assert isinstance(old, (PathShape, MultiPolygon))  # only they show edges to insert on
         new = old.with_inserted_vertex(hit.index, hit.x, hit.y)
         return self._drag_vertex(pointer, hit.region_id, hit.index, new, old, "Insert vertex")
 
     def _drag_vertex(self, pointer: Pointer, rid: int, index: int, start, original, text: str) -> Drag:
         canvas = self.canvas
+        record = canvas.record()
+        assert record is not None  # a press on a vertex: an image is shown
         item = canvas.layer.items[rid]
         preview = start if start is not original else None  # an inserted vertex is a change already
         item.interactive = True
@@ -184,7 +183,7 @@ class SelectTool(Tool):
                 yield
             self._end_preview(item, rid)
             if preview is not None and rid in canvas.layer.items:
-                edit = set_shapes_edit(canvas.record().key, [(rid, original, preview)], text)
+                edit = set_shapes_edit(record.key, [(rid, original, preview)], text)
                 if edit is not None:
                     canvas.push(edit)
         finally:
@@ -195,6 +194,7 @@ class SelectTool(Tool):
     def _move(self, pointer: Pointer, rid: int) -> Drag:
         canvas = self.canvas
         record = canvas.record()
+        assert record is not None  # a press on a shape: an image is shown
         items = canvas.layer.items
         start = {i: record.region(i).shape for i in canvas.selection.ids}
         for i in start:
@@ -214,9 +214,9 @@ class SelectTool(Tool):
                 yield
             for i in start:
                 self._end_preview(items.get(i), i)
-            changes = [(i, shape, shape.translated(*delta)) for i, shape in start.items() if i in items]
+            changes = [(i, shape, shape.translated(*delta)) for i, shape in start.items() if i in items and moved]
             text = "Move shape" if len(changes) == 1 else f"Move {len(changes)} shapes"
-            edit = set_shapes_edit(record.key, changes, text) if moved else None
+            edit = set_shapes_edit(record.key, changes, text)
             if edit is not None:
                 canvas.push(edit)
         finally:
