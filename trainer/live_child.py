@@ -11,6 +11,7 @@ import os
 import queue
 import sys
 import threading
+from collections.abc import Iterator
 
 
 def watch_live_control(fd: int, control: queue.Queue, stop: threading.Event) -> None:
@@ -49,7 +50,7 @@ def run_live(config_path: str, live_path: str) -> int:
     fd = take_stdin()
     if fd is not None:
         threading.Thread(target=watch_live_control, args=(fd, control, stop), daemon=True, name="live-ctl").start()
-    events: list[Event] | object
+    events: Iterator[Event]
     try:
         with open(live_path, encoding="utf-8") as f:
             settings = LiveSettings.from_dict(json.load(f))
@@ -57,7 +58,7 @@ def run_live(config_path: str, live_path: str) -> int:
     except (TrainerError, OSError, ValueError) as e:
         events = iter([Failed(reason=f"Cannot start live training: {e}")])
     code = 1
-    for ev in events:  # type: ignore[attr-defined]
+    for ev in events:
         out.write(json.dumps(ev.to_dict()) + "\n")
         out.flush()
         code = 0 if ev.kind == "finished" else code

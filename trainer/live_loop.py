@@ -15,11 +15,13 @@ import random
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
+from torch.utils.data import DataLoader
 
 from . import distributed, run_files
 from .checkpoint import save_checkpoint
@@ -79,6 +81,7 @@ class _LiveRun:
         self.bad_evals = 0
         self.val_loss: float | None = None
         self.warned: set[str] = set()
+        self.sampled: deque[int] = deque(maxlen=2000)  # the image ids of the latest batches
 
     # RunContext
     def warn_unreadable(self, why: str | None, what_instead: str) -> Iterator[Event]:
@@ -199,9 +202,11 @@ class _LiveRun:
 
     def _one_step(self) -> Iterator[Event]:
         ids = [self.images.draw(self.rng, self.live.share_fresh) for _ in range(self.cfg.batch_size)]
+        self.sampled.extend(ids)
         ds = self.images.dataset(ids, self.train_tf, self.scale_for)
         batch = collate([ds[i] for i in range(len(ids))])
-        _, done = yield from train_one_epoch(self, self.t, [batch], 1, 1, self.step)
+        one_batch = cast(DataLoader, [batch])  # the step only iterates its loader
+        _, done = yield from train_one_epoch(self, self.t, one_batch, 1, 1, self.step)
         self.step += done
 
     def _judge(self, secs: float | None) -> Iterator[Event]:

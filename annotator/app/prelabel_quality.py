@@ -3,7 +3,8 @@ the IoU between the pre-label and what the user kept, matched per object, and th
 
 Objects are COCO annotations (``category_id``, polygon ``segmentation``). Pairs of the same class are
 matched greedily by IoU (highest first); the image's figure is the sum of the matched IoUs over the
-number of objects on the larger side, so a missed object and a spurious one both count as 0."""
+matched pairs plus every unmatched object on either side, so a missed object and a spurious one
+each count as a 0."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def matched_iou(predicted: list[dict[str, Any]], kept: list[dict[str, Any]], hei
             used_p.add(i)
             used_k.add(j)
             total += iou
-    return total / max(len(predicted), len(kept))
+    return total / (len(predicted) + len(kept) - len(used_p))
 
 
 def image_quality(
