@@ -61,7 +61,7 @@ def plot(ious: list[float], seconds: list[float], path: Path) -> None:
     mean = rolling_mean(ious)
     d.line([xy(i, v) for i, v in enumerate(mean)], fill=(220, 60, 40), width=2)
     d.text((m, 8), f"pre-label IoU per image (dots), mean of last 10 (line); {n} images", fill="black")
-    d.text((m, h - m + 8), "images labelled →", fill="black")
+    d.text((m, h - m + 8), "images labelled ->", fill="black")
     im.save(path)
 
 
