@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     add_evaluate_parser(sub)
     rj = sub.add_parser("run-json", help="train from a config file, streaming events as JSON lines")
     rj.add_argument("config", metavar="CONFIG.json")
+    rl = sub.add_parser("run-live", help="live training (the set grows through stdin), streaming events as JSON lines")
+    rl.add_argument("config", metavar="CONFIG.json")
+    rl.add_argument("live", metavar="LIVE.json")
     args = parser.parse_args(argv)
     if args.command == "train":
         return run_train(args)
@@ -99,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_predict(args)
     if args.command == "evaluate":
         return run_evaluate(args)
+    if args.command == "run-live":
+        from .live_child import run_live
+
+        return run_live(args.config, args.live)
     return run_json(args.config)
 
 

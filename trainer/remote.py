@@ -105,6 +105,11 @@ class ChildRun:
         self._lock = threading.Lock()
         self._done = threading.Event()
 
+    @staticmethod
+    def parse_event(d: dict[str, Any]) -> Event:
+        """One event line (a subclass may know more kinds)."""
+        return event_from_dict(d)
+
     @property
     def run_dir(self) -> Path:
         return self.config_path.parent
@@ -171,7 +176,7 @@ class ChildRun:
                     if not line.startswith("{"):
                         continue
                     try:
-                        ev = event_from_dict(json.loads(line))
+                        ev = self.parse_event(json.loads(line))
                     except (ValueError, TypeError):
                         continue
                     terminal = terminal or ev.kind in TERMINAL
