@@ -55,6 +55,17 @@ class RunRecorder:
             runs.append(self.record)
         self.images_per_s = 0.0  # the last step's speed, recorded when the run finishes
 
+    def rebind(self, project: Project) -> None:
+        """Go on recording into `project` (a merge of this one with the file on disk)."""
+        out = resolve(self.project, self.record.get("dir"))
+        self.project = project
+        runs = run_list(project)
+        found = next((r for r in reversed(runs) if resolve(project, r.get("dir")) == out), None)
+        if found is None:
+            runs.append(self.record)
+        else:
+            self.record = found
+
     def apply(self, event: Event) -> Change:
         run = self.record
         ev = as_trainer_event(event)

@@ -135,12 +135,22 @@ def _backup(path: Path) -> None:
                 os.fsync(dst.fileno())
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, bak)
+        # Renaming one link of a file onto another link of it does nothing (POSIX), and
+        # the temp name stays: the backup already is this version, so drop the temp.
+        _unlink_if_there(tmp)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _unlink_if_there(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def atomic_write_bytes(path, data: bytes, backup: bool = True) -> None:
