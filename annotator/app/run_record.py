@@ -26,6 +26,9 @@ from ..model import Project
 from .training_runs import resolve, run_list, to_stored
 
 
+FINISHED = "finished"
+
+
 class Change(enum.Enum):
     NONE = "none"  # the record is as it was
     PROGRESS = "progress"  # epochs done, metrics, device: shown now, saved with the next save
@@ -38,8 +41,16 @@ class RunRecorder:
     def __init__(self, project: Project, out: str, model: str, epochs: int, design: str):
         self.project = project
         runs = run_list(project)
-        existing = next((r for r in runs if resolve(project, r.get("dir")) == Path(out)), None)
+        same = [r for r in runs if resolve(project, r.get("dir")) == Path(out)]
+        existing = same[-1] if same else None
+        # A finished run's record is its result: never rewritten by another run. Continuing
+        # it gets a record of its own (same folder); a stopped or failed one is taken up.
+        continues = existing.get("started") if existing is not None and existing.get("status") == FINISHED else None
+        if continues is not None:
+            existing = None
         self.record: dict[str, Any] = existing if existing is not None else {}
+        if continues is not None:
+            self.record["continues"] = continues
         self.record.update(
             dir=to_stored(project, out),
             model=model,
@@ -86,7 +97,7 @@ class RunRecorder:
                 return Change.SAVE
             case Finished():
                 run.update(
-                    status="stopped" if ev.stopped else "finished",
+                    status="stopped" if ev.stopped else FINISHED,
                     metrics=dict(ev.metrics or run.get("metrics") or {}),
                     best_checkpoint=to_stored(self.project, ev.best_checkpoint),
                     last_checkpoint=to_stored(self.project, ev.last_checkpoint),

@@ -49,3 +49,19 @@ def test_reload_of_a_truncated_file_names_it_and_keeps_the_window_modified(make_
     bar = w.save_guard.bar
     assert bar.isVisible() and bar.save_as_button.isVisible() and str(path) in bar.text()
     assert path.read_bytes() == b""  # nothing written over it unasked
+
+
+def test_a_symlinked_project_file_says_so_in_the_title_and_saves_to_its_target(make_window, folder, qtbot, tmp_path):
+    first = make_window(folder, wait="saved")
+    target = first.project.path
+    first.shutdown()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = elsewhere / "polymask.json"
+    link.symlink_to(target)
+    w = make_window(link)
+    assert w.project.path == target
+    assert "link" in w.windowTitle() and str(link) in w.windowTitle() and str(target) in w.windowTitle()
+    add_rect(w, 2)
+    qtbot.waitUntil(lambda: regions_on_disk(target) == [0, 0, 1])
+    assert link.is_symlink() and link.resolve() == target
