@@ -25,7 +25,6 @@ from trainer.events import (  # torch-free
 from ..model import Project
 from .training_runs import resolve, run_list, to_stored
 
-
 FINISHED = "finished"
 
 
