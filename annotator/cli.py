@@ -115,7 +115,7 @@ def _open_located(path, images=None, class_attribute=None):
 
 def cmd_convert(args) -> int:
     """Exit 0 when written cleanly, 1 when written with problems (listed), 2 when nothing was written."""
-    from .app.export_check import check_image_sizes
+    from .app.export_check import check_image_sizes, fold_missing_images
     from .io import FormatError, export
 
     src, dst = Path(args.input), Path(args.output)
@@ -125,7 +125,10 @@ def cmd_convert(args) -> int:
         result = _open_located(src, images=args.images, class_attribute=args.class_attribute)
     except FormatError as exc:
         return _fail(str(exc))
-    problems = list(result.problems)  # regions and images the reader had to skip
+    # regions and images the reader had to skip; missing images with known sizes are one line
+    problems, missing_note = fold_missing_images(list(result.problems), result.project, result.format)
+    if missing_note:
+        print(missing_note, file=sys.stderr)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     project = result.project
