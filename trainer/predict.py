@@ -18,9 +18,10 @@ from pycocotools import mask as mask_utils
 
 from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint
-from .errors import CheckpointError, TrainerError
+from .checkpoint_checks import model_from_checkpoint
+from .errors import TrainerError
 from .masks import detect, paste_in_box
-from .models import build_model, resolve_device
+from .models import resolve_device
 from .polygons import DEFAULT_TOLERANCE, mask_to_polygons
 
 
@@ -149,14 +150,8 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto") -> Predictor:
         ckpt = load_checkpoint(path)
-        arch = ckpt["arch"]
         names = list(ckpt["class_names"])
-        model = build_model(arch, len(names) + 1)
-        state = {k.removeprefix("module."): v for k, v in ckpt["model"].items()}
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as e:
-            raise CheckpointError(f"The weights in {path} do not fit its own architecture: {str(e)[:300]}") from None
+        model = model_from_checkpoint(ckpt, path, len(names) + 1)  # checked before anything is allocated
         return cls(model, names, ckpt.get("category_ids"), resolve_device(device), ckpt.get("metrics"))
 
     @torch.inference_mode()
