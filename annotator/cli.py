@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         "predict": _trainer("run_predict"),
         "evaluate": _trainer("run_evaluate"),
     }
-    return handler[args.command](args)
+    try:
+        return handler[args.command](args)
+    except OSError as exc:  # a path the system refuses (name too long, ...): one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
 
 
 def _open_window(path: str | None) -> int:

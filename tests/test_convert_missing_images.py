@@ -34,3 +34,16 @@ def test_a_lost_region_still_exits_one_beside_the_summary(tmp_path, capsys):
     assert main(["convert", str(src), str(tmp_path / "project.json"), "--to", "via-project"]) == 1
     err = capsys.readouterr().err
     assert "20 images not found under" in err and len(err.strip().splitlines()) == 2
+
+
+def test_a_5000_character_file_name_is_one_line_not_a_traceback(tmp_path, capsys):
+    # issue 23, item 9: `validate` with such a name raised OSError: File name too long.
+    long_name = tmp_path / ("a" * 5000 + ".json")
+    assert main(["validate", str(long_name)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "too long" in err and "Traceback" not in err
+    src = tmp_path / "ann.json"
+    src.write_text(json.dumps(make_coco(n_classes=1, n_images=1, n_annotations=1)), encoding="utf-8")
+    assert main(["convert", str(src), str(long_name), "--to", "via-project"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "too long" in err and "Traceback" not in err
