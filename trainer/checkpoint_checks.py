@@ -30,7 +30,7 @@ def _values_reached(t: torch.Tensor) -> int:
     """How far into its storage the tensor reaches (strides included), without touching it."""
     if t.numel() == 0:
         return 0
-    return t.storage_offset() + sum((n - 1) * abs(s) for n, s in zip(t.shape, t.stride())) + 1
+    return int(t.storage_offset()) + sum((int(n) - 1) * abs(int(s)) for n, s in zip(t.shape, t.stride())) + 1
 
 
 def check_weights(state: Any, path: str | os.PathLike) -> dict[str, torch.Tensor]:

@@ -16,6 +16,8 @@ import torch
 from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
 
+from pixels import TooManyPixels, open_rgb, to_rgb
+
 from .atomic import atomic_write_text
 from .checkpoint import load_checkpoint
 from .checkpoint_checks import model_from_checkpoint
@@ -73,18 +75,25 @@ class Instance:
         }
 
 
+def _decode_file(path: str | os.PathLike) -> np.ndarray:
+    """A file as 8-bit RGB the way the viewer and training see it (pixels.open_rgb: the
+    pixel cap from the header, 16-bit and float scaled by their range)."""
+    try:
+        return np.array(open_rgb(path))
+    except TooManyPixels as e:
+        raise TrainerError(str(e)) from None
+    except FileNotFoundError:
+        raise TrainerError(f"The image {path} does not exist.") from None
+    except Exception as e:  # noqa: BLE001
+        raise TrainerError(f"Cannot read the image {path}: {e}") from None
+
+
 def to_rgb_array(image: Any) -> np.ndarray:
     """Path, PIL image or array → HxWx3 uint8 RGB, EXIF orientation applied for files/PIL."""
     if isinstance(image, (str, os.PathLike)):
-        try:
-            with Image.open(image) as im:
-                return np.array(ImageOps.exif_transpose(im).convert("RGB"))
-        except FileNotFoundError:
-            raise TrainerError(f"The image {image} does not exist.") from None
-        except Exception as e:  # noqa: BLE001
-            raise TrainerError(f"Cannot read the image {image}: {e}") from None
+        return _decode_file(image)
     if isinstance(image, Image.Image):
-        return np.array(ImageOps.exif_transpose(image).convert("RGB"))
+        return np.array(to_rgb(ImageOps.exif_transpose(image)))
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)

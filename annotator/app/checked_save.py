@@ -57,4 +57,4 @@ def _merge_with_disk(mine: Project, expected: DiskState | None, path: Path) -> P
         result = merge_projects(expected.data, theirs.data, mine)
     except Exception:  # noqa: BLE001 - their file may be anything: a conflict, not a crash
         return None
-    return project_from(result.data, mine) if result.ok else None
+    return project_from(result.data, mine) if result.data is not None else None
