@@ -81,7 +81,7 @@ def _decode_file(path: str | os.PathLike) -> np.ndarray:
     try:
         return np.array(open_rgb(path))
     except TooManyPixels as e:
-        raise TrainerError(str(e)) from None
+        raise TrainerError(f"Cannot read the image {path}: {str(e).removeprefix(f'{path}: ')}") from None
     except FileNotFoundError:
         raise TrainerError(f"The image {path} does not exist.") from None
     except Exception as e:  # noqa: BLE001
