@@ -92,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         "evaluate": _trainer("run_evaluate"),
         "assist": _assist,
     }
-    return handler[args.command](args)
+    try:
+        return handler[args.command](args)
+    except OSError as exc:  # a path the system refuses (name too long, ...): one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
 
 
 def _open_window(path: str | None) -> int:
@@ -145,7 +149,7 @@ def _open_located(path, images=None, class_attribute=None):
 
 def cmd_convert(args) -> int:
     """Exit 0 when written cleanly, 1 when written with problems (listed), 2 when nothing was written."""
-    from .app.export_check import check_image_sizes, write_export
+    from .app.export_check import check_image_sizes, fold_missing_images, write_export
     from .io import FormatError
 
     src, dst = Path(args.input), Path(args.output)
@@ -155,7 +159,10 @@ def cmd_convert(args) -> int:
         result = _open_located(src, images=args.images, class_attribute=args.class_attribute)
     except FormatError as exc:
         return _fail(str(exc))
-    problems = list(result.problems)  # regions and images the reader had to skip
+    # regions and images the reader had to skip; missing images with known sizes are one line
+    problems, missing_note = fold_missing_images(list(result.problems), result.project, result.format)
+    if missing_note:
+        print(missing_note, file=sys.stderr)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     project = result.project
@@ -168,7 +175,8 @@ def cmd_convert(args) -> int:
             return _fail(f"{check.reason()}; {hint}")
         problems += check.unreadable
     try:
-        written = write_export(project, dst, args.to, known=problems)  # the window's Export runs this too
+        # the window's Export runs this too; the folded missing images are known, not named again
+        written = write_export(project, dst, args.to, known=[*result.problems, *problems])
     except (FormatError, OSError) as exc:
         return _fail(f"{dst}: cannot write ({exc})")
     for problem in written.left_out:

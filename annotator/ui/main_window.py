@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
             if choice != "new":
                 return choice == "open" and self.open_path(opened.others[0])
         project, result = opened.project, opened.result
+        self.title_note = opened.title_note()  # a symlinked project file says so
         modified = opened.created or opened.root_changed  # a found image folder is stored
         self.set_project(project, modified=modified)
         if modified:
@@ -275,7 +276,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_class_colours(self.class_panel.colours)
         self.canvas.set_current_class(self.class_panel.current_class)
         name = project.path.parent.name if project.path else "Untitled"
-        self.setWindowTitle(f"{name} — {project.path.name if project.path else ''}[*] — Polymask")
+        note = getattr(self, "title_note", "")
+        self.setWindowTitle(f"{name} — {project.path.name if project.path else ''}{note}[*] — Polymask")
         self._update_history()
         # The project's objects live as long as it is open: keep the cyclic GC from walking
         # them (a full collection over a 10,000-image project holds the GIL for ~300 ms).
