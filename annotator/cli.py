@@ -98,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         "evaluate": _trainer("run_evaluate"),
         "assist": _assist,
     }
-    return handler[args.command](args)
+    try:
+        return handler[args.command](args)
+    except OSError as exc:  # a path the system refuses (name too long, ...): one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
 
 
 def _open_window(path: str | None) -> int:
@@ -151,7 +155,7 @@ def _open_located(path, images=None, class_attribute=None, extract_images=True):
 
 def cmd_convert(args) -> int:
     """Exit 0 when written cleanly, 1 when written with problems (listed), 2 when nothing was written."""
-    from .app.export_check import check_image_sizes, write_export
+    from .app.export_check import check_image_sizes, fold_missing_images, write_export
     from .io import FormatError
 
     src, dst = Path(args.input), Path(args.output)
@@ -164,6 +168,10 @@ def cmd_convert(args) -> int:
     except FormatError as exc:
         return _fail(str(exc))
     problems = _notes_apart(result.problems)  # regions and images the reader had to skip
+    # missing images whose sizes the file gives lose nothing: one line, not one each
+    problems, missing_note = fold_missing_images(problems, result.project, result.format)
+    if missing_note:
+        print(missing_note, file=sys.stderr)
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)
     project = result.project
@@ -179,7 +187,8 @@ def cmd_convert(args) -> int:
     if args.to == "labelme":  # never written over: the input (every file of an input folder)
         options = {"embed_images": args.embed_images, "protect": sorted(src.rglob("*")) if src.is_dir() else [src]}
     try:
-        written = write_export(project, dst, args.to, known=problems, **options)  # the window's Export runs this too
+        # the window's Export runs this too; the folded missing images are known, not named again
+        written = write_export(project, dst, args.to, known=[*result.problems, *problems], **options)
     except FormatError as exc:
         return _fail(str(exc))
     except OSError as exc:

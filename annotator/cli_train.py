@@ -70,7 +70,10 @@ class RunKeeper:
     checkpoint and when the run ends. A save that fails is said once and training goes on."""
 
     def __init__(self, project, config, host: str | None = None):
+        from .app.conflicts import read_state
+
         self.project, self.config, self.host = project, config, host
+        self.disk = read_state(project.path)  # the file as read: a window may save it meanwhile
         self.recorder = None if host else self._recorder()  # a remote run: once it has started there
         self.failed = False
         self.saved = False
@@ -101,15 +104,18 @@ class RunKeeper:
             print(f"run recorded in {self.project.path} (the window's Runs list and Predict use it)")
 
     def _save(self) -> None:
-        from .io.native import save_project
+        """Checked and written under the file's lock; what a window saved meanwhile is merged in."""
+        from .app.checked_save import save_checked
 
         if self.failed:
             return
-        try:
-            save_project(self.project)
-            self.saved = True
-        except OSError as exc:
+        outcome = save_checked(self.project, self.disk, merge=True)
+        if outcome.conflict or outcome.error:
             self.failed = True
-            print(
-                f"warning: cannot record the run in {Path(self.project.path)}: {exc.strerror or exc}", file=sys.stderr
-            )
+            why = "the window changed the same data meanwhile" if outcome.conflict else outcome.error
+            print(f"warning: cannot record the run in {Path(self.project.path)}: {why}", file=sys.stderr)
+            return
+        self.disk, self.saved = outcome.state, True
+        if outcome.merged is not None:  # go on from the merged project, with this run's record in it
+            self.project = outcome.merged
+            self.recorder.rebind(outcome.merged)

@@ -79,6 +79,9 @@ def _backup(path: Path) -> None:
                 os.fsync(dst.fileno())
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, bak)
+        # Renaming one link of a file onto another link of it does nothing (POSIX), and
+        # the temp name stays: the backup already is this version, so drop the temp.
+        _unlink(tmp)
     except BaseException:
         _unlink(tmp)
         raise

@@ -19,6 +19,8 @@ from pycocotools import mask as mask_utils
 from torch.utils.data import Dataset, Sampler
 from torchvision import tv_tensors
 
+from polymask_common.pixels import check_pixels, to_rgb
+
 from .errors import DatasetError
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = 
     are returned at ``scale`` times their displayed size (JPEGs decoded at reduced size by
     draft mode); returns (image, scale). Annotations scale by ``scale``."""
     with Image.open(path) as im:
+        check_pixels(path, *im.size)  # before any pixel is decoded: the viewer's cap, named
         scale, target = 1.0, None
         if max_scale_for is not None:
             shown, swapped = _oriented(im)
@@ -76,7 +79,7 @@ def open_image(path: str | os.PathLike, max_scale_for: tuple[int, int] | None = 
             else:
                 scale = 1.0
         img = ImageOps.exif_transpose(im)
-        img = img.convert("RGB")
+        img = to_rgb(img)  # 16-bit / float scaled by their range, as the viewer shows them
         # The target comes from the original size: draft() may already have shrunk img.
         if target is not None and img.size != target:
             img = img.resize(target, Image.Resampling.BILINEAR)
@@ -101,7 +104,8 @@ def _oriented(im: Image.Image) -> tuple[tuple[int, int], bool]:
 def oriented_size(path: str | os.PathLike) -> tuple[int, int]:
     """(width, height) after EXIF orientation, reading only the header; raises on a bad file."""
     with Image.open(path) as im:
-        im.verify()  # must come first; catches truncated/corrupt files cheaply
+        check_pixels(path, *im.size)  # from the header, before anything is read
+        im.verify()  # before decoding; catches truncated/corrupt files cheaply
     with Image.open(path) as im:
         w, h = im.size
         if im.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8):

@@ -17,11 +17,13 @@ from PIL import Image, ImageOps
 from pycocotools import mask as mask_utils
 
 from polymask_common.atomic import atomic_write_text
+from polymask_common.pixels import TooManyPixels, open_rgb, to_rgb
 
 from .checkpoint import load_checkpoint
-from .errors import CheckpointError, TrainerError
+from .checkpoint_checks import model_from_checkpoint
+from .errors import TrainerError
 from .masks import detect, paste_in_box
-from .models import build_model, resolve_device
+from .models import resolve_device
 from .polygons import DEFAULT_TOLERANCE, mask_to_polygons
 
 
@@ -73,18 +75,25 @@ class Instance:
         }
 
 
+def _decode_file(path: str | os.PathLike) -> np.ndarray:
+    """A file as 8-bit RGB the way the viewer and training see it (pixels.open_rgb: the
+    pixel cap from the header, 16-bit and float scaled by their range)."""
+    try:
+        return np.array(open_rgb(path))
+    except TooManyPixels as e:
+        raise TrainerError(f"Cannot read the image {path}: {str(e).removeprefix(f'{path}: ')}") from None
+    except FileNotFoundError:
+        raise TrainerError(f"The image {path} does not exist.") from None
+    except Exception as e:  # noqa: BLE001
+        raise TrainerError(f"Cannot read the image {path}: {e}") from None
+
+
 def to_rgb_array(image: Any) -> np.ndarray:
     """Path, PIL image or array → HxWx3 uint8 RGB, EXIF orientation applied for files/PIL."""
     if isinstance(image, (str, os.PathLike)):
-        try:
-            with Image.open(image) as im:
-                return np.array(ImageOps.exif_transpose(im).convert("RGB"))
-        except FileNotFoundError:
-            raise TrainerError(f"The image {image} does not exist.") from None
-        except Exception as e:  # noqa: BLE001
-            raise TrainerError(f"Cannot read the image {image}: {e}") from None
+        return _decode_file(image)
     if isinstance(image, Image.Image):
-        return np.array(ImageOps.exif_transpose(image).convert("RGB"))
+        return np.array(to_rgb(ImageOps.exif_transpose(image)))
     arr = np.asarray(image)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
@@ -150,14 +159,8 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto") -> Predictor:
         ckpt = load_checkpoint(path)
-        arch = ckpt["arch"]
         names = list(ckpt["class_names"])
-        model = build_model(arch, len(names) + 1)
-        state = {k.removeprefix("module."): v for k, v in ckpt["model"].items()}
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as e:
-            raise CheckpointError(f"The weights in {path} do not fit its own architecture: {str(e)[:300]}") from None
+        model = model_from_checkpoint(ckpt, path, len(names) + 1)  # checked before anything is allocated
         return cls(model, names, ckpt.get("category_ids"), resolve_device(device), ckpt.get("metrics"))
 
     @torch.inference_mode()

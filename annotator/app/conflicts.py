@@ -53,17 +53,18 @@ def read_state(path) -> DiskState | None:
 def unchanged(expected: DiskState | None, path) -> bool:
     """True when writing `path` overwrites nothing but what we last read or wrote.
 
-    Same mtime and size: unchanged (no read). Otherwise the content decides, so a file
-    merely touched, or rewritten with the same bytes, is not a conflict. A deleted file
-    is not one either: writing it again loses nothing."""
+    Another size: changed (no read). Otherwise the content decides, so a file merely
+    touched, or rewritten with the same bytes, is not a conflict. Equal mtime and size
+    prove nothing: mtime ticks every few ms (ext4), and two saves that each add one image
+    of the same name length land in one tick with the same size (the save-race test lost
+    1 save in 100 that way). A deleted file is not a conflict either: writing it again
+    loses nothing."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return True
     if expected is None:
         return False  # a file appeared where there was none
-    if (st.st_mtime_ns, st.st_size) == (expected.mtime_ns, expected.size):
-        return True
     if st.st_size != expected.size:
         return False
     now = read_state(path)

@@ -58,6 +58,22 @@ def check_image_sizes(project) -> SizeCheck:
     return check
 
 
+def fold_missing_images(problems: list[Problem], project, source_format: str) -> tuple[list[Problem], str]:
+    """(the problems left, one summary line) for a conversion: an image file that is not on
+    disk loses nothing when the annotation file gives its size, so the thousands of such
+    images of a COCO file copied without its images are one line, not one line each, and
+    do not count as problems (the exit code says whether anything was lost)."""
+    sized = {im.filename for im in project.images if im.width and im.height}
+    folded = [p for p in problems if p.kind == MISSING_IMAGE and p.image in sized]
+    if not folded:
+        return problems, ""
+    left = [p for p in problems if not (p.kind == MISSING_IMAGE and p.image in sized)]
+    folder = project.image_root if project.image_root is not None else "the image folder"
+    label = source_format.upper() if source_format in ("coco", "via") else source_format
+    noun = "image" if len(folded) == 1 else "images"
+    return left, f"note: {len(folded):,} {noun} not found under {folder}; sizes taken from the {label} file"
+
+
 @dataclass
 class Written:
     """What an export wrote and what it could not write (the window's summary, convert's output)."""
@@ -96,4 +112,4 @@ def write_export(project, dst, fmt: str, known: list[Problem] | tuple = (), **op
     return Written(Path(dst), fmt, len(project.images), regions, len(project.class_names()), new, notes)
 
 
-__all__ = ["FORMAT_NAMES", "SizeCheck", "Written", "check_image_sizes", "write_export"]
+__all__ = ["FORMAT_NAMES", "SizeCheck", "Written", "check_image_sizes", "fold_missing_images", "write_export"]

@@ -44,6 +44,11 @@ class Opened:
     others: list[Path] = field(default_factory=list)  # project files over the same images
     notes: list[str] = field(default_factory=list)
     root_changed: bool = False  # the image folder differs from the one stored: save it
+    link: Path | None = None  # the symlink that was opened; project.path is its target
+
+    def title_note(self) -> str:
+        """How the window's title says that the file opened is a link to another."""
+        return f" (link {self.link} → {self.project.path})" if self.link is not None else ""
 
     @property
     def project(self):
@@ -144,7 +149,7 @@ def _open_file(path: Path) -> Opened:
             return _open_project(shared)
     result = pio.read_file(path)
     if result.format == "polymask":  # a project file, opened directly or under another name
-        return _with_source_check(_finish(result, path.parent, created=False))
+        return _linked(_with_source_check(_finish(result, result.project.path.parent, created=False)), path)
     project = result.project
     project.path = project_file_for(path)
     project.polymask.source = source_record(path, project.path)
@@ -152,9 +157,15 @@ def _open_file(path: Path) -> Opened:
 
 
 def _open_project(project_file: Path) -> Opened:
-    result = load_project(project_file)
-    opened = _finish(result, project_file.parent, created=False)
+    result = load_project(project_file)  # a symlink is resolved: result.project.path is its target
+    opened = _finish(result, result.project.path.parent, created=False)
     opened.source_changed = source_changed(result.project)
+    return _linked(opened, project_file)
+
+
+def _linked(opened: Opened, opened_as: Path) -> Opened:
+    if opened_as.is_symlink():
+        opened.link = opened_as
     return opened
 
 

@@ -24,6 +24,8 @@ from trainer.events import (  # torch-free
 from ..model import Project, RunRecord
 from .training_runs import resolve, run_list, to_stored
 
+FINISHED = "finished"
+
 
 class Change(enum.Enum):
     NONE = "none"  # the record is as it was
@@ -37,8 +39,14 @@ class RunRecorder:
     def __init__(self, project: Project, out: str, model: str, epochs: int, design: str):
         self.project = project
         runs = run_list(project)
-        existing = next((r for r in runs if resolve(project, r.dir) == Path(out)), None)
-        self.record: RunRecord = existing if existing is not None else RunRecord()
+        same = [r for r in runs if resolve(project, r.dir) == Path(out)]
+        existing = same[-1] if same else None
+        # A finished run's record is its result: never rewritten by another run. Continuing
+        # it gets a record of its own (same folder); a stopped or failed one is taken up.
+        continues = existing.started if existing is not None and existing.status == FINISHED else None
+        if continues is not None:
+            existing = None
+        self.record: RunRecord = existing if existing is not None else RunRecord(continues=continues)
         run = self.record
         run.dir, run.model, run.status, run.epochs, run.design = (
             to_stored(project, out),
@@ -51,6 +59,17 @@ class RunRecorder:
         if existing is None:
             runs.append(run)
         self.images_per_s = 0.0  # the last step's speed, recorded when the run finishes
+
+    def rebind(self, project: Project) -> None:
+        """Go on recording into `project` (a merge of this one with the file on disk)."""
+        out = resolve(self.project, self.record.dir)
+        self.project = project
+        runs = run_list(project)
+        found = next((r for r in reversed(runs) if resolve(project, r.dir) == out), None)
+        if found is None:
+            runs.append(self.record)
+        else:
+            self.record = found
 
     def apply(self, event: Event) -> Change:
         run = self.record
@@ -74,7 +93,7 @@ class RunRecorder:
                     run.last_checkpoint = to_stored(self.project, ev.path)
                 return Change.SAVE
             case Finished():
-                run.status = "stopped" if ev.stopped else "finished"
+                run.status = "stopped" if ev.stopped else FINISHED
                 run.metrics = dict(ev.metrics or run.metrics or {})
                 run.best_checkpoint = to_stored(self.project, ev.best_checkpoint)
                 run.last_checkpoint = to_stored(self.project, ev.last_checkpoint)

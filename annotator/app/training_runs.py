@@ -10,6 +10,7 @@ the project's folder when inside it.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -32,11 +33,16 @@ def to_stored(project: Project | None, path: str | Path | None) -> str | None:
     """How a path is written in the project file: relative to its folder when inside it."""
     if not path:
         return None
-    p, base = Path(path).resolve(), project_folder(project)
-    try:
+    base = project_folder(project)
+    # Spelled as given first: a runs/ that is a symlink to another disk stays "runs/...".
+    p = Path(os.path.abspath(path))
+    if p.is_relative_to(base):
         return p.relative_to(base).as_posix()
-    except ValueError:
-        return str(p)
+    p = p.resolve()
+    runs = (base / "runs").resolve()
+    if p.is_relative_to(runs):  # reported through the link's target
+        return (Path("runs") / p.relative_to(runs)).as_posix()
+    return p.relative_to(base).as_posix() if p.is_relative_to(base) else str(p)
 
 
 def resolve(project: Project | None, stored: str | None) -> Path | None:

@@ -6,6 +6,7 @@ than branches scattered through the app.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -222,9 +223,22 @@ def _labelme_folder(folder: Path, extract_images: bool = True) -> ReadResult:
 def open_path(path, images=None, class_attribute: str | None = None, extract_images: bool = True) -> ReadResult:
     """What the window and CLI open: a folder, a project file, or any annotation file."""
     path = Path(path)
-    if not path.exists():
+    if not _exists(path):
         raise FormatError(path, "does not exist")
     return read_file(path, images, class_attribute, extract_images)
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists, with names the system refuses (too long, NUL) as a FormatError."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            longest = max((len(part) for part in path.parts), default=0)
+            raise FormatError(path, f"the file name is too long ({longest:,} characters in one name)") from None
+        raise FormatError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # a NUL in the path
+        raise FormatError(path, f"cannot be read ({exc})") from None
 
 
 def fill_image_sizes(project: Project, only_missing: bool = True, images=None) -> list:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from .limits import MAX_IMAGE_PIXELS
+from polymask_common.pixels import TooManyPixels, check_pixels, open_rgb
 
-# Deliberately our cap, not Pillow's default: Pillow warns above it and raises above
-# twice it; both become an ImageReadError here, before any pixel is decoded.
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+from .limits import MAX_IMAGE_PIXELS  # noqa: F401 - the cap, named where images are read
+
+# The cap is checked from the header (polymask_common.pixels.check_pixels) before any pixel is decoded;
+# Pillow's own errors stay caught for files opened elsewhere with its cap.
 _BOMB_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
@@ -52,12 +53,15 @@ def displayed_size(path) -> tuple[int, int]:
     try:
         with _bombs_raise(), Image.open(path) as im:
             width, height = im.size
+            check_pixels(path, width, height)
             try:
                 orientation = im.getexif().get(_ORIENTATION_TAG, 1)
             except Exception:  # broken EXIF should not hide a good image
                 orientation = 1
     except _BOMB_ERRORS:
         raise ImageReadError(path, _too_big()) from None
+    except TooManyPixels as exc:
+        raise ImageReadError(path, _too_big(exc)) from None
     except FileNotFoundError:
         raise ImageReadError(path, "image file not found") from None
     except UnidentifiedImageError:
@@ -68,25 +72,28 @@ def displayed_size(path) -> tuple[int, int]:
 
 
 def load_image(path) -> Image.Image:
-    """The decoded RGB image as displayed (EXIF-transposed). Raises ImageReadError."""
-    from PIL import ImageOps
-
+    """The decoded RGB image as displayed (EXIF-transposed), 16-bit and float images scaled
+    by their range as the trainer sees them (pixels.open_rgb). Raises ImageReadError."""
     try:
-        with _bombs_raise(), Image.open(path) as im:
-            im.load()
-            return ImageOps.exif_transpose(im).convert("RGB")
+        with _bombs_raise():
+            return open_rgb(path)
     except _BOMB_ERRORS:
         raise ImageReadError(path, _too_big()) from None
+    except TooManyPixels as exc:
+        raise ImageReadError(path, _too_big(exc)) from None
     except FileNotFoundError:
         raise ImageReadError(path, "image file not found") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageReadError(path, f"cannot be decoded ({exc})") from None
 
 
-def _too_big() -> str:
+def _too_big(exc: TooManyPixels | None = None) -> str:
+    from polymask_common.pixels import MAX_PIXELS_SETTING, max_pixels
+
+    size = f"is {exc.width}x{exc.height}, " if exc is not None else ""
     return (
-        f"has more than {MAX_IMAGE_PIXELS:,} pixels; Polymask does not decode images this large "
-        "(a decompression bomb, or split it into tiles)"
+        f"{size}more than {max_pixels():,} pixels; Polymask does not decode images this large "
+        f"(a decompression bomb, or split it into tiles; {MAX_PIXELS_SETTING} raises the limit)"
     )
 
 

@@ -3,9 +3,12 @@ declare a 70000x70000 image, which would take gigabytes to decode."""
 
 from __future__ import annotations
 
+from polymask_common.pixels import default_max_pixels, max_pixels
+
 # 134 megapixels (about 11,600 x 11,600; a 100 MP camera fits): a decoded RGB image
-# stays near 400 MB and a mask near 134 MB.
-MAX_IMAGE_PIXELS = 1 << 27
+# stays near 400 MB and a mask near 134 MB. One cap for the viewer and the trainer (the
+# `pixels` package); POLYMASK_MAX_PIXELS raises it.
+MAX_IMAGE_PIXELS = default_max_pixels()
 # Widest / tallest image side we believe (panoramas and slide scans are long but not this long).
 MAX_SIDE = 1 << 20
 
@@ -19,4 +22,4 @@ def usable_side(value) -> int | None:
 
 
 def too_many_pixels(height: int, width: int) -> bool:
-    return height * width > MAX_IMAGE_PIXELS
+    return height * width > max_pixels()

@@ -125,7 +125,12 @@ def to_native(project: Project, path=None) -> dict[str, Any]:
 
 @without_gc
 def load_project(path) -> ReadResult:
+    """Read a project file. A symlink is resolved once, here: the project is saved to its
+    target (os.replace on the link would turn it into a file and leave the target stale)
+    and its images are found from the target's folder."""
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     clean_stale_temps(path)  # left by saves that were killed
     data = read_json(path)
     if not is_via_project(data):

@@ -21,6 +21,7 @@ class RunRecord:
     model: str | None = None
     status: str | None = None  # running | finished | stopped | failed
     started: str | None = None  # ISO time
+    continues: str | None = None  # the `started` of the finished run (same folder) this one goes on from
     epochs: int | None = None
     epochs_done: int | None = None
     best_checkpoint: str | None = None

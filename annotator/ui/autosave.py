@@ -8,7 +8,7 @@ fsync + os.replace, one .bak kept). So a 10,000-image project costs the UI
 thread a few milliseconds per save. The debounce restarts with every edit, so a
 maximum wait bounds what a crash or kill -9 can lose while someone keeps editing.
 
-Before writing, the worker checks that the file on disk is still what this window
+Before writing, the worker checks (under the file's lock, so no other writer slips in) that the file on disk is still what this window
 last read or wrote (annotator.app.conflicts); if another window or program wrote
 it, nothing is written, autosave pauses and `conflict` is emitted for the window
 to ask. A failed save is kept in `error` until a save succeeds.
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from ..app.conflicts import DiskState, read_state, unchanged
+from ..app.checked_save import SaveOutcome, save_checked
+from ..app.conflicts import DiskState, read_state
 from ..model import Project, Scope, SnapshotCache
 
 MAX_WAIT_MS = 2500  # while edits keep coming: at most this (+ one write) of work is ever unsaved
@@ -37,25 +37,10 @@ def write_project(project: Project) -> Path:
     return save_project(project)
 
 
-@dataclass
-class SaveOutcome:
-    path: str = ""
-    error: str = ""  # "ExceptionName: message" when the write failed
-    conflict: bool = False  # the file on disk was not ours: nothing written
-    state: DiskState | None = None  # the file as written
-
-
 def write_checked(snapshot: Project, expected: DiskState | None) -> SaveOutcome:
-    """Write unless someone else wrote the file since `expected`; never raises."""
-    try:
-        path = Path(snapshot.path)
-        if not unchanged(expected, path):
-            return SaveOutcome(str(path), conflict=True)
-        written = write_project(snapshot)
-        # What we wrote, read back for the next check (and as the base of a merge).
-        return SaveOutcome(str(written), state=read_state(written))
-    except Exception as exc:  # disk full, permissions, unencodable data...: reported, not raised
-        return SaveOutcome(str(getattr(snapshot, "path", "") or ""), error=f"{type(exc).__name__}: {exc}")
+    """Write unless someone else wrote the file since `expected` (checked and written under
+    the file's lock, annotator.app.checked_save); never raises."""
+    return save_checked(snapshot, expected)
 
 
 class _Emitter(QObject):

@@ -11,8 +11,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+from polymask_common.pixels import HIGH_DEPTH_MODES, TooManyPixels, check_pixels, open_rgb
 
 QImageReader.setAllocationLimit(1024)  # MB: 12-megapixel photos and larger are fine
 
@@ -26,6 +29,13 @@ def read_image(path: str, max_size: int | None = None) -> tuple[QImage, int, int
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     size = reader.size()
+    mode, pillow_size = _peek(path)
+    try:  # the cap the trainer applies too, from the header
+        check_pixels(path, *(pillow_size or (max(0, size.width()), max(0, size.height()))))
+    except TooManyPixels as exc:
+        return QImage(), -1, -1, str(exc).removeprefix(f"{path}: ")
+    if mode in HIGH_DEPTH_MODES:  # Qt shows 16-bit grey by 65535 (black), fails on float: as the trainer sees it
+        return _read_with_pillow(path, max_size)
     w, h = size.width(), size.height()
     if w > 0 and h > 0 and reader.transformation().value & 4:  # TransformationRotate90: sides swap
         w, h = h, w
@@ -37,6 +47,28 @@ def read_image(path: str, max_size: int | None = None) -> tuple[QImage, int, int
         return QImage(), -1, -1, reader.errorString() or "cannot be decoded"
     if w <= 0 or h <= 0:
         w, h = image.width(), image.height()
+    return image, w, h, ""
+
+
+def _peek(path: str) -> tuple[str, tuple[int, int] | None]:
+    """(Pillow's mode, stored size) from the header; ("", None) when Pillow cannot open it."""
+    try:
+        with Image.open(path) as im:
+            return im.mode, im.size
+    except Exception:  # noqa: BLE001 - not Pillow's: Qt decodes it or says why
+        return "", None
+
+
+def _read_with_pillow(path: str, max_size: int | None) -> tuple[QImage, int, int, str]:
+    try:
+        rgb = open_rgb(path)
+    except Exception as exc:  # noqa: BLE001 - said in the window, never raised
+        return QImage(), -1, -1, str(exc)
+    w, h = rgb.size
+    if max_size and max(w, h) > max_size:
+        rgb.thumbnail((max_size, max_size))
+    data = rgb.tobytes()
+    image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
     return image, w, h, ""
 
 

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.autosave = Autosaver(autosave_delay_ms, self)
         self.navigator = Navigator(self)
         self.opener = Opener(self)
+        self.title_note = ""  # e.g. " (link X → Y)": set by the opener for a symlinked project file
         self.docks = [
             self._dock("Images", self.image_list, Qt.DockWidgetArea.LeftDockWidgetArea),
             self._dock("Classes", self.class_panel, Qt.DockWidgetArea.RightDockWidgetArea),
@@ -232,7 +233,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_class_colours(self.class_panel.colours)
         self.canvas.set_current_class(self.class_panel.current_class)
         name = project.path.parent.name if project.path else "Untitled"
-        self.setWindowTitle(f"{name} — {project.path.name if project.path else ''}[*] — Polymask")
+        self.setWindowTitle(f"{name} — {project.path.name if project.path else ''}{self.title_note}[*] — Polymask")
         self._update_history()
         # The project's objects live as long as it is open: keep the cyclic GC from walking
         # them (a full collection over a 10,000-image project holds the GIL for ~300 ms).

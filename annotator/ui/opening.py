@@ -51,6 +51,7 @@ class Opener:
             if choice != "new":
                 return choice == "open" and self.open_path(opened.others[0])
         project, result = opened.project, opened.result
+        w.title_note = opened.title_note()  # a symlinked project file says so in the title
         modified = opened.created or opened.root_changed  # a found image folder is stored
         w.set_project(project, modified=modified)
         if modified:

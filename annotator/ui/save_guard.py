@@ -135,6 +135,18 @@ class SaveGuard(QObject):
             )
 
     def _reload(self, path: Path) -> None:
+        problem = unreadable_project(path)
+        if problem:  # keep this window's version: it may be the only whole one left
+            self.bar.show_problem(
+                f"Cannot reload {path}: {problem}. Your version is only in this window: "
+                "use Save as… to keep it in another file.",
+                conflict=True,
+            )
+            self.window.status.set_saved("Not saved: the file on disk cannot be read")
+            self.window.show_error(
+                "Cannot reload", f"Cannot reload {path}: {problem}", "Use Save as… to keep your version."
+            )
+            return
         mine = copy_path(path, "mine")
         write_project_to(self.window.project, mine)
         self.autosave.discard()  # kept in the copy
@@ -206,6 +218,20 @@ class SaveGuard(QObject):
             a.discard()
             return True
         return False
+
+
+def unreadable_project(path: Path) -> str:
+    """What is wrong with the project file at `path` ("" when it opens)."""
+    from ..app.project_location import open_for_editing
+    from ..io import FormatError
+
+    try:
+        open_for_editing(path)
+    except FormatError as exc:
+        return exc.reason
+    except Exception as exc:  # noqa: BLE001 - a reader's bug: said, not raised
+        return f"{type(exc).__name__}: {exc}"
+    return ""
 
 
 def write_project_to(project, path) -> Path:

@@ -119,3 +119,33 @@ def test_a_project_file_opens_as_itself(tmp_path):
     assert not opened.created and opened.project.path == path and opened.images.complete
     photos.json_path.write_text("{}")  # the source changed: said however the project is opened
     assert "changed since it was imported" in open_for_editing(path).source_changed
+
+
+def test_a_symlinked_project_file_is_resolved_once_and_saved_through_to_its_target(tmp_path):
+    # issue 23, item 4: saving replaced the link with a file (the target went stale) and
+    # images were looked for beside the link.
+    from PIL import Image
+
+    from annotator.app.checked_save import save_checked
+    from annotator.app.conflicts import read_state
+    from annotator.io.native import save_project
+    from annotator.model import ImageRecord, Project
+
+    real = tmp_path / "real"
+    real.mkdir()
+    Image.new("RGB", (8, 6)).save(real / "a.png")
+    save_project(Project(images=[ImageRecord(filename="a.png")]), real / "polymask.json")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = elsewhere / "polymask.json"
+    link.symlink_to(real / "polymask.json")
+
+    opened = open_for_editing(link)
+    project = opened.project
+    assert project.path == real / "polymask.json" and opened.link == link
+    assert project.image_root == real and opened.images.complete
+    project.images[0].done = True
+    assert not save_checked(project, read_state(project.path)).error
+    assert link.is_symlink() and link.resolve() == real / "polymask.json"
+    assert open_for_editing(link).project.images[0].done
+    assert not (elsewhere / "polymask.json.bak").exists()

@@ -21,6 +21,7 @@ from annotator.app.training_runs import (
     run_list,
     to_stored,
 )
+from annotator.io import load_project, save_project
 from annotator.model import RunRecord
 from tests.ui.training_fixtures import make_project
 from trainer.events import CheckpointSaved, EpochEnd, Failed, Finished, Preview, Started, Step, WarningEvent
@@ -175,3 +176,34 @@ def test_predicting_uses_the_newest_run_with_a_checkpoint_on_disk(project):
     assert latest_checkpoint(project) is None  # runs/a's record names its best, which is not on disk
     (runs / "a" / "best.pth").write_bytes(b"")
     assert latest_checkpoint(project) == runs / "a" / "best.pth"
+
+
+def test_continuing_a_finished_run_never_rewrites_its_record(project):
+    # issue 23, item 6: `--weights last` on a finished run turned its record into "failed".
+    out = project.path.parent / "runs" / "r1"
+    first = RunRecorder(project, str(out), "fast", 2, "thread")
+    first.apply(Finished(str(out), str(out / "best.pth"), str(out / "last.pth"), metrics={"segm_AP": 0.7}))
+    kept = RunRecord.from_dict(first.record.to_dict())
+    again = RunRecorder(project, str(out), "fast", 4, "cli")
+    again.apply(Failed("the checkpoint has finished its epochs"))
+    first_record, second = run_list(project)
+    assert first_record == kept and first_record.status == "finished"
+    assert second is again.record and second.status == "failed" and second.dir == "runs/r1"
+    assert second.continues == kept.started
+    third = RunRecorder(project, str(out), "fast", 4, "cli")  # the failed continuation is the one continued
+    assert third.record is second and len(run_list(project)) == 2
+    save_project(project)  # `continues` is a field of the record: written and read back
+    reread = run_list(load_project(project.path).project)
+    assert [r.continues for r in reread] == [None, kept.started]
+    assert "continues" not in reread[0].to_dict() and reread[1].to_dict()["continues"] == kept.started
+
+
+def test_run_paths_stay_relative_when_runs_is_a_symlink(project, tmp_path):
+    # issue 23, item 14: runs/ linked to another disk was recorded with absolute paths.
+    storage = tmp_path / "big-disk" / "runs"
+    storage.mkdir(parents=True)
+    (project.path.parent / "runs").symlink_to(storage)
+    inside = project.path.parent / "runs" / "x" / "best.pth"
+    assert to_stored(project, inside) == "runs/x/best.pth"
+    assert to_stored(project, storage / "x" / "best.pth") == "runs/x/best.pth"  # reported through the link's target
+    assert resolve(project, "runs/x/best.pth") == inside

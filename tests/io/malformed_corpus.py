@@ -380,6 +380,9 @@ def cases() -> dict[str, tuple[str, bytes, bytes | None]]:
     add("image 30000x30000 PNG (decompression bomb)", _j(via()), image=png_header(30_000, 30_000))
     add("image truncated PNG", _j(via()), image=_small_png()[:40])
     add("image not an image", _j(via()), image=b"not an image at all")
+    add("image 13000x13000 PNG (169 MP, over the cap)", _j(via()), image=png_header(13_000, 13_000))
+    add("image 16-bit grey PNG (readable, scaled)", _j(via()), image=_high_depth_png("I;16"))
+    add("image float TIFF (readable, scaled)", _j(via()), image=_high_depth_png("F"))
     return c
 
 
@@ -388,6 +391,21 @@ def _small_png() -> bytes:
 
     buf = io.BytesIO()
     Image.new("RGB", (8, 6), (10, 200, 30)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _high_depth_png(mode: str) -> bytes:
+    """An 8x6 image of values 1000..4000 (16-bit PNG, or float TIFF for mode F)."""
+    import io
+
+    import numpy as np
+
+    values = np.linspace(1000, 4000, 48).reshape(6, 8)
+    buf = io.BytesIO()
+    if mode == "F":
+        Image.fromarray(values.astype(np.float32)).save(buf, format="TIFF")
+    else:
+        Image.fromarray(values.astype(np.uint16)).save(buf, format="PNG")
     return buf.getvalue()
 
 

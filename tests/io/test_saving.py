@@ -148,3 +148,14 @@ def test_clean_stale_temps_ignores_folders_and_links(tmp_path):
     os.utime(folder, (an_hour_ago, an_hour_ago))
     assert clean_stale_temps(tmp_path / "polymask.json") == []
     assert link.is_symlink() and folder.is_dir() and target.read_bytes() == b"keep"
+
+
+def test_no_backup_temp_is_left_when_the_backup_already_is_the_file(tmp_path):
+    # rename() between two links of one file is a no-op that succeeds (POSIX): the temp
+    # link stays behind unless it is removed (issue 23, item 3).
+    path = tmp_path / "p.json"
+    path.write_bytes(b"{}")
+    os.link(path, tmp_path / "p.json.bak")
+    atomic_write_bytes(path, b'{"a": 1}')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.json.bak"]
+    assert (tmp_path / "p.json.bak").read_bytes() == b"{}"

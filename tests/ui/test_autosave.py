@@ -238,3 +238,40 @@ def test_another_program_writing_the_file_is_noticed(make_window, folder, qtbot)
     w.save_guard.dialog.merge_button.click()
     qtbot.waitUntil(lambda: regions_on_disk(path) == [0, 1, 0, 0])
     assert pio.open_path(path).project.images[0].done
+
+
+# ---- issue 23: reloading a broken file, symlinked project files -------------------------------
+def test_reload_of_a_truncated_file_names_it_and_keeps_the_window_modified(make_window, folder, qtbot):
+    w = make_window(folder, wait="saved")
+    path = w.project.path
+    add_rect(w, 0)
+    qtbot.waitUntil(lambda: regions_on_disk(path) == [1, 0, 0, 0] and not w.isWindowModified())
+    path.write_bytes(b"")  # truncated by another program
+    add_rect(w, 1)
+    qtbot.waitUntil(lambda: w.save_guard.dialog is not None and w.save_guard.dialog.isVisible(), timeout=5000)
+    w.save_guard.dialog.reload_button.click()
+    error = w.last_error
+    assert error is not None
+    said = error.text() + " " + error.informativeText() + " " + error.detailedText()
+    assert str(path) in said and "empty" in said, said
+    assert w.isWindowModified() and w.autosave.is_modified()
+    assert [len(im.regions) for im in w.project.images] == [1, 1, 0, 0]  # the window's data, still here
+    bar = w.save_guard.bar
+    assert bar.isVisible() and bar.save_as_button.isVisible() and str(path) in bar.text()
+    assert path.read_bytes() == b""  # nothing written over it unasked
+
+
+def test_a_symlinked_project_file_says_so_in_the_title_and_saves_to_its_target(make_window, folder, qtbot, tmp_path):
+    first = make_window(folder, wait="saved")
+    target = first.project.path
+    first.shutdown()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = elsewhere / "polymask.json"
+    link.symlink_to(target)
+    w = make_window(link)
+    assert w.project.path == target
+    assert "link" in w.windowTitle() and str(link) in w.windowTitle() and str(target) in w.windowTitle()
+    add_rect(w, 2)
+    qtbot.waitUntil(lambda: regions_on_disk(target) == [0, 0, 1, 0])
+    assert link.is_symlink() and link.resolve() == target
