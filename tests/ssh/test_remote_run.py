@@ -77,7 +77,8 @@ def test_remote_run_streams_events_and_copies_the_run_back(target, tmp_path):
     out = tmp_path / "project" / "runs" / "r1"
     events, progress = _run(tiny_config(coco, coco.parent / "images", out), target)
     kinds = [ev.kind for ev in events]
-    assert kinds[0] == "started" and kinds[-1] == "finished", kinds
+    # the data checks' warnings may come before 'started'
+    assert [k for k in kinds if k != "warning"][0] == "started" and kinds[-1] == "finished", kinds
     assert {"step", "epoch", "checkpoint", "preview"} <= set(kinds)
     finished = events[-1]
     assert finished.run_dir == str(out) and finished.best_checkpoint == str(out / "best.pth")
