@@ -94,7 +94,7 @@ def refresh_training_warnings(window) -> None:
     """The pre-flight list of the Train panel, once shown, is checked again after each change."""
     panel = getattr(getattr(window, "training", None), "panel", None)
     label = getattr(panel, "preflight", None)
-    if label is not None and not label.isHidden() and window.project is not None:
+    if panel is not None and label is not None and not label.isHidden() and window.project is not None:
         panel.show_issues(preflight(window.project))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
@@ -25,7 +26,7 @@ class ModelFetcher:
             return
         self.busy = True
         cancel = threading.Event()
-        state = {"name": files[0].name, "done": 0, "total": None}
+        state: dict[str, Any] = {"name": files[0].name, "done": 0, "total": None}
         dialog = QProgressDialog(f"Downloading {files[0].name}…", "Cancel", 0, 1000, self.parent)
         dialog.setWindowTitle("Assist model")
         dialog.setMinimumDuration(0)

@@ -16,6 +16,7 @@ from ....model import new_region_edit
 from ..assist_items import DETAIL_STEPS, AssistPreview, DetailSlider
 from ..assist_models import ModelFetcher
 from ..assist_session import AssistSession, forget_backends, segmenter_files
+from ..background import Job
 from ..view import Pointer
 from .base import Drag, Tool
 
@@ -34,7 +35,7 @@ class AssistTool(Tool):
         self.box: tuple[float, float, float, float] | None = None
         self.clicks: list[tuple[float, float, bool]] = []
         self.proposal: Proposal | None = None
-        self.job = None
+        self.job: Job | None = None
         self.prepared_key: str | None = None
         self.backend = ""
         self.tolerance = DEFAULT_TOLERANCE
