@@ -51,3 +51,14 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys):
     assert "none.jpg" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert main(["assist", str(path), "--box", "1,2,3,4", "--backend", "model"]) == 1
     assert "needs a checkpoint" in capsys.readouterr().err
+
+
+def test_an_image_over_the_pixel_cap_is_one_line_naming_it_and_its_size(tmp_path, capsys, monkeypatch):
+    """Issue 23 item 8 in assist: the viewer's pixel cap, with the setting that raises it."""
+    path = scene(tmp_path)  # 300 x 200 = 60,000 pixels
+    monkeypatch.setenv("POLYMASK_MAX_PIXELS", "50000")
+    assert main(["assist", str(path), "--box", "95,45,110,110", "--backend", "grabcut"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "300x200" in lines[0] and "POLYMASK_MAX_PIXELS" in lines[0]
