@@ -128,6 +128,7 @@ class RegionItem(ScaledItem):
         self.class_name: str | None = None  # what the label shows (the canvas sets it)
         self.label = LabelItem(self)
         self._interactive = False
+        self._label_at: tuple[Shape, tuple[float, float]] | None = None  # (shape, its label point)
         # while the user drags this shape its strokes are drawn without antialiasing:
         # wide antialiased strokes of a 1,000-vertex outline cost milliseconds a frame
         self.interactive = False
@@ -185,7 +186,10 @@ class RegionItem(ScaledItem):
         """The label sits on a point inside the object (model.label_point), found only while shown
         and not on every frame of a drag (a long outline costs a millisecond or more)."""
         if self.label.text and not self._interactive:
-            self.label.setPos(*label_point(self.shape_value))
+            shape = self.shape_value
+            if self._label_at is None or self._label_at[0] is not shape:  # shapes are immutable values
+                self._label_at = (shape, label_point(shape))  # polylabel: ~0.1 s on 2M vertices
+            self.label.setPos(*self._label_at[1])
 
     def set_colour(self, colour: str) -> None:
         if colour != self.colour:
