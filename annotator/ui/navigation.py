@@ -60,13 +60,21 @@ class Navigator:
             w.image_list.select_key(key, emit=False)
             self.show_image(key)
 
+    def _record(self, key):
+        """The image `key` of the open project, or None (no project, or the image left it since
+        its decoding was asked for)."""
+        project = self.window.project
+        if project is None:
+            return None
+        try:
+            return project.image(key)
+        except KeyError:
+            return None
+
     def image_loaded(self, key, image, width, height) -> None:
         w = self.window
-        if w.project is None:
-            return
-        try:
-            im = w.project.image(key)
-        except KeyError:
+        im = self._record(key)
+        if im is None or w.project is None:
             return
         if im.width is None or im.height is None:
             w.project.learn_size(im, width, height)  # a fact kept with the next save
@@ -76,11 +84,8 @@ class Navigator:
 
     def image_failed(self, key, message) -> None:
         w = self.window
-        if w.project is None:
-            return
-        try:
-            im = w.project.image(key)
-        except KeyError:
+        im = self._record(key)
+        if im is None or w.project is None:
             return
         reason, missing = describe_failure(w.project.image_path(im), message)
         w.list_model.set_problem(key, reason)
