@@ -62,18 +62,20 @@ def _keeper(opened, config, host: str | None) -> RunKeeper | None:
             file=sys.stderr,
         )
         return None
-    return RunKeeper(opened.project, config, host=host)
+    return RunKeeper(opened.project, config, host=host, disk=opened.result.disk)
 
 
 class RunKeeper:
     """The run's record in the project file, saved when the window would save it: at each
     checkpoint and when the run ends. A save that fails is said once and training goes on."""
 
-    def __init__(self, project, config, host: str | None = None):
-        from .app.conflicts import read_state
+    def __init__(self, project, config, host: str | None = None, disk=None):
+        from .io.disk_state import read_state
 
         self.project, self.config, self.host = project, config, host
-        self.disk = read_state(project.path)  # the file as read: a window may save it meanwhile
+        # The state of the bytes the project was parsed from (a window may save meanwhile;
+        # reading the file again here would take that save as ours and overwrite it).
+        self.disk = disk if disk is not None else read_state(project.path)
         self.recorder = None if host else self._recorder()  # a remote run: once it has started there
         self.failed = False
         self.saved = False

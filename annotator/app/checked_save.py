@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..io import native
+from ..io.disk_state import DiskState, read_state
 from ..io.file_lock import FileLockTimeout, locked
 from ..model import Project
-from .conflicts import DiskState, merge_projects, project_from, read_state, unchanged
+from .conflicts import merge_projects, project_from, unchanged
 
 
 @dataclass

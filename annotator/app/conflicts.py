@@ -15,39 +15,19 @@ three-way rule per top-level key. Qt-free: the window and tests call it alike.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..io.disk_state import DiskState, read_state
 
 IMAGES = "_via_img_metadata"
 ORDER = "_via_image_id_list"
 OURS = "_polymask"
 _NOT_COMPARED = {"app_version"}  # written by every save; not data
 _MISSING = object()
-
-
-@dataclass(frozen=True)
-class DiskState:
-    """A project file as read or written: its identity on disk and its bytes."""
-
-    mtime_ns: int
-    size: int
-    sha256: str
-    data: bytes = field(repr=False, compare=False, default=b"")
-
-
-def read_state(path) -> DiskState | None:
-    """The file's state now; None when there is no file."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-            st = os.fstat(f.fileno())
-    except FileNotFoundError:
-        return None
-    return DiskState(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest(), data)
 
 
 def unchanged(expected: DiskState | None, path) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..model import Problem, Project
 from ..model.validation import printable
+from .disk_state import DiskState
 
 
 class FormatError(Exception):
@@ -28,6 +29,7 @@ class ReadResult:
     project: Project
     format: str
     problems: list[Problem] = field(default_factory=list)
+    disk: DiskState | None = None  # a project file: the state of the bytes read (the base of the next save)
 
 
 # What a conversion did that loses nothing but should be said (one summary line each):

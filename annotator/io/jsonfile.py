@@ -20,6 +20,7 @@ import orjson
 
 from polymask_common import atomic
 
+from .disk_state import DiskState, read_state
 from .errors import FormatError
 
 # Deeper files are refused on read (orjson's own limit, far beyond any real annotation file).
@@ -32,18 +33,23 @@ _LONG_NUMBER = b"\x00" * 19
 
 
 def read_json(path) -> Any:
+    return read_json_with_state(path)[0]
+
+
+def read_json_with_state(path) -> tuple[Any, DiskState]:
+    """The parsed file and the state of the very bytes parsed (one read, see disk_state)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(path, "file not found") from None
+        state = read_state(path)
     except IsADirectoryError:
         raise FormatError(path, "is a folder, not a JSON file") from None
     except OSError as exc:
         raise FormatError(path, f"cannot be read ({exc.strerror})") from None
     except ValueError as exc:  # e.g. a NUL in the path
         raise FormatError(path, f"cannot be read ({exc})") from None
-    return parse_json(raw, path)
+    if state is None:
+        raise FormatError(path, "file not found")
+    return parse_json(state.data, path), state
 
 
 def parse_json(raw: bytes, path=None) -> Any:

@@ -13,7 +13,7 @@ from ..model import OWN_KEY, PolymaskData, Problem, Project, own_data
 from ..model.validation import BAD_PROJECT_DATA
 from .bulk import without_gc
 from .errors import FormatError, ReadResult
-from .jsonfile import atomic_write_bytes, clean_stale_temps, dumps_json, read_json
+from .jsonfile import atomic_write_bytes, clean_stale_temps, dumps_json, read_json_with_state
 from .limits import usable_side
 from .via import is_via_project, read_via, to_via_project
 
@@ -132,7 +132,7 @@ def load_project(path) -> ReadResult:
     if path.is_symlink():
         path = path.resolve()
     clean_stale_temps(path)  # left by saves that were killed
-    data = read_json(path)
+    data, disk = read_json_with_state(path)
     if not is_via_project(data):
         raise FormatError(path, "is not a Polymask or VIA 2 project file (no _via_img_metadata)")
     ours = data.get(POLYMASK_KEY)
@@ -144,6 +144,7 @@ def load_project(path) -> ReadResult:
     result = from_native(data, path)
     result.project.path = path
     result.project.image_root = _image_root(result.project, path)
+    result.disk = disk
     return result
 
 

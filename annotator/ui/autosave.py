@@ -23,7 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ..app.checked_save import SaveOutcome, save_checked
-from ..app.conflicts import DiskState, read_state
+from ..io.disk_state import DiskState, read_state
 from ..model import Project, Scope, SnapshotCache
 
 MAX_WAIT_MS = 2500  # while edits keep coming: at most this (+ one write) of work is ever unsaved
@@ -89,13 +89,15 @@ class Autosaver(QObject):
         self.closed = False  # close() ran: the window made its last save attempt
 
     # ---- state ------------------------------------------------------------------
-    def set_project(self, project: Project | None, modified: bool = False) -> None:
+    def set_project(self, project: Project | None, modified: bool = False, disk: DiskState | None = None) -> None:
         if not self.flush():
             self._rescue()
         self.project = project
         self.closed = False
         self.snapshots = SnapshotCache()
-        self.disk = self._read_disk()
+        # The bytes the project was parsed from, when the opener has them: a second read
+        # here could see another writer's newer save that this project never contained.
+        self.disk = disk if disk is not None else self._read_disk()
         self.error, self.in_conflict = "", False
         self._version += 1
         self._saved_version = self._version if not modified else self._version - 1

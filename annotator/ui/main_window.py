@@ -213,7 +213,8 @@ class MainWindow(QMainWindow):
         self.last_notice = box
         return box
 
-    def set_project(self, project, modified: bool = False) -> None:
+    def set_project(self, project, modified: bool = False, disk=None) -> None:
+        """Show `project`; `disk` is the state of the file bytes it was parsed from (None: read it now)."""
         self.autosave.flush()
         self.image_cache.clear()
         self.thumbnails.clear()
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
         self.doc = Document(project, self)
         self.doc.changed.connect(self._on_change)
         self.doc.history_changed.connect(self._update_history)
-        self.autosave.set_project(project, modified)
+        self.autosave.set_project(project, modified, disk)
         self.current_key = None
         self.image_bar.set_missing_images("")
         self.list_model.set_project(project)

@@ -53,7 +53,7 @@ class Opener:
         project, result = opened.project, opened.result
         w.title_note = opened.title_note()  # a symlinked project file says so in the title
         modified = opened.created or opened.root_changed  # a found image folder is stored
-        w.set_project(project, modified=modified)
+        w.set_project(project, modified=modified, disk=result.disk)
         if modified:
             w.autosave.save()  # the project file exists from the start
         w.recent.add(project.path)

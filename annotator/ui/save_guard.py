@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..app.conflicts import copy_path, merge_projects, project_from, read_state
+from ..app.conflicts import copy_path, merge_projects, project_from
+from ..io.disk_state import read_state
 from ..io.jsonfile import atomic_write_bytes
 from .autosave import write_project
 from .conflict_dialog import KEEP, MERGE, RELOAD, ConflictDialog

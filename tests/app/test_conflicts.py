@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import os
 
-from annotator.app.conflicts import copy_path, merge, merge_projects, project_from, read_state, unchanged
+from annotator.app.conflicts import copy_path, merge, merge_projects, project_from, unchanged
+from annotator.io.disk_state import read_state
 from annotator.io.native import load_project, save_project, to_native
 from annotator.model import ImageRecord, Project, Rect, Region
 

@@ -127,7 +127,7 @@ def test_a_symlinked_project_file_is_resolved_once_and_saved_through_to_its_targ
     from PIL import Image
 
     from annotator.app.checked_save import save_checked
-    from annotator.app.conflicts import read_state
+    from annotator.io.disk_state import read_state
     from annotator.io.native import save_project
     from annotator.model import ImageRecord, Project
 

@@ -24,11 +24,10 @@ def _writer(path: str, wid: int, saves: int, start, out) -> None:
     succeeded: list[str] = []
     try:
         from annotator.app.checked_save import save_checked
-        from annotator.app.conflicts import read_state
 
-        project = load_project(path).project
-        expected = read_state(path)
         start.wait()
+        loaded = load_project(path)  # the project and the state of the very bytes it came from
+        project, expected = loaded.project, loaded.disk
         for i in range(saves):
             project.images.append(ImageRecord(filename=f"w{wid}-{i}.png"))
             outcome = save_checked(project, expected, merge=True)
@@ -70,7 +69,7 @@ def test_every_reported_save_is_in_the_final_file(tmp_path):
 
 def test_the_lock_file_is_not_a_project_file(tmp_path):
     from annotator.app.checked_save import save_checked
-    from annotator.app.conflicts import read_state
+    from annotator.io.disk_state import read_state
 
     path = tmp_path / "polymask.json"
     save_project(Project(images=[ImageRecord(filename="a.png")]), path)
@@ -109,3 +108,38 @@ def test_a_run_recorded_from_the_terminal_keeps_what_the_window_saved_meanwhile(
     assert "added-in-the-window.png" in [im.filename for im in final.images]
     (run,) = final.polymask.runs
     assert run.status == "finished" and run.last_checkpoint.endswith("last.pth")
+
+
+def test_a_save_between_the_terminals_read_and_its_run_record_is_kept(tmp_path, monkeypatch):
+    """The run's base is the bytes it parsed: a window save that lands after `train --project`
+    read the file (but before it took a second look) must be merged, not overwritten."""
+    from annotator.app import project_location
+    from annotator.cli import main
+    from trainer import cli as trainer_cli
+    from trainer.events import CheckpointSaved, Finished
+
+    from ..ui.training_fixtures import make_project
+
+    project = make_project(tmp_path / "proj")
+    save_project(project)
+    real_open = project_location.open_for_editing
+
+    def open_then_window_saves(path):
+        opened = real_open(path)
+        window = load_project(project.path).project
+        window.images.append(ImageRecord(filename="saved-just-after-the-read.png"))
+        save_project(window)
+        return opened
+
+    def fake_run(config, on_event=None, **_):
+        last = str(Path(config.out) / "last.pth")
+        on_event(CheckpointSaved(path=last, epoch=1))
+        on_event(Finished(run_dir=config.out, best_checkpoint=None, last_checkpoint=last))
+        return 0
+
+    monkeypatch.setattr(project_location, "open_for_editing", open_then_window_saves)
+    monkeypatch.setattr(trainer_cli, "run_config", fake_run)
+    assert main(["train", "--project", str(project.path), "--epochs", "1"]) == 0
+    final = load_project(project.path).project
+    assert "saved-just-after-the-read.png" in [im.filename for im in final.images]
+    assert [run.status for run in final.polymask.runs] == ["finished"]
