@@ -50,7 +50,8 @@ def _outline(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tu
 def _colour(kind: str, rng: np.random.Generator) -> tuple[int, int, int]:
     hexcode = OBJECT_COLOURS[kind].lstrip("#")
     rgb = np.array([int(hexcode[i : i + 2], 16) for i in (0, 2, 4)], dtype=float)
-    return tuple(int(v) for v in np.clip(rgb + rng.normal(0, 18, 3), 0, 255))
+    r, g, b = (int(v) for v in np.clip(rgb + rng.normal(0, 18, 3), 0, 255))
+    return r, g, b
 
 
 def build_demo_image(rng: np.random.Generator, labelled: bool) -> tuple[Image.Image, list[tuple[str, list]]]:

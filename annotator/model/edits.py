@@ -387,7 +387,7 @@ class RenameClass(_ProjectSnapshotEdit):
                 r.attributes[attr.name] = attr.renamed_value(r.attributes[attr.name], self.old, self.new)
 
 
-def merge_classes(sources: list[str], target: str) -> list[RenameClass]:
+def merge_classes(sources: list[str], target: str) -> list[Edit]:
     """Merging is renaming each source onto the target."""
     return [RenameClass(s, target) for s in sources if s != target]
 

@@ -15,9 +15,8 @@ from .theme import Theme
 
 
 def application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName("Polymask")
     app.setApplicationName("Polymask")
     app.setApplicationDisplayName("Polymask")

@@ -35,6 +35,9 @@ class _Field:
         # a checkbox attribute that holds the class: one class per region, so ticking one unticks the
         # others (VIA's checkbox type is kept in the file; two ticks would leave the region classless)
         self.single = single
+        self.combo: QComboBox | None = None  # dropdown and image attributes
+        self.line: QLineEdit | None = None  # text attributes
+        self.widget: QWidget
         t = attr.type
         if t == "checkbox":
             self.widget = QWidget()
@@ -42,7 +45,8 @@ class _Field:
             lay.setContentsMargins(0, 0, 0, 0)
             self.boxes = {}
             for opt, desc in attr.options.items():
-                cb = QCheckBox(opt, toolTip=desc or opt)
+                cb = QCheckBox(opt)
+                cb.setToolTip(desc or opt)
                 cb.toggled.connect(lambda on, o=opt: self._checkbox(o, on))
                 lay.addWidget(cb)
                 self.boxes[opt] = cb
@@ -53,21 +57,23 @@ class _Field:
             self.group = QButtonGroup(self.widget)
             self.radios = {}
             for opt, desc in attr.options.items():
-                rb = QRadioButton(opt, toolTip=desc or opt)
+                rb = QRadioButton(opt)
+                rb.setToolTip(desc or opt)
                 self.group.addButton(rb)
                 rb.toggled.connect(lambda on, o=opt: on and self._emit(o))
                 lay.addWidget(rb)
                 self.radios[opt] = rb
         elif t in ("dropdown", "image"):
-            self.widget = QComboBox()
-            self.widget.addItem("", "")
+            combo = self.widget = self.combo = QComboBox()
+            combo.addItem("", "")
             for opt, desc in attr.options.items():
                 # image options carry an image URL / description in VIA; show the id, describe in the tip
-                self.widget.addItem(opt if t == "dropdown" or not desc else f"{opt} — {desc}", opt)
-            self.widget.currentIndexChanged.connect(lambda i: self._emit(self.widget.itemData(i)))
+                combo.addItem(opt if t == "dropdown" or not desc else f"{opt} — {desc}", opt)
+            combo.currentIndexChanged.connect(lambda i: self._emit(combo.itemData(i)))
         else:  # text
-            self.widget = QLineEdit(placeholderText=attr.default_value or "")
-            self.widget.editingFinished.connect(lambda: self._emit(self.widget.text()))
+            line = self.widget = self.line = QLineEdit()
+            line.setPlaceholderText(attr.default_value or "")
+            line.editingFinished.connect(lambda: self._emit(line.text()))
         if attr.description:
             self.widget.setToolTip(attr.description)
 
@@ -107,17 +113,17 @@ class _Field:
                 for k, rb in self.radios.items():
                     rb.setChecked(k == value)
                 self.group.setExclusive(True)
-            elif t in ("dropdown", "image"):
-                i = self.widget.findData(value if isinstance(value, str) else "")
+            elif self.combo is not None:
+                i = self.combo.findData(value if isinstance(value, str) else "")
                 if i < 0 and value:
-                    self.widget.addItem(str(value), value)  # a value the options do not list
-                    i = self.widget.count() - 1
-                self.widget.setCurrentIndex(max(i, 0))
-            else:
+                    self.combo.addItem(str(value), value)  # a value the options do not list
+                    i = self.combo.count() - 1
+                self.combo.setCurrentIndex(max(i, 0))
+            elif self.line is not None:
                 text = "" if value is None else str(value)
-                if self.widget.text() != text:
-                    self.widget.setText(text)
-                self.widget.setPlaceholderText("(several values)" if mixed else (self.attr.default_value or ""))
+                if self.line.text() != text:
+                    self.line.setText(text)
+                self.line.setPlaceholderText("(several values)" if mixed else (self.attr.default_value or ""))
         finally:
             self.updating = False
 
@@ -137,7 +143,9 @@ class AttributePanel(QWidget):
         self.region_form = QFormLayout(self.region_box)
         self.file_box = QGroupBox("Image")
         self.file_form = QFormLayout(self.file_box)
-        self.hint = QLabel("Select a region to edit its attributes.", objectName="muted", wordWrap=True)
+        self.hint = QLabel("Select a region to edit its attributes.")
+        self.hint.setObjectName("muted")
+        self.hint.setWordWrap(True)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(6, 6, 6, 6)

@@ -112,16 +112,19 @@ class Autosaver(QObject):
 
         from ..app.conflicts import copy_path
 
+        if self.project is None or self.project.path is None:
+            return  # nothing to lose: no project, or one never saved (Save as… asks first)
         snap = SnapshotCache().take(self.project)
-        for folder in (Path(self.project.path).parent, Path(tempfile.gettempdir())):
-            snap.path = copy_path(folder / Path(self.project.path).name, "unsaved")
+        original = Path(self.project.path)
+        for folder in (original.parent, Path(tempfile.gettempdir())):
+            snap.path = copy_path(folder / original.name, "unsaved")
             try:
                 write_project(snap)
             except Exception:  # noqa: BLE001 - try the next place
                 continue
             self.rescued.emit(str(snap.path))
             return
-        self.failed.emit(f"the unsaved changes of {self.project.path} could not be written anywhere")
+        self.failed.emit(f"the unsaved changes of {original} could not be written anywhere")
 
     def _read_disk(self) -> DiskState | None:
         if self.project is None or self.project.path is None:
@@ -237,6 +240,8 @@ class Autosaver(QObject):
         """Write the project to `path` from now on (the file dialog confirmed any overwrite).
         On failure the project keeps its old file (and state) and False is returned."""
         self._settle()
+        if self.project is None:
+            return False
         before = (self.project.path, self.disk, self.in_conflict)
         self.project.path = Path(path)
         self.disk, self.in_conflict = self._read_disk(), False

@@ -97,7 +97,9 @@ class ClassPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(2)
         for name, tip, slot in BUTTONS:
-            b = QToolButton(toolTip=tip, autoRaise=True)
+            b = QToolButton()
+            b.setToolTip(tip)
+            b.setAutoRaise(True)
             b.setIcon(icon(name))
             b.setObjectName(f"class_{name}")
             b.clicked.connect(lambda _=False, s=slot: getattr(self, s)())
@@ -105,8 +107,8 @@ class ClassPanel(QWidget):
             self.buttons[name] = b
         self.buttons["filter"].setCheckable(True)
         row.addStretch(1)
-        for keys, slot in (("Alt+Up", self.move_up), ("Alt+Down", self.move_down)):
-            QShortcut(QKeySequence(keys), self.tree, slot, context=Qt.ShortcutContext.WidgetShortcut)
+        for keys, handler in (("Alt+Up", self.move_up), ("Alt+Down", self.move_down)):
+            QShortcut(QKeySequence(keys), self.tree, handler, Qt.ShortcutContext.WidgetShortcut)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(4)
@@ -309,10 +311,11 @@ class ClassPanel(QWidget):
         self._select(name)
         return True
 
-    def _select(self, name: str) -> None:
+    def _select(self, name: str | None) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            item.setSelected(item.data(1, Qt.ItemDataRole.UserRole) == name)
+            if item is not None:
+                item.setSelected(item.data(1, Qt.ItemDataRole.UserRole) == name)
 
     # ---- show only one class ---------------------------------------------------------------
     def toggle_filter(self) -> None:
@@ -363,7 +366,8 @@ class _SeveralClassesBar(QFrame):
     """Says how many regions have several classes ticked (so no class), with the one-click fix."""
 
     def __init__(self, fix):
-        super().__init__(objectName="problemBar")
+        super().__init__()
+        self.setObjectName("problemBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.label = QLabel(wordWrap=True)
         self.fix_button = QPushButton("Keep the first class of each")

@@ -79,13 +79,13 @@ class Document(QObject):
     def push(self, edit: Edit) -> None:
         """Apply `edit` as one undoable step (merged with the previous one if it says so)."""
         scope = edit.scope()
-        if scope.project:
-            stack = self.project_stack
-        else:
+        stack: QUndoStack | None = self.project_stack
+        if not scope.project:
             key = scope.images[0] if scope.images else self.current_key
             if key is None:
                 raise ValueError(f"{edit.text}: no image to attach the edit to")
             stack = self.stack(key)
+        assert stack is not None  # created on demand
         stack.push(HistoryCommand(self.project, edit, self._on_change))
 
     def _on_change(self, edit: Edit) -> None:
@@ -103,6 +103,7 @@ class Document(QObject):
         for st in self._candidates():
             if st.canUndo():
                 cmd = st.command(st.index() - 1)
+                assert isinstance(cmd, HistoryCommand)  # the only command pushed
                 if best is None or cmd.seq > best[1].seq:
                     best = (st, cmd)
         return best
@@ -112,6 +113,7 @@ class Document(QObject):
         for st in self._candidates():
             if st.canRedo():
                 cmd = st.command(st.index())
+                assert isinstance(cmd, HistoryCommand)  # the only command pushed
                 if best is None or cmd.seq < best[1].seq:
                     best = (st, cmd)
         return best

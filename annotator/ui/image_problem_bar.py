@@ -79,6 +79,8 @@ class ImageProblemBar(QFrame):
     # ---- over the canvas's bottom edge ----------------------------------------
     def _place(self) -> None:
         parent = self.parentWidget()
+        if parent is None:
+            return
         width = parent.width()
         height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
         self.setGeometry(0, parent.height() - height, width, height)

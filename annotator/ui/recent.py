@@ -23,7 +23,7 @@ class RecentProjects:
         raw = self.store.value(self.KEY, [])
         if isinstance(raw, str):  # QSettings returns a bare string for a one-item list
             raw = [raw]
-        out = [str(p) for p in (raw or [])]
+        out = [str(p) for p in (raw if isinstance(raw, list) else [])]
         return [p for p in out if Path(p).exists()] if existing_only else out
 
     def add(self, path) -> None:

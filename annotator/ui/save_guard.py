@@ -123,6 +123,8 @@ class SaveGuard(QObject):
 
     def resolve(self, choice: str, theirs) -> None:
         path = self._path()
+        if path is None:  # the project was closed while the dialog was open
+            return
         try:
             if choice == RELOAD:
                 self._reload(path)
@@ -189,7 +191,7 @@ class SaveGuard(QObject):
         a = self.autosave
         if a.closed or a.flush():
             return True
-        path = self._path()
+        path = self._path() or Path("the project file")
         reason = (
             f"{path.name} was changed by another window or program."
             if a.in_conflict

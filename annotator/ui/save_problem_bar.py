@@ -53,6 +53,8 @@ class SaveProblemBar(QFrame):
 
     def _place(self) -> None:
         host = self.parentWidget()
+        if host is None:
+            return
         width = host.width()
         height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
         self.setGeometry(0, 0, width, height)

@@ -102,15 +102,14 @@ def next_free_colour(project) -> str:
 
 
 def system_is_dark() -> bool:
-    app = QGuiApplication.instance()
-    if app is None:
+    if QGuiApplication.instance() is None:
         return False
     scheme = QGuiApplication.styleHints().colorScheme()
     if scheme == Qt.ColorScheme.Dark:
         return True
     if scheme == Qt.ColorScheme.Light:
         return False
-    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class Theme(QObject):
