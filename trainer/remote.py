@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from .events import Event, Failed, Finished, WarningEvent, event_from_dict
 TERMINAL = ("finished", "failed")
 STOP_GRACE_S = 10.0  # Stop: the child's answer (a checkpoint) may take one slow CPU iteration
 EXIT_GRACE_S = 10.0  # after its last event, the child's time to shut its workers down and exit
+GROUP_GONE_S = 2.0  # after SIGKILL, how long to wait for the group's processes to be gone (they leave as zombies)
 _ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding the `trainer` package
 
 
@@ -82,14 +84,40 @@ def _own_group() -> dict[str, Any]:
     return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen, wait_s: float = GROUP_GONE_S) -> None:
     if os.name == "posix":
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the group outlives a reaped leader while workers remain
         except (ProcessLookupError, PermissionError):
-            pass
+            return
+        # SIGKILL is delivered asynchronously: a worker may still be running when killpg returns,
+        # and the caller's next step (a new run, the window closing) assumes none is left.
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and _group_running(proc):
+            time.sleep(0.01)
     elif proc.poll() is None:
         proc.kill()  # Windows: torch's workers exit on their own once their parent is gone
+
+
+def _group_running(proc: subprocess.Popen) -> bool:
+    """Whether a process of the child's group still runs. Zombies do not count: an orphaned
+    worker's zombie waits for init to reap it, which some containers' init does late."""
+    proc.poll()  # reap the leader: our own zombie would keep the group in existence
+    proc_fs = Path("/proc")
+    if not proc_fs.is_dir():
+        try:
+            os.killpg(proc.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for stat in proc_fs.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[2] == str(proc.pid) and fields[0] != "Z":
+            return True
+    return False
 
 
 class ChildRun:
