@@ -1,22 +1,26 @@
 """The "Learn as I label" box of the Predictions panel: the toggle, the live run's state, and the
 "is it helping?" curve: pre-label IoU (matched per object, against what the user kept) and the
-seconds spent, per image labelled. pyqtgraph loads when learning is first turned on."""
+seconds spent, per image labelled. The plot is made with the first image labelled while learning
+(pyqtgraph is imported when learning starts, so that costs no stall later)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...app.prelabel_quality import ImageQuality, rolling_mean
 
 IOU_COLOUR, MEAN_COLOUR, SECONDS_COLOUR = "#4e79a7", "#e15759", "#f28e2b"
 
 
-class LivePanel(QGroupBox):
+class LivePanel(QWidget):
+    """Compact (the Predictions panel shares its column): the toggle and the state on one row,
+    then the curve with its summary as the plot's title, shown once an image was labelled."""
+
     def __init__(self, parent=None):
-        super().__init__("Learn as I label", parent)
-        self.check = QCheckBox("Learn from each image marked done")
+        super().__init__(parent)
+        self.check = QCheckBox("Learn as I label")
         self.check.setToolTip(
             "Train in the background on every image you mark done (Ctrl+Enter: done & next) "
             "and pre-label the next image with the newest weights"
@@ -24,43 +28,51 @@ class LivePanel(QGroupBox):
         self.state = QLabel("off")
         self.state.setWordWrap(True)
         self.state.setStyleSheet("color: #9a9a9a")
-        self.summary = QLabel("")
-        self.summary.setWordWrap(True)
-        self.plot: Any = None  # pyqtgraph's GraphicsLayoutWidget, made by ensure_plot
+        self.summary = ""  # the curve's title: images labelled, mean IoU of the last 10, pace
+        self.plot: Any = None  # a pyqtgraph PlotWidget, made by ensure_plot
         self.curves: dict[str, Any] = {}
+        self.seconds_box: Any = None
+        row = QHBoxLayout()
+        row.addWidget(self.check)
+        row.addWidget(self.state, 1)
         self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(4, 4, 4, 4)
-        self._lay.addWidget(self.check)
-        self._lay.addWidget(self.state)
-        self._lay.addWidget(self.summary)
-        self.summary.hide()
+        self._lay.setContentsMargins(0, 4, 0, 0)
+        self._lay.addLayout(row)
 
     def set_state(self, text: str) -> None:
         self.state.setText(text)
 
     def ensure_plot(self) -> Any:
+        """One small plot: IoU per image (dots) and its mean of 10 (line) on the left axis,
+        seconds per image on the right one."""
         if self.plot is None:
             import pyqtgraph as pg
 
-            self.plot = pg.GraphicsLayoutWidget()
-            self.plot.setMinimumHeight(150)
-            self.plot.setMaximumHeight(220)
-            iou = self.plot.addPlot(row=0, col=0)
-            iou.setYRange(0, 1, padding=0.02)
-            iou.setLabel("left", "pre-label IoU")
-            iou.showGrid(y=True, alpha=0.2)
-            secs = self.plot.addPlot(row=1, col=0)
-            secs.setLabel("left", "s / image")
-            secs.setLabel("bottom", "images labelled")
-            secs.setXLink(iou)
-            for p in (iou, secs):
-                p.setMouseEnabled(False, False)
-                p.hideButtons()
+            self.plot = pg.PlotWidget(background="#232323")
+            self.plot.setMinimumHeight(48)
+            self.plot.setMaximumHeight(150)
+            self.plot.hide()  # until an image is labelled while learning
+            item = self.plot.getPlotItem()
+            item.setYRange(0, 1, padding=0.02)
+            item.setLabel("left", "IoU", color=MEAN_COLOUR)
+            item.setLabel("right", "s", color=SECONDS_COLOUR)
+            item.showGrid(y=True, alpha=0.2)
+            item.setMouseEnabled(False, False)
+            item.hideButtons()
+            seconds_box = pg.ViewBox()
+            seconds_box.setMouseEnabled(False, False)
+            item.scene().addItem(seconds_box)
+            item.getAxis("right").linkToView(seconds_box)
+            seconds_box.setXLink(item)
+            item.vb.sigResized.connect(lambda: seconds_box.setGeometry(item.vb.sceneBoundingRect()))
+            seconds = pg.PlotDataItem([], [], pen=pg.mkPen(SECONDS_COLOUR, width=1), symbol="t", symbolSize=5)
+            seconds_box.addItem(seconds)
             self.curves = {
-                "iou": iou.plot([], [], pen=None, symbol="o", symbolSize=5, symbolBrush=IOU_COLOUR, symbolPen=None),
-                "mean": iou.plot([], [], pen=pg.mkPen(MEAN_COLOUR, width=2)),
-                "seconds": secs.plot([], [], pen=pg.mkPen(SECONDS_COLOUR, width=1), symbol="o", symbolSize=4),
+                "iou": item.plot([], [], pen=None, symbol="o", symbolSize=5, symbolBrush=IOU_COLOUR, symbolPen=None),
+                "mean": item.plot([], [], pen=pg.mkPen(MEAN_COLOUR, width=2)),
+                "seconds": seconds,
             }
+            self.seconds_box = seconds_box
             self._lay.addWidget(self.plot)
         return self.plot
 
@@ -74,10 +86,12 @@ class LivePanel(QGroupBox):
         self.curves["mean"].setData(hx, rolling_mean(hy))
         timed = [(x, q.seconds) for x, q in zip(xs, quality) if q.seconds is not None]
         self.curves["seconds"].setData([x for x, _ in timed], [s for _, s in timed])
+        self.seconds_box.enableAutoRange()
         if quality:
             last = hy[-10:]
             mean = f"pre-label IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
             secs = [s for _, s in timed[-10:]]
             pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
-            self.summary.setText(f"{len(quality)} image(s) labelled while learning · {mean}{pace}")
-            self.summary.show()
+            self.summary = f"{len(quality)} labelled · {mean}{pace}"
+            self.plot.getPlotItem().setTitle(self.summary, size="8pt")
+            self.plot.show()

@@ -6,6 +6,7 @@ when the checkpoint file changes (live training rewrites last.pth); torch loads 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -44,6 +45,17 @@ class NewestCheckpoint:
         return self._predictor.predict(load_image(path), score_threshold=FLOOR)
 
 
+def lower_this_threads_priority(nice: int = 10) -> None:
+    """Linux schedules threads one by one: the pre-labeler yields a shared core to the window's
+    thread (and the trainer child runs niced too). Elsewhere, nothing."""
+    native_id = getattr(threading, "get_native_id", None)
+    if sys.platform.startswith("linux") and native_id is not None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, native_id(), nice)
+        except OSError:
+            pass
+
+
 class LivePrelabeler(QObject):
     done = Signal(str, str, object)  # image key, checkpoint, instances
     failed = Signal(str, str)  # image key, message
@@ -71,6 +83,7 @@ class LivePrelabeler(QObject):
             return self._job is not None or self._working
 
     def _run(self) -> None:
+        lower_this_threads_priority()
         while True:
             with self._cond:
                 while self._job is None and not self._quit:
