@@ -48,6 +48,27 @@ class Finish:
 Op = Put | Remove | Finish
 
 
+@dataclass(frozen=True)
+class PrelabelInstance:
+    """One object of a live pre-label, as the trainer child sends it
+    (``trainer.predict.Instance.to_dict()``, without its mask): what the Predictions panel lists,
+    the canvas outlines and Accept turns into polygons."""
+
+    class_name: str
+    score: float
+    polygons: list[list[float]]
+    box: tuple[float, float, float, float]
+    label: int = 0
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PrelabelInstance:
+        x0, y0, x1, y1 = (float(v) for v in d.get("box") or (0, 0, 0, 0))
+        polygons = [list(map(float, p)) for p in d.get("polygons") or []]
+        return cls(
+            str(d.get("class_name")), float(d.get("score", 0.0)), polygons, (x0, y0, x1, y1), int(d.get("label", 0))
+        )
+
+
 def is_accept(edit: Edit) -> bool:
     """Accepting predictions (annotator.app.accept names its edit "Accept N prediction(s)")."""
     return isinstance(edit, EditGroup) and edit.text.startswith("Accept ")

@@ -3,8 +3,8 @@
 A generated project (images with one square or disc; labelled ones first, then unlabelled ones)
 is opened in the real window; a simulated user turns Learn as I label on, marks 5 images done with
 Done & next, and then, every `--pace-s`, accepts the pre-label of the image shown (when it came)
-and presses Done & next again, while the live trainer child trains and the pre-labeler predicts
-each image that opens. A 10 ms QTimer on the main thread measures how late each tick is: the
+and presses Done & next again, while the live trainer child trains and pre-labels each image
+that opens. A 10 ms QTimer on the main thread measures how late each tick is: the
 stall the user feels, which on a machine loaded by other work includes waiting for a core; and
 the CPU time the main thread itself spent between two ticks (time.thread_time): the window's own
 work. Figures are taken from the trainer's first step on, for `--seconds`.
@@ -136,13 +136,14 @@ def main() -> int:
     pace = QTimer(interval=int(args.pace_s * 1000))
     pace.timeout.connect(user)
     pace.start()
-    live.prelabeler.done.connect(lambda *_: note("pre-label shown"))
     w.training.predictions.changed.connect(lambda: note("predictions changed"))
     if not args.baseline:
         live.toggle.trigger()
     QTimer.singleShot(int((args.seconds + 900) * 1000), app.quit)  # a trainer that never steps
     app.exec()
-    steps = live.session.step.global_step if live.session is not None and live.session.step is not None else 0
+    session = live.sessions[-1] if live.sessions else None
+    steps = session.step.global_step if session is not None and session.step is not None else 0
+    print(f"state at the end: {live.state_text()}", file=sys.stderr)
     w.shutdown()
     stalls = [max(0.0, g) for g in gaps]
     print(

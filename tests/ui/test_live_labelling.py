@@ -6,7 +6,6 @@ and a known edit."""
 from __future__ import annotations
 
 import queue
-from dataclasses import dataclass
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -20,18 +19,19 @@ from tests.process_tree import HAS_PROC, descendants
 from tests.tiny_training import TINY
 from tests.ui.training_fixtures import make_project
 from trainer.events import CheckpointSaved, Finished, Started
-from trainer.live_events import LiveSettings
+from trainer.live_events import LivePrediction, LiveSettings
 
 CHILD_TIMEOUT = 180_000  # ms: the real child imports torch and trains a step on a busy 2-core machine
 
 
-@dataclass
-class FakeInstance:
-    polygons: list
-    score: float
-    class_name: str
-    box: tuple = (0, 0, 1, 1)
-    label: int = 1
+def square(x0, y0, x1, y1, score=0.9):
+    """One object of a pre-label as the trainer child sends it."""
+    return {
+        "class_name": "square",
+        "score": score,
+        "box": [x0, y0, x1, y1],
+        "polygons": [[x0, y0, x1, y0, x1, y1, x0, y1]],
+    }
 
 
 class FakeChild:
@@ -41,6 +41,8 @@ class FakeChild:
 
     def __init__(self, config, settings):
         self.config, self.sent, self.out = config, [], queue.Queue()
+        self.step = 0  # the step whose weights a pre-label comes from
+        self.found: list[dict] = []  # what a pre-label finds
         FakeChild.made.append(self)
 
     def events(self, stop):
@@ -57,6 +59,10 @@ class FakeChild:
 
     def remove(self, image_id):
         self.sent.append(("remove", image_id))
+
+    def predict(self, key, path, score=0.05, tolerance=None):
+        self.sent.append(("predict", key, path))
+        self.out.put(LivePrediction(key, self.step, list(self.found)))
 
     def kill(self):
         pass
@@ -136,39 +142,34 @@ def test_the_toggle_starts_the_trainer_after_five_done_images_and_stopping_leave
     assert run.status == "stopped" and run.last_checkpoint, "the live run is listed with its checkpoint"
 
 
-def test_the_image_that_opens_is_prelabelled_with_the_newest_checkpoint(window, qtbot, tmp_path):
+def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weights(window, qtbot, tmp_path):
     project = open_project(window, qtbot, tmp_path, n=1, unlabelled=4)
     live = window.live
     live.min_images = 1
     live.child_factory = FakeChild
-    asked = []
-
-    def predict(checkpoint, path):
-        asked.append((checkpoint, path))
-        return [FakeInstance([[2, 2, 20, 2, 20, 20, 2, 20]], 0.9, "square")]
-
-    live.prelabeler.predict = predict
     live.toggle.trigger()
     ctrl_enter(window)  # image 0 done: the (fake) trainer starts
     qtbot.waitUntil(
         lambda: bool(FakeChild.made) and live.session is not None and live.session.child is FakeChild.made[-1]
     )
     child = FakeChild.made[-1]
-    first, second = tmp_path / "a.pth", tmp_path / "b.pth"
-    first.write_bytes(b"1")
-    second.write_bytes(b"2")
     shown = window.current_key
-    child.out.put(CheckpointSaved(str(first), 1))
-    qtbot.waitUntil(lambda: live.prelabelled_with.get(shown) == str(first))
+    assert not [m for m in child.sent if m[0] == "predict"], "nothing trained yet: no pre-label asked"
+    child.step, child.found = 3, [square(2, 2, 20, 20)]
+    first = tmp_path / "a.pth"
+    first.write_bytes(b"1")
+    child.out.put(CheckpointSaved(str(first), 3))
+    qtbot.waitUntil(lambda: live.prelabelled_with.get(shown) == 3)
+    assert ("predict", shown, str(project.image_path(project.image(shown)).resolve())) in child.sent
     assert window.training.predictions.results[shown], "shown as predictions to accept"
     assert window.training.predict_panel.accept_all_button.isEnabled()
-    child.out.put(CheckpointSaved(str(second), 2))
-    qtbot.waitUntil(lambda: live.session.checkpoint == second)
+    assert window.training.predictions.checkpoint == str(first), "the live run is the model in use"
+    child.step = 7
     ctrl_enter(window)
     nxt = window.current_key
-    qtbot.waitUntil(lambda: live.prelabelled_with.get(nxt) == str(second))
-    assert asked[-1] == (str(second), str(project.image_path(project.image(nxt))))
-    assert window.training.predictions.checkpoint == str(second), "the live model is the one in use"
+    qtbot.waitUntil(lambda: live.prelabelled_with.get(nxt) == 7)
+    assert [m[1] for m in child.sent if m[0] == "predict"] == [shown, nxt], "each image asked for once, on open"
+    assert window.training.predictions.results[shown], "earlier pre-labels are kept"
 
 
 def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot, tmp_path):
@@ -176,12 +177,12 @@ def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot,
     live = window.live
     live.min_images = 1
     live.child_factory = FakeChild
-    live.prelabeler.predict = lambda c, p: [FakeInstance([[0, 0, 20, 0, 20, 20, 0, 20]], 0.9, "square")]
     live.toggle.trigger()
     ctrl_enter(window)
     qtbot.waitUntil(lambda: live.session is not None and live.session.child is not None)
     ckpt = tmp_path / "c.pth"
     ckpt.write_bytes(b"1")
+    FakeChild.made[-1].found = [square(0, 0, 20, 20)]
     FakeChild.made[-1].out.put(CheckpointSaved(str(ckpt), 1))
     key = window.current_key
     qtbot.waitUntil(lambda: key in live.prelabelled_with)

@@ -5,9 +5,10 @@ the image that opens, and the quality curve.
 The policy is annotator.app's: ``LiveFeed`` says what the trainer's set gains or loses after an
 edit, ``LiveSession`` runs the trainer child. Nothing slow runs on the window's thread: the
 session's calls (starting the child, writing to its pipe, stopping it) go through one worker
-thread in order, its events come back as a queued signal, and pre-labels are predicted on
-``LivePrelabeler``'s thread. The trainer stops when the toggle is turned off, the project changes
-or the window closes (``shutdown`` waits for it, so no child is left)."""
+thread in order, its events come back as a queued signal, and the trainer child itself
+pre-labels (between two steps, with the newest weights: the window loads no model and no
+torch). The trainer stops when the toggle is turned off, the project changes or the window
+closes (``shutdown`` waits for it, so no child is left)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,17 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QStatusBar
 
-from trainer.events import CheckpointSaved, Event, Failed, Finished, Started  # torch-free
-from trainer.live_events import LiveSettings, LiveStatus
+from trainer.events import CheckpointSaved, Event, Failed, Finished, Started, Step  # torch-free
+from trainer.live_events import LivePrediction, LiveSettings, LiveStatus
 
-from ...app.live_feed import Finish, LiveFeed, Op, Put, Remove, is_accept, next_to_label
+from ...app.live_feed import Finish, LiveFeed, Op, PrelabelInstance, Put, Remove, is_accept, next_to_label
 from ...app.live_training import MIN_IMAGES, LiveSession, best_previous_weights
 from ...app.run_record import Change, RunRecorder
 from ...app.training_runs import CONTINUE_LAST, new_run_folder, resolve, run_list
+from ...app.uncertainty import FLOOR
 from ...model import Edit, Project, SetDone
 from .host import TrainingHost
 from .live_panel import LivePanel
-from .live_prelabel import LivePrelabeler, PredictFn
 
 if TYPE_CHECKING:
     from .controller import TrainingController
@@ -61,7 +62,6 @@ class LiveLabelling(QObject):
         canvas: LiveCanvas,
         status: QStatusBar,
         edit_menu: QMenu | None = None,
-        predict: PredictFn | None = None,
     ):
         super().__init__(training)
         self.training, self.host, self.canvas, self.status = training, host, canvas, status
@@ -75,7 +75,9 @@ class LiveLabelling(QObject):
         self._projects: dict[int, Project] = {}  # id(session) → the project it learns from
         self._why: dict[int, str] = {}  # id(session) → why it was stopped
         self.sessions: list[LiveSession] = []  # every session started, to stop them all on closing
-        self.prelabelled_with: dict[str, str] = {}  # image key → the checkpoint that pre-labelled it
+        self.prelabelled_with: dict[str, int] = {}  # image key → the step whose weights pre-labelled it
+        self._asked: set[str] = set()  # images whose pre-label the trainer was asked for
+        self._shown: dict[str, list[PrelabelInstance]] = {}  # the pre-labels delivered, by image key
         self._ended = ""  # what the state says once learning stopped
         self._dirty: set[str] = set()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="live-session")
@@ -83,9 +85,6 @@ class LiveLabelling(QObject):
         self._bridge.arrived.connect(self._on_event)
         self._bridge.quality.connect(self._on_quality)
         self._bridge.problem.connect(self._on_problem)
-        self.prelabeler = LivePrelabeler(predict, self)
-        self.prelabeler.done.connect(self._prelabelled)
-        self.prelabeler.failed.connect(lambda key, msg: self.status.showMessage(f"Pre-label failed: {msg}", 8000))
         self._sync_timer = QTimer(self, singleShot=True, interval=SYNC_MS)
         self._sync_timer.timeout.connect(self._sync)
         self._tick = QTimer(self, interval=1000)
@@ -150,6 +149,8 @@ class LiveLabelling(QObject):
         session = LiveSession(feed.categories, out, settings, self.settings, self.min_images, **extra)
         session.listeners.append(partial(self._bridge.arrived.emit, session))
         self.session, self.feed, self._ended = session, feed, ""
+        self._asked.clear()
+        self._shown.clear()
         self.sessions.append(session)
         self._projects[id(session)] = project
         feed.shown(self.host.current_key, time.monotonic())
@@ -204,7 +205,6 @@ class LiveLabelling(QObject):
         self._pool.shutdown(wait=True)
         for s in self.sessions:
             s.stop(timeout)
-        self.prelabeler.shutdown()
 
     # ---- the state ------------------------------------------------------------------------
     def state_text(self) -> str:
@@ -277,11 +277,15 @@ class LiveLabelling(QObject):
         if isinstance(ev, Started) and recorder is None and id(session) in self._projects:
             recorder = RunRecorder(self._projects[id(session)], str(session.out), ev.model, 0, "live")
             self._recorders[id(session)] = self.recorder = recorder
-        if recorder is not None and not isinstance(ev, LiveStatus):
+        if recorder is not None and not isinstance(ev, (LiveStatus, LivePrediction)):
             if recorder.apply(ev) is Change.SAVE and self.host.project is recorder.project:
                 self.training.autosave.mark_dirty([])
                 self.training._refresh_runs()  # the Runs list shows the live run
-        if isinstance(ev, CheckpointSaved) and active:
+        if isinstance(ev, LivePrediction) and active:
+            self._prelabelled(session, ev)
+        elif isinstance(ev, (CheckpointSaved, Step)) and active:
+            if isinstance(ev, CheckpointSaved):
+                self._name_the_model(ev.path)
             self._maybe_prelabel()
         elif isinstance(ev, (Finished, Failed)):
             if active:
@@ -306,28 +310,46 @@ class LiveLabelling(QObject):
         self._maybe_prelabel()
 
     def _maybe_prelabel(self) -> None:
-        """Pre-label the image shown with the newest checkpoint, if it has no shapes yet."""
+        """Ask the trainer to pre-label the image shown, if it has no shapes yet. The trainer
+        predicts between two steps with the weights as they are (the newest); nothing of the model
+        is loaded in the window, so the window's thread never waits on it."""
         session, feed, project, key = self.session, self.feed, self.host.project, self.host.current_key
         if session is None or feed is None or project is not feed.project or key is None:
             return
-        checkpoint = session.checkpoint
+        child = session.child
+        if child is None or (session.step is None and session.checkpoint is None):
+            return  # not started, or not a single step trained yet
         im = project.image(key)
-        if checkpoint is None or im.regions or key in feed.prelabels:
+        if im.regions or key in feed.prelabels or key in self._asked:
             return
-        self.prelabeler.request(key, str(project.image_path(im)), str(checkpoint))
+        self._asked.add(key)
+        path = str(project.image_path(im).resolve())
+        self._pool.submit(child.predict, key, path, FLOOR, self.training.predictions.tolerance)
 
-    def _prelabelled(self, key: str, checkpoint: str, instances: list) -> None:
-        feed, predicting = self.feed, self.training.predicting
+    def _name_the_model(self, checkpoint: str) -> None:
+        """The live run's checkpoint is the model in use (Predict, Runs); the pre-labels stay."""
+        predictions = self.training.predictions
+        if predictions.checkpoint != checkpoint:
+            self.training.predicting.use_checkpoint(checkpoint)  # clears the results it had
+            for key, instances in self._shown.items():
+                predictions.set_results(key, instances)
+
+    def _prelabelled(self, session: LiveSession, ev: LivePrediction) -> None:
+        feed, predictions = self.feed, self.training.predictions
+        self._asked.discard(ev.key)
         if feed is None or self.host.project is not feed.project:
             return
-        if predicting.predictions.checkpoint != checkpoint:
-            predicting.use_checkpoint(checkpoint)  # the live run is the model in use
-        predicting.predictions.set_results(key, instances)
-        feed.prelabels[key] = feed.prelabel_annotations(instances, predicting.predictions.threshold)
-        self.prelabelled_with[key] = checkpoint
-        if key == self.host.current_key:
-            n = len(feed.prelabels[key])
-            self.status.showMessage(f"Pre-labelled by the live model: {n} object(s) to accept or fix", 5000)
+        if ev.error:
+            self.status.showMessage(f"Pre-label failed: {ev.error}", 8000)
+            return
+        instances = [PrelabelInstance.from_dict(d) for d in ev.instances]
+        self._shown[ev.key] = instances
+        predictions.set_results(ev.key, instances)
+        feed.prelabels[ev.key] = feed.prelabel_annotations(instances, predictions.threshold)
+        self.prelabelled_with[ev.key] = ev.step
+        if ev.key == self.host.current_key:
+            n = len(feed.prelabels[ev.key])
+            self.status.showMessage(f"Pre-labelled by the live model (step {ev.step}): {n} object(s)", 5000)
 
     # ---- done & next ----------------------------------------------------------------------
     def done_and_next(self) -> str | None:
