@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QStatusBar
+from PySide6.QtWidgets import QBoxLayout, QLabel, QMenu, QStatusBar
 
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Started, Step  # torch-free
 from trainer.live_events import LivePrediction, LiveSettings, LiveStatus
@@ -92,8 +92,8 @@ class LiveLabelling(QObject):
 
         self.panel = LivePanel()
         layout = training.predict_panel.layout()
-        if layout is not None:
-            layout.addWidget(self.panel)
+        if isinstance(layout, QBoxLayout):
+            layout.addWidget(self.panel, 1)  # the curve shares the column's spare height with the lists
         self.status_label = QLabel()
         self.status_label.hide()
         status.insertPermanentWidget(0, self.status_label)
