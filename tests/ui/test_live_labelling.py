@@ -199,7 +199,7 @@ def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot,
     qtbot.waitUntil(lambda: len(live.panel.curves["iou"].getData()[0] or []) == 1)
     xs, ys = live.panel.curves["iou"].getData()
     assert list(xs) == [2.0] and ys[0] == pytest.approx(1 / 3, abs=1e-3)
-    assert "pre-label IoU 0.33" in live.panel.summary and live.panel.plot.isVisible()
+    assert live.panel.summary.startswith("IoU 0.33 (last 1)") and live.panel.plot.isVisible()
 
 
 def test_opening_another_project_stops_learning(window, qtbot, tmp_path):

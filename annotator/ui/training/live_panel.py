@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...app.prelabel_quality import ImageQuality, rolling_mean
 
@@ -50,6 +50,9 @@ class LivePanel(QWidget):
 
             self.plot = pg.PlotWidget(background="#232323")
             self.plot.setMinimumHeight(48)
+            # as wide as the column, never wider (its own size hint would push the right axis out)
+            self.plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.plot.setMinimumWidth(120)
             self.plot.setMaximumHeight(150)
             self.plot.hide()  # until an image is labelled while learning
             item = self.plot.getPlotItem()
@@ -89,9 +92,9 @@ class LivePanel(QWidget):
         self.seconds_box.enableAutoRange()
         if quality:
             last = hy[-10:]
-            mean = f"pre-label IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
+            mean = f"IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
             secs = [s for _, s in timed[-10:]]
             pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
-            self.summary = f"{len(quality)} labelled · {mean}{pace}"
+            self.summary = f"{mean}{pace} · {len(quality)} labelled"
             self.plot.getPlotItem().setTitle(self.summary, size="8pt")
             self.plot.show()
