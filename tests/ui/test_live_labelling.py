@@ -164,6 +164,9 @@ def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weig
     assert window.training.predictions.results[shown], "shown as predictions to accept"
     assert window.training.predict_panel.accept_all_button.isEnabled()
     assert window.training.predictions.checkpoint == str(first), "the live run is the model in use"
+    window.training.predictions._predictors[str(first)] = "the model of step 3"
+    child.out.put(CheckpointSaved(str(first), 5))  # rewritten: Predict must not keep the old model
+    qtbot.waitUntil(lambda: str(first) not in window.training.predictions._predictors)
     child.step = 7
     ctrl_enter(window)
     nxt = window.current_key

@@ -329,6 +329,8 @@ class LiveLabelling(QObject):
     def _name_the_model(self, checkpoint: str) -> None:
         """The live run's checkpoint is the model in use (Predict, Runs); the pre-labels stay."""
         predictions = self.training.predictions
+        # live training rewrites the same last.pth: Predict (its own thread) must load it afresh
+        predictions._predictors.pop(checkpoint, None)
         if predictions.checkpoint != checkpoint:
             self.training.predicting.use_checkpoint(checkpoint)  # clears the results it had
             for key, instances in self._shown.items():

@@ -66,6 +66,7 @@ class LivePanel(QWidget):
             seconds_box.setMouseEnabled(False, False)
             item.scene().addItem(seconds_box)
             item.getAxis("right").linkToView(seconds_box)
+            item.getAxis("right").setWidth(32)  # room for "12" and its label at the column's edge
             seconds_box.setXLink(item)
             item.vb.sigResized.connect(lambda: seconds_box.setGeometry(item.vb.sceneBoundingRect()))
             seconds = pg.PlotDataItem([], [], pen=pg.mkPen(SECONDS_COLOUR, width=1), symbol="t", symbolSize=5)
