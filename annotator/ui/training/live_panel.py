@@ -16,7 +16,7 @@ IOU_COLOUR, MEAN_COLOUR, SECONDS_COLOUR = "#4e79a7", "#e15759", "#f28e2b"
 
 class LivePanel(QWidget):
     """Compact (the Predictions panel shares its column): the toggle and the state on one row,
-    then the curve with its summary as the plot's title, shown once an image was labelled."""
+    then a one-line summary and the curve, shown once an image was labelled."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -28,7 +28,11 @@ class LivePanel(QWidget):
         self.state = QLabel("off")
         self.state.setWordWrap(True)
         self.state.setStyleSheet("color: #9a9a9a")
-        self.summary = ""  # the curve's title: images labelled, mean IoU of the last 10, pace
+        self.summary = ""  # over the curve: mean IoU of the last 10, pace, images labelled
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet("font-size: 8pt")
+        self.summary_label.hide()
         self.plot: Any = None  # a pyqtgraph PlotWidget, made by ensure_plot
         self.curves: dict[str, Any] = {}
         self.seconds_box: Any = None
@@ -36,8 +40,9 @@ class LivePanel(QWidget):
         row.addWidget(self.check)
         row.addWidget(self.state, 1)
         self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(0, 4, 0, 0)
+        self._lay.setContentsMargins(2, 4, 2, 0)
         self._lay.addLayout(row)
+        self._lay.addWidget(self.summary_label)
 
     def set_state(self, text: str) -> None:
         self.state.setText(text)
@@ -49,7 +54,7 @@ class LivePanel(QWidget):
             import pyqtgraph as pg
 
             self.plot = pg.PlotWidget(background="#232323")
-            self.plot.setMinimumHeight(48)
+            self.plot.setMinimumHeight(36)
             # as wide as the column, never wider (its own size hint would push the right axis out)
             self.plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.plot.setMinimumWidth(120)
@@ -58,6 +63,7 @@ class LivePanel(QWidget):
             item = self.plot.getPlotItem()
             item.setYRange(0, 1, padding=0.02)
             item.setLabel("left", "IoU", color=MEAN_COLOUR)
+            item.showAxis("right")
             item.setLabel("right", "s", color=SECONDS_COLOUR)
             item.showGrid(y=True, alpha=0.2)
             item.setMouseEnabled(False, False)
@@ -66,7 +72,6 @@ class LivePanel(QWidget):
             seconds_box.setMouseEnabled(False, False)
             item.scene().addItem(seconds_box)
             item.getAxis("right").linkToView(seconds_box)
-            item.getAxis("right").setWidth(32)  # room for "12" and its label at the column's edge
             seconds_box.setXLink(item)
             item.vb.sigResized.connect(lambda: seconds_box.setGeometry(item.vb.sceneBoundingRect()))
             seconds = pg.PlotDataItem([], [], pen=pg.mkPen(SECONDS_COLOUR, width=1), symbol="t", symbolSize=5)
@@ -97,5 +102,6 @@ class LivePanel(QWidget):
             secs = [s for _, s in timed[-10:]]
             pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
             self.summary = f"{mean}{pace} · {len(quality)} labelled"
-            self.plot.getPlotItem().setTitle(self.summary, size="8pt")
+            self.summary_label.setText(self.summary)  # a label, not the plot's title: it wraps
+            self.summary_label.show()
             self.plot.show()
