@@ -2,7 +2,8 @@
 
 Events go to stdout as JSON lines (as ``run-json``). The control pipe carries ``stop`` or one JSON
 object a line: ``{"op": "put", "image": {...COCO image}, "annotations": [...], "path": "..."}``,
-``{"op": "remove", "image_id": N}``, ``{"op": "checkpoint"}``. A closed pipe stops the run."""
+``{"op": "remove", "image_id": N}``, ``{"op": "checkpoint"}``, ``{"op": "predict", "key": "...",
+"path": "...", "score": 0.05}`` (answered by a ``live_prediction`` event). A closed pipe stops the run."""
 
 from __future__ import annotations
 

@@ -25,10 +25,27 @@ class LiveStatus(Event):
     message: str = ""
 
 
+@dataclass
+class LivePrediction(Event):
+    """The answer to a ``predict`` control message: the live model's instances on one image, with
+    the weights of step ``step`` (the newest there are), as ``trainer.predict.Instance.to_dict()``
+    (label, class_name, score, box, polygons); ``error`` says why there are none when it failed."""
+
+    kind: ClassVar[str] = "live_prediction"
+    key: str
+    step: int
+    instances: list[dict[str, Any]]
+    error: str = ""
+
+
+LIVE_EVENTS: dict[str, type[Event]] = {LiveStatus.kind: LiveStatus, LivePrediction.kind: LivePrediction}
+
+
 def live_event_from_dict(d: dict[str, Any]) -> Event:
-    if d.get("kind") == LiveStatus.kind:
-        names = {f.name for f in fields(LiveStatus)}
-        return LiveStatus(**{k: v for k, v in d.items() if k in names})
+    cls = LIVE_EVENTS.get(str(d.get("kind")))
+    if cls is not None:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
     return event_from_dict(d)
 
 

@@ -26,14 +26,15 @@ from torch.utils.data import DataLoader
 from . import distributed, run_files
 from .checkpoint import save_checkpoint
 from .config import TrainConfig
-from .data import collate, load_coco
+from .data import collate, load_coco, open_image
 from .errors import TrainerError
 from .evaluate import validation_losses
 from .events import CheckpointSaved, Event, Failed, Finished, Started, WarningEvent
 from .live_data import LiveImages
-from .live_events import LiveSettings, LiveStatus, default_threads
+from .live_events import LivePrediction, LiveSettings, LiveStatus, default_threads
 from .models import build_model, resolve_arch, resolve_device
 from .one_epoch import Training, all_finite, clean_message, default_lr, train_one_epoch
+from .polygons import DEFAULT_TOLERANCE
 from .runlog import write_summary
 from .transforms import build_transforms
 from .weights import load_initial_weights
@@ -153,6 +154,8 @@ class _LiveRun:
                 self.images.remove(msg["image_id"])
             elif op == "checkpoint":
                 yield from self._save()
+            elif op == "predict":
+                yield self._predict(str(msg["key"]), str(msg["path"]), msg)
             else:
                 yield WarningEvent(f"Live training ignored an unknown control message {op!r}.")
         except (KeyError, TypeError, ValueError, TrainerError) as e:
@@ -226,6 +229,23 @@ class _LiveRun:
             yield self._status("paused", secs, "the validation loss stopped improving")
         else:
             yield self._status("learning", secs)
+
+    def _predict(self, key: str, path: str, msg: dict[str, Any]) -> LivePrediction:
+        """Pre-label one image with the weights as they are now (between two steps)."""
+        from .predict import Predictor
+
+        t = self.t
+        try:
+            image, _ = open_image(path)
+            p = Predictor(t.core, t.names, t.prepared.category_ids, self.device)
+            found = p.predict(
+                image, float(msg.get("score", 0.05)), tolerance=float(msg.get("tolerance", DEFAULT_TOLERANCE))
+            )
+        except (OSError, ValueError, TrainerError) as e:
+            return LivePrediction(key, self.step, [], f"Cannot pre-label {path}: {e}")
+        finally:
+            t.core.train()  # Predictor put it in eval mode; the next step trains
+        return LivePrediction(key, self.step, [inst.to_dict() for inst in found])
 
     def _save(self) -> Iterator[Event]:
         t = self.t

@@ -61,5 +61,12 @@ class LiveChild(ChildRun):
     def remove(self, image_id: int) -> bool:
         return self.send({"op": "remove", "image_id": image_id})
 
+    def predict(self, key: str, path: str, score: float = 0.05, tolerance: float | None = None) -> bool:
+        """Ask for a pre-label of `path` (a ``LivePrediction`` event for `key` comes back)."""
+        msg: dict[str, Any] = {"op": "predict", "key": key, "path": path, "score": score}
+        if tolerance is not None:
+            msg["tolerance"] = tolerance
+        return self.send(msg)
+
     def request_checkpoint(self) -> bool:
         return self.send({"op": "checkpoint"})

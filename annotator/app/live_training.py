@@ -102,6 +102,8 @@ class LiveSession:
             need = self.min_images - len(self.done_images)
             return f"needs {need} more labelled image{'s' if need != 1 else ''}"
         s = self.status
+        if s is None and self.step is None:
+            return "starting the trainer…"
         if s is not None and s.state == "paused":
             return "paused"
         step = self.step.global_step if self.step is not None else 0
@@ -130,17 +132,23 @@ class LiveSession:
 
     def _follow(self) -> None:
         assert self.child is not None
-        for ev in self.child.events(self._stop):
-            if isinstance(ev, CheckpointSaved):
-                self.checkpoint, self.checkpoints = Path(ev.path), self.checkpoints + 1
-            elif isinstance(ev, LiveStatus):
-                self.status = ev
-            elif isinstance(ev, Step):
-                self.step = ev
-            elif isinstance(ev, (Finished, Failed)):
-                self.ended = ev
-            for listener in list(self.listeners):
-                listener(ev)
+        try:
+            for ev in self.child.events(self._stop):
+                self._seen(ev)
+        except Exception as exc:  # noqa: BLE001 - a supervisor that breaks ends the session, said
+            self._seen(Failed(f"Live training's supervisor stopped: {type(exc).__name__}: {exc}"))
+
+    def _seen(self, ev: Event) -> None:
+        if isinstance(ev, CheckpointSaved):
+            self.checkpoint, self.checkpoints = Path(ev.path), self.checkpoints + 1
+        elif isinstance(ev, LiveStatus):
+            self.status = ev
+        elif isinstance(ev, Step):
+            self.step = ev
+        elif isinstance(ev, (Finished, Failed)):
+            self.ended = ev
+        for listener in list(self.listeners):
+            listener(ev)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the trainer (it writes a last checkpoint) and wait for its process to be gone."""

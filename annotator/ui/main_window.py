@@ -41,6 +41,7 @@ from .status_bar import StatusBar
 from .theme import Theme
 from .thumbnails import ThumbnailLoader
 from .training import TrainingController
+from .training.live_labelling import LiveLabelling
 from .view_menu import ViewMenu
 
 
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
             tab_with=self.docks[-1],
             design=training_design,
         )
+        # Learn as I label (issue 22): the toggle, Done & next (Ctrl+Enter), pre-label on open
+        self.live = LiveLabelling(self.training, self, self.canvas, self.status, self.actions.menus["&Edit"])
         self._restore_layout()
 
     def _dock(self, title, widget, area) -> QDockWidget:
@@ -226,6 +229,7 @@ class MainWindow(QMainWindow):
         self.doc = Document(project, self)
         self.doc.changed.connect(self._on_change)
         self.doc.history_changed.connect(self._update_history)
+        self.live.set_document(self.doc)  # learning on another project stops
         self.autosave.set_project(project, modified, disk)
         self.current_key = None
         self.image_bar.set_missing_images("")
@@ -422,6 +426,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Save and stop every background thread (also called by tests)."""
+        self.live.shutdown()  # no live trainer child outlives the window
         self.training.shutdown()  # first, so the run's final record is in the last save
         self.autosave.close()
         self.image_cache.close()

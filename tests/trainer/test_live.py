@@ -177,3 +177,28 @@ def test_the_prelabel_predictor_reloads_when_a_newer_checkpoint_is_written(tmp_p
     untrained_checkpoint(ckpt, arch, [7, 9])
     os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert predict.predictor(ckpt) is not first, "live training wrote a newer one: it is used"
+
+
+def test_predict_pre_labels_with_the_weights_of_this_step_and_training_goes_on(tmp_path):
+    from trainer.live_events import LivePrediction
+
+    run, control, stop, _ = _run(tmp_path)
+    images = tmp_path / "data" / "images"
+    answers: list[tuple[int, LivePrediction]] = []
+    steps = 0
+    for ev in run.events():
+        if isinstance(ev, Step):
+            steps += 1
+            if steps == 3:
+                control.put({"op": "predict", "key": "k1", "path": str(images / "img_004.png"), "score": 0.0})
+                control.put({"op": "predict", "key": "k2", "path": str(images / "missing.png")})
+            if steps == 5:
+                stop.set()
+        elif isinstance(ev, LivePrediction):
+            answers.append((steps, ev))
+            assert run.t.core.training, "back in training mode after predicting"
+    (at, ok), (_, bad) = answers
+    assert at == 3 and ok.key == "k1" and ok.step == 3 and not ok.error, "the weights after the third step"
+    assert all({"class_name", "score", "polygons", "box"} <= set(i) for i in ok.instances)
+    assert bad.key == "k2" and bad.instances == [] and "missing.png" in bad.error
+    assert steps == 5, "training went on after predicting"
