@@ -48,8 +48,8 @@ HABIT_ACTIONS: dict[str, tuple[str | None, list]] = {
 }
 
 
-def install_habit_actions(window: MainWindow) -> None:
-    """Create the actions, put them in the menus and connect them."""
+def install_habit_actions(window: MainWindow) -> tuple[ImageFiles, ProjectMemory, ShapeMenu]:
+    """Create the actions, put them in the menus and connect them; the helpers behind them."""
     a = window.actions
     for title, (after, entries) in HABIT_ACTIONS.items():
         menu = a.menus[title]
@@ -68,9 +68,7 @@ def install_habit_actions(window: MainWindow) -> None:
             a.actions[name] = action
             menu.insertAction(before, action) if before is not None else menu.addAction(action)
 
-    window.image_files = files = ImageFiles(window)
-    window.memory = ProjectMemory(window)
-    window.shape_menu = ShapeMenu(window)
+    files, memory, menu = ImageFiles(window), ProjectMemory(window), ShapeMenu(window)
     nav = window.navigator
     a["add_images"].triggered.connect(files.add_dialog)
     a["remove_image"].triggered.connect(files.remove_current)
@@ -81,6 +79,7 @@ def install_habit_actions(window: MainWindow) -> None:
     a["select_all"].triggered.connect(lambda: select_all(window))
     a["bring_front"].triggered.connect(lambda: restack(window, True))
     a["send_back"].triggered.connect(lambda: restack(window, False))
+    return files, memory, menu
 
 
 def _action_after(menu: QMenu, anchor: QAction) -> QAction | None:
@@ -130,10 +129,10 @@ def show_cheat_sheet(window: MainWindow):
         return dlg
     dlg = window.actions.cheat_sheet(window)
     tree = dlg.tree
-    tree.resizeColumnToContents(0)
-    tree.resizeColumnToContents(1)
+    tree.header().setStretchLastSection(False)  # else both columns stretch and long commands end in "…"
     frame = window.frameGeometry()
-    want_w = tree.columnWidth(0) + tree.columnWidth(1) + tree.verticalScrollBar().sizeHint().width() + 48
+    # the columns' widest rows (sizeHintForColumn: the stretched first column ignores resizeToContents)
+    want_w = tree.sizeHintForColumn(0) + tree.sizeHintForColumn(1) + tree.verticalScrollBar().sizeHint().width() + 64
     rows = tree.topLevelItemCount()
     want_h = rows * max(tree.sizeHintForRow(0), 1) + tree.header().sizeHint().height() + 80
     width = max(420, min(want_w, int(frame.width() * 0.9)))

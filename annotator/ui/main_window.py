@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
         self._connect()
         wire_class_panel(self)  # class names on keys 1-9 in the menus, "show only this class"
         install_export_menu(self, self.theme.icon)  # File ▸ Export ▸ labelme
-        install_habit_actions(self)  # add / remove / go to images, unlabelled, the shape menu, Ctrl+A
+        # add / remove / go to images, unlabelled, what the project remembers, the shape menu, Ctrl+A
+        self.image_files, self.memory, self.shape_menu = install_habit_actions(self)
         self._update_history()
         self.training = TrainingController(  # before the layout restore: it adds docks
             self,

@@ -38,6 +38,8 @@ class ShapeMenu:
 
     def build(self, on_shape: bool) -> QMenu:
         w = self.window
+        if self.menu is not None:
+            self.menu.deleteLater()  # one menu at a time
         menu = QMenu(w.canvas)
         self.menu = menu
         ids = w.canvas.selected_region_ids()
