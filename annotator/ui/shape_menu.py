@@ -55,6 +55,10 @@ class ShapeMenu:
             a = classes.addAction(swatch(w.class_panel.colours.get(name, "#888888")), name)
             a.setCheckable(True)
             a.setChecked(chosen == {name})
+            if a.isChecked():  # with a swatch for an icon, some styles draw no tick: bold says it
+                font = a.font()
+                font.setBold(True)
+                a.setFont(font)
             a.triggered.connect(lambda _=False, n=name: w.set_selection_class(n))
         if not w.class_panel.names():
             classes.addAction("No classes yet: add one in the Classes panel").setEnabled(False)
