@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from ..app.image_folders import (
     MAX_WATCHED_FOLDERS,
@@ -25,6 +25,7 @@ from ..app.image_folders import (
 )
 from ..io.images import IMAGE_SUFFIXES
 from ..model import AddImages, IgnoreImages, RemoveImages
+from .image_roles import KeyRole
 from .new_images_bar import NewImagesBar, plural
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class ImageFiles(QObject):
         self.bar.dismissed.connect(self._dismiss)
         window.list_model.modelReset.connect(self._images_changed)
         window.canvas.image_changed.connect(lambda key: key is not None and self.note_row(key))
+        view = window.image_list.view
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self.list_menu)
+        self.menu: QMenu | None = None
 
     # ---- watching ------------------------------------------------------------------------
     def _images_changed(self) -> None:
@@ -104,6 +109,22 @@ class ImageFiles(QObject):
 
     def _dismiss(self) -> None:
         self._dismissed = (frozenset(self.last.new), frozenset(self.last.gone))
+
+    def list_menu(self, pos) -> QMenu | None:
+        """Right-click on a row of the image list: that image is shown, then Remove / Add / Go to."""
+        w = self.window
+        index = w.image_list.view.indexAt(pos)
+        key = index.data(KeyRole) if index.isValid() else None
+        if key is not None and key != w.current_key and not w.navigator.go_to(key):
+            return None
+        if self.menu is not None:
+            self.menu.deleteLater()
+        self.menu = menu = QMenu(w.image_list.view)
+        for name in ("remove_image", "add_images", "go_to_image"):
+            if name != "remove_image" or key is not None:
+                menu.addAction(w.actions[name])
+        menu.popup(w.image_list.view.viewport().mapToGlobal(pos))
+        return menu
 
     # ---- the bar's answers ---------------------------------------------------------------
     def add_new(self) -> int:

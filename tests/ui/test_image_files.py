@@ -164,3 +164,39 @@ def test_the_project_reopens_at_the_image_where_the_user_stopped(tmp_path, make_
     assert again.current_key == again.project.images[2].key
     assert again.image_list.current_key() == again.current_key
     assert not again.isWindowModified()
+
+
+def test_the_list_model_keeps_qts_rules_while_images_come_and_go(qtmodeltester, tmp_path):
+    from annotator.model import AddImages, ImageRecord, Project, RemoveImages
+    from annotator.ui.image_list import ImageListModel
+
+    project = Project(images=[ImageRecord(f"{i}.jpg", size=i) for i in range(4)])
+    model = ImageListModel()
+    model.set_project(project)
+    qtmodeltester.check(model)  # and it keeps watching the signals below
+    edit = AddImages([ImageRecord("new.jpg", size=9)])
+    edit.apply(project)
+    model.images_changed(None)
+    assert model.rowCount() == 5 and model.index(4).data(KeyRole) == "new.jpg9"
+    RemoveImages(["1.jpg1", "new.jpg9"]).apply(project)
+    model.images_changed(None)
+    assert [model.index(r).data(KeyRole) for r in range(model.rowCount())] == ["0.jpg0", "2.jpg2", "3.jpg3"]
+
+
+def test_right_click_on_a_row_of_the_list_shows_that_image_and_offers_to_remove_it(tmp_path, make_window):
+    photos = weapons(tmp_path, n=3)
+    w = make_window(photos.json_path)
+    view = w.image_list.view
+    rect = view.visualRect(w.image_list.proxy.index(2, 0))
+    at = view.viewport().mapTo(w, rect.center())
+    # the right button pressed through the window (Qt sends the context-menu event on press, as on Linux)
+    QTest.mousePress(w.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at)
+    menu = w.image_files.menu
+    assert menu is not None and menu.isVisible()
+    assert w.current_key == w.project.images[2].key
+    remove = [a for a in menu.actions() if a is w.actions["remove_image"]]
+    assert remove
+    remove[0].trigger()
+    menu.close()
+    QTest.mouseRelease(w.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at)
+    assert listed(w) == ["photo_000.jpg", "photo_001.jpg"]
