@@ -47,6 +47,8 @@ class ImageFiles(QObject):
         self.watcher.directoryChanged.connect(self.schedule)
         self.timer = QTimer(self, singleShot=True, interval=RESCAN_DELAY_MS)
         self.timer.timeout.connect(self.rescan)
+        self.scroll_timer = QTimer(self, singleShot=True, interval=0)  # once the list has its new height
+        self.scroll_timer.timeout.connect(self._keep_current_in_view)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.applicationStateChanged.connect(self._app_state)
@@ -104,8 +106,16 @@ class ImageFiles(QObject):
         if self._dismissed == (frozenset(found.new), frozenset(found.gone)):
             return found  # hidden by the user for exactly these files
         self._dismissed = None
+        shown = self.bar.isVisible()
         self.bar.show_changes(len(found.new), found.where(found.new), len(found.gone), found.where(found.gone))
+        if self.bar.isVisible() != shown:  # the list got shorter or taller: keep the shown image in view
+            self.scroll_timer.start()
         return found
+
+    def _keep_current_in_view(self) -> None:
+        view = self.window.image_list.view
+        if view.currentIndex().isValid():
+            view.scrollTo(view.currentIndex())
 
     def _dismiss(self) -> None:
         self._dismissed = (frozenset(self.last.new), frozenset(self.last.gone))
