@@ -1,6 +1,6 @@
 """A bar at the top of the image list when the image folders changed: "3 new images in data/"
 with Add / Ignore, and "2 images are no longer in data/" with Remove from project. It stays
-until answered (Esc or ✕ hides it until the folders change again)."""
+until answered (✕ hides it until the folders change again)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class NewImagesBar(QFrame):
         self.remove_button = QPushButton("Remove from project")
         self.remove_button.setToolTip("Take the missing images out of the project (Ctrl+Z undoes)")
         self.close_button = QToolButton(text="✕", autoRaise=True)
-        self.close_button.setToolTip("Hide until the folder changes again (Esc)")
+        self.close_button.setToolTip("Hide until the folder changes again")
         new_buttons = QHBoxLayout()
         new_buttons.addStretch(1)
         new_buttons.addWidget(self.add_button)

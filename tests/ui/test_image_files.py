@@ -200,3 +200,32 @@ def test_right_click_on_a_row_of_the_list_shows_that_image_and_offers_to_remove_
     menu.close()
     QTest.mouseRelease(w.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at)
     assert listed(w) == ["photo_000.jpg", "photo_001.jpg"]
+
+
+def test_closing_the_bar_hides_it_until_the_folder_changes_again(qtbot, tmp_path, make_window):
+    photos = weapons(tmp_path, n=2)
+    w = make_window(photos.json_path)
+    bar = w.image_files.bar
+    shutil.copy(photos.image_dir / "photo_000.jpg", photos.image_dir / "a_copy.jpg")
+    qtbot.waitUntil(bar.isVisible, timeout=5000)
+    click(bar.close_button)
+    assert not bar.isVisible()
+    w.image_files.rescan()  # e.g. the window comes back to the front: the same files, no bar
+    assert not bar.isVisible() and "a_copy.jpg" not in listed(w)
+    shutil.copy(photos.image_dir / "photo_000.jpg", photos.image_dir / "another_copy.jpg")
+    qtbot.waitUntil(bar.isVisible, timeout=5000)
+    assert bar.text() == "2 new images in data/"
+
+
+def test_coming_back_to_the_window_looks_at_the_folders_again(qtbot, tmp_path, make_window):
+    """Where a file watch sees nothing (a network share), switching back to the window does."""
+    from PySide6.QtGui import QGuiApplication
+
+    photos = weapons(tmp_path, n=2)
+    w = make_window(photos.json_path)
+    files = w.image_files
+    files.watcher.removePaths(files.watcher.directories())  # as if the watch saw nothing
+    shutil.copy(photos.image_dir / "photo_000.jpg", photos.image_dir / "from_the_share.jpg")
+    QGuiApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    qtbot.waitUntil(files.bar.isVisible, timeout=5000)
+    assert files.bar.text() == "1 new image in data/"

@@ -6,24 +6,16 @@ kept between images and sessions in the project."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from annotator import io as pio
 
-from .test_window import draw_rect, key, vp, write_images
+from . import test_window
+from .test_window import draw_rect, key, vp
 
-
-@pytest.fixture
-def folder(tmp_path):
-    return write_images(tmp_path / "photos")
-
-
-@pytest.fixture
-def win(make_window, folder):
-    return make_window(folder)
+folder, win = test_window.folder, test_window.win  # the window tests' fixtures: a folder of images, a window on it
 
 
 def right_click(w, x, y) -> QMenu:
