@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..io.images import is_image_file
+from ..io.images import IMAGE_SUFFIXES, is_image_file
 from ..model import ImageRecord, Project
 from .image_search import is_local
 
@@ -29,8 +29,9 @@ def image_folders(project: Project) -> list[str]:
     """The project's image folders, relative to its image root ("" for the root itself), in order."""
     folders = {""}
     for im in project.images:
-        if is_local(im.filename):
-            folders.add(_folder_of(im.filename))
+        name = im.filename
+        if "/" in name and is_local(name):  # (a plain name is in the root: no test, 10,000 of them)
+            folders.add(_folder_of(name))
     return sorted(folders)
 
 
@@ -71,17 +72,20 @@ def scan(project: Project) -> FolderScan:
         except OSError:  # a folder that went away: its images count as gone
             continue
         readable.add(folder)
-        for name in sorted(names):
-            if name.startswith(".") or not is_image_file(name):
-                continue
+        for name in names:
             rel = f"{folder}/{name}" if folder else name
-            present.add(rel)
-            if rel not in listed and rel not in ignored:
-                new.append(rel)
+            if rel in listed:
+                present.add(rel)
+            # (splitext, not is_image_file's Path: this runs on the UI thread, for every file)
+            elif not name.startswith(".") and os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
+                if rel not in ignored:
+                    new.append(rel)
+    new.sort()
+    missing = listed - present
     gone = [
         im.filename
         for im in project.images
-        if is_local(im.filename) and _folder_of(im.filename) in readable and im.filename not in present
+        if im.filename in missing and is_local(im.filename) and _folder_of(im.filename) in readable
     ]
     return FolderScan(root, folders, new, gone)
 

@@ -41,6 +41,7 @@ class ImageFiles(QObject):
         self.project = None
         self.last = FolderScan(None)
         self._dismissed: tuple[frozenset[str], frozenset[str]] | None = None
+        self._seen: set[str] = set()  # the project's image files found present since it was opened
         self.bar = NewImagesBar()
         window.image_list.layout().insertWidget(1, self.bar)  # under the filter, over the list
         self.watcher = QFileSystemWatcher(self)
@@ -70,6 +71,7 @@ class ImageFiles(QObject):
         if w.project is not self.project:
             self.project = w.project
             self._dismissed = None
+            self._seen = set()
         elif w.current_key is not None and w.project is not None:
             self._keep_a_current_image()
         self._watch()
@@ -102,7 +104,12 @@ class ImageFiles(QObject):
             self.last = FolderScan(None)
             self.bar.show_changes(0, "", 0, "")
             return self.last
-        self.last = found = scan(self.project)
+        found = scan(self.project)
+        # "no longer there" is said only of files seen while the project was open: images missing
+        # from the start (a wrong image folder) are the Locate images bar's, not files to take out
+        self._seen |= {im.filename for im in self.project.images} - set(found.gone)
+        found.gone = [name for name in found.gone if name in self._seen]
+        self.last = found
         if self._dismissed == (frozenset(found.new), frozenset(found.gone)):
             return found  # hidden by the user for exactly these files
         self._dismissed = None

@@ -229,3 +229,14 @@ def test_coming_back_to_the_window_looks_at_the_folders_again(qtbot, tmp_path, m
     QGuiApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
     qtbot.waitUntil(files.bar.isVisible, timeout=5000)
     assert files.bar.text() == "1 new image in data/"
+
+
+def test_images_missing_from_the_start_are_not_offered_for_removal(qtbot, tmp_path, make_window):
+    photos = weapons(tmp_path, n=3)
+    (photos.image_dir / "photo_001.jpg").rename(tmp_path / "photo_001.jpg")  # gone before the window opens
+    w = make_window(photos.json_path)
+    assert w.image_files.rescan().gone == []
+    assert not w.image_files.bar.isVisible()  # the image's own problem bar says it is missing
+    (photos.image_dir / "photo_002.jpg").unlink()  # gone while the window is open
+    qtbot.waitUntil(w.image_files.bar.isVisible, timeout=5000)
+    assert w.image_files.last.gone == ["photo_002.jpg"]
