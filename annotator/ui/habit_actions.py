@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QTreeWidget
 
 from .actions import tooltip
-from .go_to_image import GoToImageDialog
 from .image_files import ImageFiles
 from .project_memory import ProjectMemory
 from .shape_menu import ShapeMenu, duplicate, restack, select_all
@@ -68,35 +67,24 @@ def install_habit_actions(window: MainWindow) -> tuple[ImageFiles, ProjectMemory
             a.actions[name] = action
             menu.insertAction(before, action) if before is not None else menu.addAction(action)
 
-    files, memory, menu = ImageFiles(window), ProjectMemory(window), ShapeMenu(window)
+    files, memory, shapes = ImageFiles(window), ProjectMemory(window), ShapeMenu(window)
     nav = window.navigator
     a["add_images"].triggered.connect(files.add_dialog)
     a["remove_image"].triggered.connect(files.remove_current)
-    a["go_to_image"].triggered.connect(lambda: go_to_dialog(window))
+    a["go_to_image"].triggered.connect(nav.go_to_dialog)
     a["next_unlabelled"].triggered.connect(lambda: nav.step_unlabelled(1))
     a["prev_unlabelled"].triggered.connect(lambda: nav.step_unlabelled(-1))
     a["duplicate"].triggered.connect(lambda: duplicate(window))
     a["select_all"].triggered.connect(lambda: select_all(window))
     a["bring_front"].triggered.connect(lambda: restack(window, True))
     a["send_back"].triggered.connect(lambda: restack(window, False))
-    return files, memory, menu
+    return files, memory, shapes
 
 
 def _action_after(menu: QMenu, anchor: QAction) -> QAction | None:
     actions = menu.actions()
     i = actions.index(anchor)
     return actions[i + 1] if i + 1 < len(actions) else None
-
-
-def go_to_dialog(window: MainWindow) -> GoToImageDialog | None:
-    project = window.project
-    if project is None or not project.images:
-        return None
-    row = max(0, window.list_model.row_of(window.current_key)) if window.current_key else 0
-    dlg = GoToImageDialog(window, [im.filename for im in project.images], row, window.navigator.go_to_text)
-    window.go_to = dlg  # tests and the Esc key find it
-    dlg.open()
-    return dlg
 
 
 class EscapeCloses(QObject):
@@ -128,7 +116,8 @@ def show_cheat_sheet(window: MainWindow):
         dlg.activateWindow()
         return dlg
     dlg = window.actions.cheat_sheet(window)
-    tree = dlg.tree
+    tree = dlg.findChild(QTreeWidget)
+    assert tree is not None  # the list Actions.cheat_sheet builds
     tree.header().setStretchLastSection(False)  # else both columns stretch and long commands end in "…"
     frame = window.frameGeometry()
     # the columns' widest rows (sizeHintForColumn: the stretched first column ignores resizeToContents)

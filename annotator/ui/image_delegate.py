@@ -86,17 +86,17 @@ class ImageDelegate(QStyledItemDelegate):
             sub,
         )
         # done tick
-        c = QRectF(rect.right() - tick_w + 2, rect.center().y() - 8, 16, 16)
+        tick = QRectF(rect.right() - tick_w + 2, rect.center().y() - 8, 16, 16)
         if done:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#3aa35b"))
-            painter.drawEllipse(c)
+            painter.drawEllipse(tick)
             painter.setPen(QPen(QColor("white"), 2))
-            painter.drawPolyline([c.center() + d for d in (_p(-4, 0), _p(-1, 3), _p(4, -3))])
+            painter.drawPolyline([tick.center() + d for d in (_p(-4, 0), _p(-1, 3), _p(4, -3))])
         else:
             painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1.4))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(c.adjusted(1, 1, -1, -1))
+            painter.drawEllipse(tick.adjusted(1, 1, -1, -1))
         painter.restore()
 
 

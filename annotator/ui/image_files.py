@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QBoxLayout, QFileDialog, QMenu
 
 from ..app.image_folders import (
     MAX_WATCHED_FOLDERS,
@@ -24,7 +24,7 @@ from ..app.image_folders import (
     scan,
 )
 from ..io.images import IMAGE_SUFFIXES
-from ..model import AddImages, IgnoreImages, RemoveImages
+from ..model import AddImages, IgnoreImages, Project, RemoveImages
 from .image_roles import KeyRole
 from .new_images_bar import NewImagesBar, plural
 
@@ -38,12 +38,14 @@ class ImageFiles(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
-        self.project = None
+        self.project: Project | None = None
         self.last = FolderScan(None)
         self._dismissed: tuple[frozenset[str], frozenset[str]] | None = None
         self._seen: set[str] = set()  # the project's image files found present since it was opened
         self.bar = NewImagesBar()
-        window.image_list.layout().insertWidget(1, self.bar)  # under the filter, over the list
+        layout = window.image_list.layout()
+        assert isinstance(layout, QBoxLayout)
+        layout.insertWidget(1, self.bar)  # under the filter, over the list
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self.schedule)
         self.timer = QTimer(self, singleShot=True, interval=RESCAN_DELAY_MS)
@@ -58,7 +60,7 @@ class ImageFiles(QObject):
         self.bar.remove_gone_requested.connect(self.remove_gone)
         self.bar.dismissed.connect(self._dismiss)
         window.list_model.modelReset.connect(self._images_changed)
-        window.canvas.image_changed.connect(lambda key: key is not None and self.note_row(key))
+        window.canvas.image_changed.connect(self.note_row)
         view = window.image_list.view
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self.list_menu)
@@ -81,10 +83,11 @@ class ImageFiles(QObject):
         old = self.watcher.directories()
         if old:
             self.watcher.removePaths(old)
-        root = image_root(self.project) if self.project is not None else None
-        if root is None:
+        project = self.project
+        root = image_root(project) if project is not None else None
+        if project is None or root is None:
             return
-        folders = [str(root / f) if f else str(root) for f in image_folders(self.project)]
+        folders = [str(root / f) if f else str(root) for f in image_folders(project)]
         existing = [f for f in folders[:MAX_WATCHED_FOLDERS] if os.path.isdir(f)]
         if existing:
             self.watcher.addPaths(existing)
@@ -244,8 +247,10 @@ class ImageFiles(QObject):
 
     _last_row = 0
 
-    def note_row(self, key: str) -> None:
+    def note_row(self, key: str | None) -> None:
         """The row of the image shown (where the next one is taken from if it is removed)."""
+        if key is None:
+            return
         row = self.window.list_model.row_of(key)
         if row >= 0:
             self._last_row = row

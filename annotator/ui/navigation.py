@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..app.image_folders import find_image, unlabelled
 from ..app.image_search import locate_images as search_images
+from .go_to_image import GoToImageDialog
 from .image_problem_bar import describe_failure
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class Navigator:
     def __init__(self, window: MainWindow):
         self.window = window
+        self.dialog: GoToImageDialog | None = None  # Go to image (Ctrl+G), the one shown last
 
     def show_image(self, key: str) -> None:
         w = self.window
@@ -82,6 +84,16 @@ class Navigator:
         wrapped = (index < row) if direction > 0 else (index > row)
         if self.go_to(w.project.images[index].key) and wrapped and row >= 0:
             w.status.showMessage(f"Went round to the {'start' if direction > 0 else 'end'} of the list", 4000)
+
+    def go_to_dialog(self) -> GoToImageDialog | None:
+        """Image ▸ Go to image… (Ctrl+G): asks for a number or a name (window-modal, not blocking)."""
+        w = self.window
+        if w.project is None or not w.project.images:
+            return None
+        row = max(0, w.list_model.row_of(w.current_key)) if w.current_key is not None else 0
+        self.dialog = GoToImageDialog(w, [im.filename for im in w.project.images], row, self.go_to_text)
+        self.dialog.open()
+        return self.dialog
 
     def go_to_text(self, text: str) -> str:
         """Go to the image an entry names (its number or file name); "" or why not."""

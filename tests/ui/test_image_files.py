@@ -51,8 +51,8 @@ def test_a_photo_copied_into_data_while_open_is_offered_added_with_a_click_and_u
     assert added.size == (photos.image_dir / "phone.jpg").stat().st_size
     # shown as it is displayed: 4000 x 3000 (its pixels are stored 3000 x 4000)
     key(w, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyClicks(w.go_to.entry, "phone")
-    QTest.keyClick(w.go_to.entry, Qt.Key.Key_Return)
+    QTest.keyClicks(w.navigator.dialog.entry, "phone")
+    QTest.keyClick(w.navigator.dialog.entry, Qt.Key.Key_Return)
     assert w.current_key == added.key
     qtbot.waitUntil(lambda: w.image_cache.get(added.key) is not None, timeout=20_000)
     assert (w.canvas.sceneRect().width(), w.canvas.sceneRect().height()) == (4000, 3000)
@@ -124,7 +124,7 @@ def test_go_to_image_by_number_and_a_wrong_entry_says_why(qtbot, tmp_path, make_
     photos = weapons(tmp_path, n=3)
     w = make_window(photos.json_path)
     key(w, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    dlg = w.go_to
+    dlg = w.navigator.dialog
     QTest.keyClicks(dlg.entry, "7")
     QTest.keyClick(dlg.entry, Qt.Key.Key_Return)
     assert dlg.isVisible() and dlg.error.text() == "There is no image 7: the project has 3 images"
