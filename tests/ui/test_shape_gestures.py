@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from annotator import io as pio
+from annotator.model import AddRegions, Polyline, Region
 
 from . import test_window
 from .test_window import draw_rect, key, vp
@@ -193,3 +194,19 @@ def test_no_menu_while_a_polygon_is_being_drawn(win):
     at = v.mapTo(win, vp(win.canvas, 50, 60))
     QTest.mousePress(win.windowHandle(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, at)
     assert win.shape_menu.menu is None and win.canvas.has_drawing()
+
+
+def test_a_polyline_object_is_picked_by_a_click_or_right_click_inside_it(win):
+    """The VIA gun/sword tutorial outlines objects with polylines; their masks are the closed
+    outline, so inside one is on the object."""
+    pts = ((20, 20), (100, 20), (100, 90), (20, 90))
+    line = Polyline(tuple(float(x) for x, _ in pts), tuple(float(y) for _, y in pts))
+    region = Region(line)
+    win.push(AddRegions(win.current_key, [region]))
+    key(win, Qt.Key.Key_S)
+    QTest.mouseClick(win.canvas.viewport(), Qt.MouseButton.LeftButton, pos=vp(win.canvas, 60, 55))
+    assert win.canvas.selected_region_ids() == [region.id]
+    key(win, Qt.Key.Key_Escape)
+    menu = right_click(win, 55, 60)
+    assert win.canvas.selected_region_ids() == [region.id] and entry(menu, "delete").isEnabled()
+    close_menu(win)

@@ -13,7 +13,7 @@ import math
 
 from PySide6.QtCore import QPointF, Qt
 
-from ....model import MultiPolygon, PathShape, delete_vertex_edit, set_shapes_edit, union_bbox
+from ....model import MultiPolygon, PathShape, Polyline, delete_vertex_edit, set_shapes_edit, union_bbox
 from ..editing import Hit, clamp_delta, has_vertex_list
 from ..items import HandleItem
 from ..view import Pointer
@@ -44,9 +44,12 @@ def region_at(canvas: CanvasContext, x: float, y: float) -> int | None:
     for item in canvas.layer.topmost():
         if not item.isVisible() or not item.boundingRect().contains(QPointF(x, y)):
             continue
-        if item.closed and (item.contains_point(x, y) or item.outline().near_outline(x, y, tol)):
+        # a polyline of three or more points is an object (its mask is its closed outline, as in the
+        # VIA gun/sword tutorial's files): a click inside it picks it, as inside a polygon
+        area = item.closed or (isinstance(item.shape_value, Polyline) and len(item.shape_value.xs) >= 3)
+        if area and (item.contains_point(x, y) or item.outline().near_outline(x, y, tol)):
             return item.region_id
-        if not item.closed and item.outline().near_outline(x, y, tol * 1.5):
+        if not area and item.outline().near_outline(x, y, tol * 1.5):
             return item.region_id
     return None
 
