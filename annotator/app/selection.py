@@ -67,6 +67,9 @@ class Selection:
         """Another image is shown: pastes start again at the copied position."""
         self._paste_count = 0
 
+    def has_clipboard(self) -> bool:
+        return bool(self._clipboard)
+
     # ---- the edits it makes ----------------------------------------------------------
     def copy(self, record: ImageRecord) -> int:
         """Copy the selected regions' shapes and attributes; the number copied."""

@@ -33,6 +33,7 @@ from .edits import (
     set_shapes_edit,
     union_bbox,
 )
+from .image_edits import AddImages, IgnoreImages, RemoveImages, RestackRegions
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
 from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data
 from .project_data import PolymaskData, RunRecord

@@ -66,6 +66,9 @@ class PolymaskData:
     source: dict[str, Any] | None = None  # the annotation file this project was made from
     coco: dict[str, Any] | None = None  # a COCO file's header and categories, for writing it back
     via_data_format_version: Any = None  # of the VIA file read (written back as it was)
+    current_image: str | None = None  # the file name of the image shown last: the window reopens there
+    brush_radius: float | None = None  # the brush's and eraser's size (image px), kept between sessions
+    ignored_images: list[str] = field(default_factory=list)  # files in the image folders not to offer again
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the keys the file had
 
@@ -91,7 +94,17 @@ class PolymaskData:
             d["runs"] = [r.to_dict() for r in self.runs]
         if self.class_colours or ("class_colours" in self.read and "class_colours" not in self.extra):
             d["class_colours"] = dict(self.class_colours)
-        for key in ("split", "image_root", "source", "coco", "via_data_format_version"):
+        if self.ignored_images:
+            d["ignored_images"] = list(self.ignored_images)
+        for key in (
+            "split",
+            "image_root",
+            "source",
+            "coco",
+            "via_data_format_version",
+            "current_image",
+            "brush_radius",
+        ):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         return d
@@ -108,4 +121,7 @@ _TYPED: dict[str, type | tuple[type, ...]] = {
     "source": dict,
     "coco": dict,
     "via_data_format_version": (str, int, float),
+    "current_image": str,
+    "brush_radius": (int, float),
+    "ignored_images": list,
 }

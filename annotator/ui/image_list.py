@@ -7,40 +7,15 @@ when a row is painted, and data() does constant work per call.
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListView,
-    QStyle,
-    QStyledItemDelegate,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ..model import class_or_none
+from .image_delegate import PROBLEM_COLOUR, ImageDelegate  # noqa: F401 - re-exported
 from .image_problem_bar import describe_failure
-from .thumbnails import THUMB_SIZE, ThumbnailLoader
-
-KeyRole = Qt.ItemDataRole.UserRole + 1
-RegionCountRole = Qt.ItemDataRole.UserRole + 2
-DoneRole = Qt.ItemDataRole.UserRole + 3
-ThumbRole = Qt.ItemDataRole.UserRole + 4
-SizeRole = Qt.ItemDataRole.UserRole + 5
-ProblemRole = Qt.ItemDataRole.UserRole + 6  # why the image cannot be shown ("" when it can)
-PROBLEM_COLOUR = "#d9822b"
+from .image_roles import DoneRole, KeyRole, ProblemRole, RegionCountRole, SizeRole, ThumbRole
+from .thumbnails import ThumbnailLoader
 
 STATES = ("All images", "To do", "Done", "With regions", "Without regions")
 
@@ -53,6 +28,7 @@ class ImageListModel(QAbstractListModel):
     def __init__(self, thumbnails: ThumbnailLoader | None = None, parent=None):
         super().__init__(parent)
         self.project = None
+        self._count = 0  # rows laid out (a change of the image list resets the model)
         self._rows: dict[str, int] = {}
         self._problems: dict[str, str] = {}  # key -> why the image cannot be shown
         self.thumbnails = thumbnails
@@ -65,6 +41,7 @@ class ImageListModel(QAbstractListModel):
         self.project = project
         self._problems = {}
         self._rows = {im.key: i for i, im in enumerate(project.images)} if project else {}
+        self._count = len(project.images) if project else 0
         self.endResetModel()
 
     # ---- Qt model API -------------------------------------------------------
@@ -121,7 +98,14 @@ class ImageListModel(QAbstractListModel):
         return row
 
     def images_changed(self, keys=None) -> None:
-        """Regions / done flag changed on these images (all when None)."""
+        """Regions / done flag changed on these images (all when None; images added or removed:
+        the rows are laid out again)."""
+        if self.project is not None and len(self.project.images) != self._count:
+            self.beginResetModel()  # the problems met stay: they are keyed by image
+            self._rows = {im.key: i for i, im in enumerate(self.project.images)}
+            self._count = len(self.project.images)
+            self.endResetModel()
+            return
         if self.project is None or not self.project.images:
             return
         if keys is None:
@@ -238,99 +222,6 @@ class ImageFilterProxy(QSortFilterProxyModel):
         return True
 
 
-class ImageDelegate(QStyledItemDelegate):
-    """Thumbnail, name, region count and a done tick, in rows of one height."""
-
-    ROW = THUMB_SIZE + 10
-
-    def sizeHint(self, option, index):
-        return QSize(200, self.ROW)
-
-    def paint(self, painter: QPainter, option, index):
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = option.palette
-        rect = option.rect.adjusted(3, 2, -3, -2)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        if selected or hover:
-            base = pal.color(QPalette.ColorRole.Highlight)
-            fill = QColor(base)
-            fill.setAlpha(70 if selected else 28)
-            painter.setPen(QPen(base, 1.2) if selected else Qt.PenStyle.NoPen)
-            painter.setBrush(fill)
-            painter.drawRoundedRect(QRectF(rect), 6, 6)
-        # thumbnail box
-        box = QRectF(rect.left() + 4, rect.top() + (rect.height() - THUMB_SIZE) / 2, THUMB_SIZE, THUMB_SIZE)
-        thumb = index.data(ThumbRole)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
-        painter.drawRoundedRect(box, 4, 4)
-        if isinstance(thumb, QImage) and not thumb.isNull():
-            scaled = thumb.size().scaled(box.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRectF(0, 0, scaled.width(), scaled.height())
-            target.moveCenter(box.center())
-            painter.drawImage(target, thumb)
-        problem = bool(index.data(ProblemRole))
-        if problem:  # a warning sign where the thumbnail would be
-            painter.setPen(QPen(QColor(PROBLEM_COLOUR), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            c = box.center()
-            painter.drawPolygon([c + _p(0, -14), c + _p(15, 12), c + _p(-15, 12)])
-            painter.drawLine(c + _p(0, -5), c + _p(0, 4))
-            painter.drawPoint(c + _p(0, 8))
-        # text
-        text_left = box.right() + 10
-        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        count = index.data(RegionCountRole) or 0
-        done = bool(index.data(DoneRole))
-        font = QFont(option.font)
-        fm = QFontMetrics(font)
-        tick_w = 22
-        name_rect = QRectF(text_left, rect.top() + 8, rect.right() - text_left - tick_w, fm.height())
-        painter.setFont(font)
-        painter.setPen(QColor(PROBLEM_COLOUR) if problem else pal.color(QPalette.ColorRole.Text))
-        painter.drawText(
-            name_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fm.elidedText(name, Qt.TextElideMode.ElideMiddle, int(name_rect.width())),
-        )
-        small = QFont(font)
-        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
-        painter.setFont(small)
-        painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-        sub = f"{count} region{'s' if count != 1 else ''}"
-        if problem:
-            sub += "  ·  cannot be shown"
-        w, h = index.data(SizeRole) or (None, None)
-        if w:
-            sub += f"  ·  {w}×{h}"
-        painter.drawText(
-            QRectF(text_left, name_rect.bottom() + 3, name_rect.width(), fm.height()),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            sub,
-        )
-        # done tick
-        c = QRectF(rect.right() - tick_w + 2, rect.center().y() - 8, 16, 16)
-        if done:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#3aa35b"))
-            painter.drawEllipse(c)
-            painter.setPen(QPen(QColor("white"), 2))
-            painter.drawPolyline([c.center() + d for d in (_p(-4, 0), _p(-1, 3), _p(4, -3))])
-        else:
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Mid), 1.4))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawEllipse(c.adjusted(1, 1, -1, -1))
-        painter.restore()
-
-
-def _p(x, y):
-    from PySide6.QtCore import QPointF
-
-    return QPointF(x, y)
-
-
 class ImageListPanel(QWidget):
     """Filter box + state combo + the list. Emits `current_changed(key)`."""
 
@@ -369,6 +260,7 @@ class ImageListPanel(QWidget):
         self.state_combo.currentIndexChanged.connect(self._state_changed)
         self.view.selectionModel().currentChanged.connect(self._current)
         model.modelReset.connect(self._update_count)
+        model.modelReset.connect(self._reselect)
 
     def _filter_changed(self, text):
         self._refilter(lambda: self.proxy.set_text(text))
@@ -396,6 +288,11 @@ class ImageListPanel(QWidget):
         if shown != total:
             text = f"{shown:,} of " + text
         self.count_label.setText(text)
+
+    def _reselect(self) -> None:
+        """Images were added or removed: the shown image stays current in the list."""
+        if self._shown_key is not None and self.model.project is not None:
+            self.select_key(self._shown_key, emit=False)
 
     def set_class_filter(self, name: str | None) -> None:
         """Show only the images with a region of class `name` (None: all)."""
@@ -463,6 +360,7 @@ class ImageListPanel(QWidget):
 
 
 __all__ = [
+    "PROBLEM_COLOUR",
     "ImageListModel",
     "ImageFilterProxy",
     "ImageListPanel",

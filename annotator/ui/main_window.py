@@ -29,6 +29,7 @@ from .class_panel import ClassPanel
 from .class_wiring import wire_class_panel
 from .document import Document
 from .export_menu import export_project, install_export_menu
+from .habit_actions import install_habit_actions, show_cheat_sheet
 from .image_cache import ImageCache
 from .image_list import ImageListModel, ImageListPanel
 from .image_problem_bar import ImageProblemBar
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         self._connect()
         wire_class_panel(self)  # class names on keys 1-9 in the menus, "show only this class"
         install_export_menu(self, self.theme.icon)  # File ▸ Export ▸ labelme
+        # add / remove / go to images, unlabelled, what the project remembers, the shape menu, Ctrl+A
+        self.image_files, self.memory, self.shape_menu = install_habit_actions(self)
         self._update_history()
         self.training = TrainingController(  # before the layout restore: it adds docks
             self,
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
 
     def set_project(self, project, modified: bool = False, disk=None) -> None:
         """Show `project`; `disk` is the state of the file bytes it was parsed from (None: read it now)."""
+        self.memory.leave()  # the image shown is remembered in the project it leaves
         self.autosave.flush()
         self.image_cache.clear()
         self.thumbnails.clear()
@@ -244,7 +248,7 @@ class MainWindow(QMainWindow):
         # them (a full collection over a 10,000-image project holds the GIL for ~300 ms).
         gc.freeze()
         if project.images:
-            self.show_image(project.images[0].key)
+            self.show_image(self.memory.start_key(project))  # where the project was left
         else:
             self.canvas.set_image(project, None, None)
             self.refresh_panels()
@@ -374,10 +378,8 @@ class MainWindow(QMainWindow):
 
     # ---- window -----------------------------------------------------------------------------
     def show_shortcuts(self) -> QDialog:
-        dlg = self.actions.cheat_sheet(self)
-        dlg.show()
-        self.cheat_sheet = dlg
-        return dlg
+        self.cheat_sheet = show_cheat_sheet(self)  # sized to the window; Esc closes it
+        return self.cheat_sheet
 
     def _about(self) -> None:
         from .. import __version__
@@ -428,6 +430,7 @@ class MainWindow(QMainWindow):
         """Save and stop every background thread (also called by tests)."""
         self.live.shutdown()  # no live trainer child outlives the window
         self.training.shutdown()  # first, so the run's final record is in the last save
+        self.memory.leave()
         self.autosave.close()
         self.image_cache.close()
         self.thumbnails.close()

@@ -1,6 +1,7 @@
 """Moving between images: show one (its pixels from the cache, the neighbours prefetched),
-next / previous (D / A), an image loaded or failed in the background, and Locate
-images (the folder the project's images are in)."""
+next / previous (D / A), next / previous unlabelled (Shift+D / Shift+A), go to an image by
+number or name (Ctrl+G), an image loaded or failed in the background, and Locate images
+(the folder the project's images are in)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from ..app.image_folders import find_image, unlabelled
 from ..app.image_search import locate_images as search_images
+from .go_to_image import GoToImageDialog
 from .image_problem_bar import describe_failure
 
 if TYPE_CHECKING:
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 class Navigator:
     def __init__(self, window: MainWindow):
         self.window = window
+        self.dialog: GoToImageDialog | None = None  # Go to image (Ctrl+G), the one shown last
 
     def show_image(self, key: str) -> None:
         w = self.window
@@ -52,13 +56,55 @@ class Navigator:
             return
         # D / A while drawing: a shape that can be closed is closed (one undo step, kept);
         # one too short to close stays on this image rather than being dropped.
-        if not w.canvas.finish_drawing():
-            w.status.showMessage("Finish the shape (Enter) or cancel it (Esc) before changing image", 6000)
-            return
         key = w.image_list.step(delta)
         if key is not None:
-            w.image_list.select_key(key, emit=False)
-            self.show_image(key)
+            self.go_to(key)
+
+    def go_to(self, key: str) -> bool:
+        """Show image `key` as D / A do: a shape being drawn is closed first (or the move refused)."""
+        w = self.window
+        if not w.canvas.finish_drawing():
+            w.status.showMessage("Finish the shape (Enter) or cancel it (Esc) before changing image", 6000)
+            return False
+        w.image_list.select_key(key, emit=False)
+        self.show_image(key)
+        return True
+
+    def step_unlabelled(self, direction: int) -> None:
+        """The next (1) or previous (-1) image with no regions that is not done, in project order."""
+        w = self.window
+        if w.project is None or not w.project.images:
+            return
+        row = w.list_model.row_of(w.current_key) if w.current_key is not None else -1
+        start = row if row >= 0 else (-1 if direction > 0 else 0)
+        index = unlabelled(w.project, start, direction)
+        if index is None or index == row:
+            w.status.showMessage("Every image has regions or is marked done: none is left unlabelled", 6000)
+            return
+        wrapped = (index < row) if direction > 0 else (index > row)
+        if self.go_to(w.project.images[index].key) and wrapped and row >= 0:
+            w.status.showMessage(f"Went round to the {'start' if direction > 0 else 'end'} of the list", 4000)
+
+    def go_to_dialog(self) -> GoToImageDialog | None:
+        """Image ▸ Go to image… (Ctrl+G): asks for a number or a name (window-modal, not blocking)."""
+        w = self.window
+        if w.project is None or not w.project.images:
+            return None
+        row = max(0, w.list_model.row_of(w.current_key)) if w.current_key is not None else 0
+        self.dialog = GoToImageDialog(w, [im.filename for im in w.project.images], row, self.go_to_text)
+        self.dialog.open()
+        return self.dialog
+
+    def go_to_text(self, text: str) -> str:
+        """Go to the image an entry names (its number or file name); "" or why not."""
+        w = self.window
+        if w.project is None:
+            return "No project is open"
+        index, why = find_image(w.project, text)
+        if index is None:
+            return why
+        self.go_to(w.project.images[index].key)
+        return ""
 
     def _record(self, key):
         """The image `key` of the open project, or None (no project, or the image left it since

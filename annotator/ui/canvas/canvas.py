@@ -41,6 +41,7 @@ class Canvas(EventHandlers):
     drawing_changed = Signal(bool)
     hint_changed = Signal(str)  # what the mouse can do here (for the status bar)
     image_changed = Signal(object)  # the image key shown now (after a switch)
+    brush_size_changed = Signal(float)  # the brush's radius (the project keeps it)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -212,6 +213,7 @@ class Canvas(EventHandlers):
     def set_brush_size(self, radius: float) -> None:
         self._brush_radius = float(radius)
         self._tool.settings_changed()
+        self.brush_size_changed.emit(self._brush_radius)
         self.set_hint(f"Brush size {self._brush_radius:g} px (radius)")
 
     # ---- what the tools may ask (tools.base.CanvasContext) ---------------------------------

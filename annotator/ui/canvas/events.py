@@ -2,7 +2,8 @@
 drag (a generator, resumed once per move and once on release; see tools/base.py), keys
 are looked up in the keymap and go to the tool's `on_<command>` first, then to the
 canvas' default (Esc clears the selection, Delete deletes it, arrows nudge it).
-Space or the middle button pans whatever the tool."""
+Space or the middle button pans whatever the tool. A right-click asks for the shape menu
+(`context_menu_requested`; the window builds it) unless a shape is being drawn."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGraphicsView
 
 from .background import Background
 from .keymap import NUDGE, NUDGE_SHIFT_PX, binding_for
 from .tools import Drag
+from .tools.select import region_at
 from .view import Pointer
 
 if TYPE_CHECKING:
@@ -126,6 +128,22 @@ class Events:
             self.canvas.last_pos = None
             self.canvas.active_tool().leave()
 
+    def context_menu(self, event) -> bool:
+        """Right-click: the shape under the mouse joins the selection (alone, unless it was in
+        it), then the window is asked for the menu. Not while drawing or dragging."""
+        c = self.canvas
+        if self.gesture is not None or c.has_drawing() or c.record() is None:
+            return False
+        p = c.view.to_scene(QPointF(event.pos()))
+        c.last_pos = (p.x(), p.y())  # "Split part out" takes the part under the mouse
+        rid = region_at(c, p.x(), p.y())
+        if rid is not None and rid not in c.selection.ids:
+            c.select_regions([rid])
+        elif rid is None:
+            c.select_regions([])
+        c.context_menu_requested.emit(event.globalPos(), rid)
+        return True
+
     def can_draw(self) -> bool:
         return self.canvas.view.image_rect is not None and self.canvas.record() is not None
 
@@ -199,6 +217,12 @@ class EventHandlers(QGraphicsView):
 
     events: Events
     background: Background
+    context_menu_requested = Signal(object, object)  # the global QPoint, the region under it (None: none)
+
+    def contextMenuEvent(self, event) -> None:
+        if self.events.context_menu(event):
+            return event.accept()
+        super().contextMenuEvent(event)
 
     def mousePressEvent(self, event) -> None:
         if self.events.press(event):

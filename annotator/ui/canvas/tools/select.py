@@ -13,11 +13,11 @@ import math
 
 from PySide6.QtCore import QPointF, Qt
 
-from ....model import MultiPolygon, PathShape, delete_vertex_edit, set_shapes_edit, union_bbox
+from ....model import MultiPolygon, PathShape, Polyline, delete_vertex_edit, set_shapes_edit, union_bbox
 from ..editing import Hit, clamp_delta, has_vertex_list
 from ..items import HandleItem
 from ..view import Pointer
-from .base import Drag, Tool
+from .base import CanvasContext, Drag, Tool
 
 DRAG_START_PX = 3  # a press must move this far (screen px) before a shape moves
 
@@ -33,6 +33,25 @@ CURSORS = {
     "edge": Qt.CursorShape.PointingHandCursor,
     "region": Qt.CursorShape.SizeAllCursor,
 }
+
+
+def region_at(canvas: CanvasContext, x: float, y: float) -> int | None:
+    """The topmost shape shown under (x, y) (selected ones are drawn on top); also what a
+    right-click's menu is about, whatever the tool."""
+    if not canvas.layer.options.show_annotations:
+        return None
+    tol = canvas.tol()
+    for item in canvas.layer.topmost():
+        if not item.isVisible() or not item.boundingRect().contains(QPointF(x, y)):
+            continue
+        # a polyline of three or more points is an object (its mask is its closed outline, as in the
+        # VIA gun/sword tutorial's files): a click inside it picks it, as inside a polygon
+        area = item.closed or (isinstance(item.shape_value, Polyline) and len(item.shape_value.xs) >= 3)
+        if area and (item.contains_point(x, y) or item.outline().near_outline(x, y, tol)):
+            return item.region_id
+        if not area and item.outline().near_outline(x, y, tol * 1.5):
+            return item.region_id
+    return None
 
 
 class SelectTool(Tool):
@@ -82,15 +101,8 @@ class SelectTool(Tool):
                 edge = item.outline().nearest_edge(x, y, tol)
                 if edge is not None:
                     return Hit("edge", item.region_id, edge[0], edge[1], edge[2])
-        # the topmost shape under the cursor (selected ones are drawn on top)
-        for item in canvas.layer.topmost():
-            if not item.isVisible() or not item.boundingRect().contains(QPointF(x, y)):
-                continue
-            if item.closed and (item.contains_point(x, y) or item.outline().near_outline(x, y, tol)):
-                return Hit("region", item.region_id)
-            if not item.closed and item.outline().near_outline(x, y, tol * 1.5):
-                return Hit("region", item.region_id)
-        return None
+        rid = region_at(canvas, x, y)
+        return Hit("region", rid) if rid is not None else None
 
     def hover(self, pointer: Pointer) -> None:
         self.set_hover(self.hit(*pointer.raw))
