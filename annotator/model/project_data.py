@@ -66,6 +66,7 @@ class PolymaskData:
     source: dict[str, Any] | None = None  # the annotation file this project was made from
     coco: dict[str, Any] | None = None  # a COCO file's header and categories, for writing it back
     via_data_format_version: Any = None  # of the VIA file read (written back as it was)
+    train_settings: dict[str, Any] = field(default_factory=dict)  # the Train panel's remembered choices (weights...)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the keys the file had
 
@@ -91,6 +92,8 @@ class PolymaskData:
             d["runs"] = [r.to_dict() for r in self.runs]
         if self.class_colours or ("class_colours" in self.read and "class_colours" not in self.extra):
             d["class_colours"] = dict(self.class_colours)
+        if self.train_settings:
+            d["train_settings"] = dict(self.train_settings)
         for key in ("split", "image_root", "source", "coco", "via_data_format_version"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
@@ -108,4 +111,5 @@ _TYPED: dict[str, type | tuple[type, ...]] = {
     "source": dict,
     "coco": dict,
     "via_data_format_version": (str, int, float),
+    "train_settings": dict,
 }
