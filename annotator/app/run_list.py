@@ -41,11 +41,14 @@ class RunEntry:
         return self.record is not None
 
     def state_text(self) -> str:
-        text = {INTERRUPTED: "stopped (interrupted)"}.get(self.state, self.state)
+        """The state in a few words: a failed run with its error, a gone folder, a folder found."""
+        text = self.state
+        if self.state == FAILED and self.error:
+            text += f": {self.error}"
         if self.missing:
-            text += " · folder missing"
+            text += " · folder gone"
         elif not self.known:
-            text += " · not in the project"
+            text += " · found in runs/"
         return text
 
 
@@ -135,7 +138,7 @@ def list_runs(project: Project | None, running: RunRecord | None = None) -> list
 def describe(entry: RunEntry) -> list[str]:
     """A few lines on one run for the Runs dock: how it ended, its best epoch and threshold,
     what it started from, where it is."""
-    lines = [f"{entry.name}: {entry.state_text()}"]
+    lines = [f"{entry.name}: {entry.state}" + (" · folder gone" if entry.missing else "")]
     if entry.error:
         lines.append(f"Error: {entry.error}")
     files = read_folder(entry.folder) if entry.folder is not None and entry.folder.is_dir() else None

@@ -78,13 +78,13 @@ def test_records_and_unknown_folders_are_listed_with_state_epochs_ap_date_model_
         "fast", "coco", "2026-12-04T14:10:03", True, True,
     )  # fmt: skip
     gone = entries["gone"]
-    assert gone.missing and gone.known and gone.mask_ap == 0.4 and "folder missing" in gone.state_text()
+    assert gone.missing and gone.known and gone.mask_ap == 0.4 and "folder gone" in gone.state_text()
     bad = entries["20261205-090000-accurate"]
     assert bad.state == "failed" and bad.error == "Could not get the pretrained weights (offline)"
     assert not bad.has_checkpoint and bad.model == "accurate"
     cli = entries["cli-run"]
     assert not cli.known and cli.state == "stopped" and cli.weights == "none" and cli.mask_ap == 0.5
-    assert cli.index is None and done.index == 0 and "not in the project" in cli.state_text()
+    assert cli.index is None and done.index == 0 and "found in runs/" in cli.state_text()
     assert any("Error: Could not get" in line for line in describe(bad))
     assert any("cannot predict" in line for line in describe(bad))
 

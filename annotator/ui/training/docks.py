@@ -57,6 +57,7 @@ MENU = [  # name, text, shortcut, tip
 RIGHT, BOTTOM = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
 CURVES_HEIGHT = 300  # px of plot the curves dock is first shown with (at least)
 CURVES_CHROME = 110  # px of the dock that are not plot: title, progress bar, its line, axes
+RUNS_WIDTH = 440  # px of the Runs / Previews docks beside the curves
 
 
 class TrainingDocks(QObject):
@@ -92,7 +93,7 @@ class TrainingDocks(QObject):
         self._curves_layout.addLayout(top)
         self.train_dock = self._dock("Train", train_host, RIGHT)
         self.predict_dock = self._dock("Predictions", self.predict_panel, RIGHT)
-        self.runs_dock = self._dock("Runs", self.runs_panel, RIGHT)
+        self.runs_dock = self._dock("Runs", self.runs_panel, BOTTOM)
         self.curves_dock = self._dock("Training curves", curves_host, BOTTOM, floatable=True)
         self.curves_dock.topLevelChanged.connect(self._docked_again)
         self.gallery_dock = self._dock("Previews", self.gallery, BOTTOM)
@@ -196,13 +197,13 @@ class TrainingDocks(QObject):
 
     def show_dock(self, dock: QDockWidget, raise_: bool = True) -> None:
         """Show a dock; the first time, as a tab beside its visible siblings (docks are
-        tabified only once shown: tabifying hidden docks leaves stray tab bars)."""
+        tabified only once shown: tabifying hidden docks leaves stray tab bars). The bottom ones
+        (curves, runs, previews) are first laid out together (`show_curves`)."""
+        bottom = [self.curves_dock, self.runs_dock, self.gallery_dock]
+        if dock in bottom and not any(d.isVisible() for d in bottom):
+            self._arrange_bottom()
         if not dock.isVisible():
-            group = (
-                [self.curves_dock, self.gallery_dock]
-                if dock in (self.curves_dock, self.gallery_dock)
-                else [self.train_dock, self.predict_dock, self.runs_dock, self._tab_with]
-            )
+            group = bottom if dock in bottom else [self.train_dock, self.predict_dock, self._tab_with]
             target = next(
                 (d for d in group if d is not None and d is not dock and d.isVisible() and not d.isFloating()), None
             )
@@ -213,19 +214,29 @@ class TrainingDocks(QObject):
         if raise_:
             dock.raise_()
 
-    def show_curves(self) -> None:
-        """Show the curves (and previews, tabbed) at a height where the plots are readable."""
-        first = not self.curves_dock.isVisible()
+    def _arrange_bottom(self) -> None:
+        """Curves on the left at a readable height (CURVES_HEIGHT px of plot), the Runs list and
+        the previews tabbed on their right."""
         self.ensure_plots()
-        self.show_dock(self.curves_dock, raise_=False)
-        self.show_dock(self.gallery_dock, raise_=False)
-        self.curves_dock.raise_()
-        if first and not self.curves_dock.isFloating():
+        for d in (self.curves_dock, self.runs_dock, self.gallery_dock):
+            d.show()
+        if not self.curves_dock.isFloating() and not self.runs_dock.isFloating():
+            self.window.splitDockWidget(self.curves_dock, self.runs_dock, Qt.Orientation.Horizontal)
+            if not self.gallery_dock.isFloating():
+                self.window.tabifyDockWidget(self.runs_dock, self.gallery_dock)
+            self.runs_dock.raise_()
+            self.window.resizeDocks([self.runs_dock], [RUNS_WIDTH], Qt.Orientation.Horizontal)
             self.window.resizeDocks(
                 [self.curves_dock],
                 [max(CURVES_HEIGHT + CURVES_CHROME, self.window.height() * 2 // 5)],
                 Qt.Orientation.Vertical,
             )
+        self._hide_stray_tab_bars()
+
+    def show_curves(self) -> None:
+        """Show the curves (with the Runs list and the previews beside them)."""
+        self.ensure_plots()
+        self.show_dock(self.curves_dock)
 
     def set_running(self, running: bool) -> None:
         self.actions["stop"].setEnabled(running)

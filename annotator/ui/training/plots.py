@@ -148,8 +148,11 @@ class TrainingPlots(QWidget):
 
     def _column(self, title: str, boxes: list[QWidget], options: bool) -> QWidget:
         col = QWidget()
+        col.setObjectName("legend")
+        col.setStyleSheet("QWidget#legend { background: #232323 } QLabel, QCheckBox { color: #d0d0d0 }")
+        col.setAutoFillBackground(True)
         lay = QVBoxLayout(col)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(1)
         head = QLabel(f"<b>{title}</b>")
         lay.addWidget(head)

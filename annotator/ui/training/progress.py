@@ -11,7 +11,7 @@ import datetime as _dt
 import statistics
 import time
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 MEASURE_STEPS = 3  # step times measured before an estimate is shown
 RECENT = 20  # the estimate follows the last this many step times
@@ -61,6 +61,18 @@ class StepClock:
         return left
 
 
+class _OneLine(QLabel):
+    """One line of text, cut at the panel's width (the plots keep their height); all of it in the tooltip."""
+
+    def __init__(self, text: str = ""):
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+
 class ProgressPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -69,8 +81,7 @@ class ProgressPanel(QWidget):
         self.bar.setValue(0)
         self.bar.setFormat("idle")
         self.bar.setTextVisible(True)
-        self.detail = QLabel("No training run yet.")
-        self.detail.setWordWrap(True)
+        self.detail = _OneLine("No training run yet.")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -95,11 +106,11 @@ class ProgressPanel(QWidget):
         self.bar.setFormat("preparing…")
         self.detail.setText("Preparing the run…")
 
-    def show_text(self, text: str) -> None:
+    def show_text(self, text: str, title: str = "idle") -> None:
         """What the curves show when no run is live (a past run's summary)."""
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
-        self.bar.setFormat("idle")
+        self.bar.setFormat(title)
         self.detail.setText(text)
 
     def started(self, ev) -> None:

@@ -70,7 +70,8 @@ class RunManager(QObject):
         """A project was opened: its runs, and the newest one's curves and summary."""
         self.trashed_purge()
         entries = self.refresh()
-        if entries:
+        if entries:  # the runs and the newest one's curves, as they were left
+            self.views.show_dock(self.views.runs_dock)
             newest = max(entries, key=lambda e: e.started or "")
             self.show_run(newest, select=True)
         else:
@@ -89,16 +90,17 @@ class RunManager(QObject):
         self.panel.show_summary("<br>".join(escape(line) for line in lines))
         if self._running() is not None:
             return  # the live run keeps the curves; Compare overlays others
+        if self.views.plots is not None:
+            self.views.plots.set_compare({})  # one run chosen: the comparison is over
         self.views.show_past_run(read_run_curves(entry.folder), entry.name)
-        self.views.progress.show_text(self.headline(entry))
+        self.views.progress.show_text(self.headline(entry), f"past run: {entry.name}")
 
     @staticmethod
     def headline(entry: RunEntry) -> str:
-        text = (
-            f"Run {entry.name} ({fmt_date(entry.started)}): {entry.state_text()}, "
-            f"{entry.epochs_done or 0} epoch(s), mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
+        return (
+            f"Run {entry.name} ({fmt_date(entry.started)}): {entry.state_text()}; "
+            f"{entry.epochs_done or 0} epoch(s), best mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
         )
-        return text + (f" {entry.error}" if entry.error else "")
 
     def compare(self, entries: list[RunEntry]) -> None:
         data = {e.name: read_run_curves(e.folder) for e in entries}

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from ...app.run_list import FAILED, RUNNING, RunEntry
 
-COLUMNS = ("Run", "State", "Epochs", "Mask AP", "Box AP", "Date", "Model", "Weights")
+COLUMNS = ("Run", "State", "Mask AP", "Box AP", "Epochs", "Date", "Model", "Weights")
+STATE_WIDTH = 40  # characters of the State column; a longer error is in the tooltip and the summary
 STATE_COLOURS = {FAILED: "#e15759", RUNNING: "#59a14f"}
 MISSING_COLOUR = "#9a9a9a"
 
@@ -90,7 +91,6 @@ class RunsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.summary.setStyleSheet("color: #c8c8c8")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.tree, 1)
@@ -173,21 +173,26 @@ class RunsPanel(QWidget):
 
     def _item(self, entry: RunEntry, in_use: str | None) -> QTreeWidgetItem:
         state = entry.state_text()
+        if len(state) > STATE_WIDTH:
+            state = state[: STATE_WIDTH - 1] + "…"
         if in_use and entry.folder is not None and in_use.startswith(str(entry.folder)):
             state += " · predicting"
         item = QTreeWidgetItem(
             [
                 entry.name,
                 state,
-                fmt_epochs(entry),
                 fmt_ap(entry.mask_ap),
                 fmt_ap(entry.box_ap),
+                fmt_epochs(entry),
                 fmt_date(entry.started),
                 entry.model or "–",
                 fmt_weights(entry.weights),
             ]
         )
-        tip = f"{entry.folder}" + (f"\n\n{entry.error}" if entry.error else "")
+        notes = {True: "\nIts folder is gone: only the project's record is left."}.get(entry.missing, "")
+        if not entry.known:
+            notes = "\nFound in runs/ (e.g. polymask train --out): the project has no record of it."
+        tip = f"{entry.folder}{notes}" + (f"\n\n{entry.error}" if entry.error else "")
         for c in range(len(COLUMNS)):
             item.setToolTip(c, tip)
         colour = MISSING_COLOUR if entry.missing else STATE_COLOURS.get(entry.state)
