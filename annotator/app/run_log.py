@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polymask_common.atomic import atomic_write_text
 from trainer import run_files  # torch-free
 
 FINISHED, STOPPED, FAILED, RUNNING = "finished", "stopped", "failed", "running"
@@ -163,3 +164,23 @@ def is_run_folder(path: Path) -> bool:
         and not path.name.startswith(".")
         and ((path / run_files.CONFIG).is_file() or (path / run_files.METRICS).is_file())
     )
+
+
+def save_previews(folder: Path, preview: dict[str, Any]) -> bool:
+    """Keep a run's latest preview event (its ``to_dict()``) in its folder, so its Previews come
+    back with it. False when the folder is not there (a run on another machine)."""
+    if not folder.is_dir():
+        return False
+    try:
+        atomic_write_text(folder / run_files.PREVIEWS, json.dumps(preview))
+    except OSError:
+        return False  # previews are a convenience: a full disk must not stop the run
+    return True
+
+
+def read_previews(folder: Path | None) -> dict[str, Any] | None:
+    """The preview event kept in a run folder (None when there is none)."""
+    if folder is None:
+        return None
+    d = _json(folder / run_files.PREVIEWS)
+    return d if d.get("kind") == "preview" and isinstance(d.get("items"), list) else None

@@ -10,7 +10,7 @@ import pytest
 
 from annotator.app.run_files_ops import TRASH, RunFileError, purge, rename_run, restore, trash_run
 from annotator.app.run_list import describe, list_runs
-from annotator.app.run_log import read_folder, read_run_curves, stamp_time
+from annotator.app.run_log import read_folder, read_previews, read_run_curves, save_previews, stamp_time
 from annotator.io import load_project, save_project
 from annotator.model import RunRecord
 from tests.ui.training_fixtures import make_project
@@ -166,3 +166,11 @@ def test_a_vanished_run_is_deleted_as_a_record_and_a_folder_outside_runs_is_neve
     with pytest.raises(RunFileError, match="outside this project's runs folder"):
         rename_run(project, list_runs(project)[0], "x")
     assert (outside / run_files.METRICS).is_file()
+
+
+def test_a_runs_previews_are_kept_in_its_folder_and_read_back(tmp_path):
+    preview = {"kind": "preview", "epoch": 2, "items": [{"file_name": "a.png", "instances": []}]}
+    assert save_previews(tmp_path, preview) and read_previews(tmp_path) == preview
+    assert not save_previews(tmp_path / "on-another-machine", preview)
+    (tmp_path / run_files.PREVIEWS).write_text("{not json")
+    assert read_previews(tmp_path) is None and read_previews(None) is None

@@ -64,6 +64,9 @@ def test_a_run_on_real_sized_photos_comes_back_with_its_curves_after_the_window_
     assert plots is not None and plots.shown_run == folder.name
     assert plots.point_count() == steps_in_log(folder) > 0  # the curves, read back from its log
     assert folder.name in again.training.progress.detail.text() and "finished" in runs.summary.text()
+    gallery = again.training.gallery  # its previews (the last epoch's, kept in its folder)
+    kept = json.loads((folder / run_files.PREVIEWS).read_text())
+    assert gallery.epoch == kept["epoch"] == 1 and len(gallery.cells) == len(kept["items"]) > 0
 
 
 def fake_run(folder, lines, model="fast", weights="coco"):

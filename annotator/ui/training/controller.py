@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QStatusBar, QToolBar
 
-from trainer.events import Event, Failed, Finished, WarningEvent  # torch-free
+from trainer.events import Event, Failed, Finished, Preview, WarningEvent  # torch-free
 
 from ...app.preflight import data_notes, preflight
 from ...app.run_record import Change
@@ -75,6 +75,7 @@ class TrainingController(QObject):
             lambda: str(self.predictions.checkpoint) if self.predictions.checkpoint else None,
             self._project_data_changed,
             self._status,
+            self.colour_for,
             self,
         )
         self.weights_memory = WeightsMemory(
@@ -217,6 +218,8 @@ class TrainingController(QObject):
         match ev:
             case WarningEvent():
                 self._status(f"Training: {ev.message}", 10000)
+            case Preview():
+                self.runs.keep_preview(ev, self.session.record)
             case Finished():
                 self._finished(ev)
             case Failed():

@@ -14,9 +14,12 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from trainer.events import Preview, event_from_dict  # torch-free
+
 from ...app.run_files_ops import RunFileError, Trashed, purge, rename_run, restore, trash_run
 from ...app.run_list import RunEntry, describe, list_runs
-from ...app.run_log import read_run_curves
+from ...app.run_log import read_previews, read_run_curves, save_previews
+from ...app.training_runs import resolve
 from ...model import Project, RunRecord
 from .docks import TrainingDocks
 from .runs import fmt_ap, fmt_date
@@ -31,6 +34,7 @@ class RunManager(QObject):
         in_use: Callable[[], str | None],  # the checkpoint predicting now
         changed: Callable[[], None],  # the project's run records changed: save them
         status: Callable[[str], None],
+        colour_for: Callable[[str | None], str],
         parent: QObject | None = None,
     ):
         super().__init__(parent)
@@ -42,6 +46,7 @@ class RunManager(QObject):
             changed,
             status,
         )
+        self.colour_for = colour_for
         self.trashed: list[tuple[str, Trashed]] = []  # deleted this session (name, what to undo)
         self.dialog: QWidget | None = None  # the last question asked (tests answer it)
         self.entries: list[RunEntry] = []
@@ -94,6 +99,17 @@ class RunManager(QObject):
             self.views.plots.set_compare({})  # one run chosen: the comparison is over
         self.views.show_past_run(read_run_curves(entry.folder), entry.name)
         self.views.progress.show_text(self.headline(entry), f"past run: {entry.name}")
+        previews = read_previews(entry.folder)
+        if previews is None:
+            self.views.gallery.clear()
+        else:
+            self.views.gallery.set_preview(event_from_dict(previews), self._project(), self.colour_for)
+
+    def keep_preview(self, ev: Preview, record: RunRecord | None) -> None:
+        """The live run's previews, kept in its folder so they come back with the run."""
+        folder = resolve(self._project(), record.dir) if record is not None else None
+        if folder is not None:
+            save_previews(folder, ev.to_dict())
 
     @staticmethod
     def headline(entry: RunEntry) -> str:
