@@ -120,6 +120,9 @@ def test_rename_delete_undo_and_compare_in_the_runs_dock(make_window, runs_proje
     ctl = w.training
     panel = ctl.runs_panel
     runs = runs_project.parent / "runs"
+    checkpoint = runs / "20261204-141003-fast" / run_files.LAST
+    checkpoint.write_bytes(b"weights")
+    ctl.predicting.use_checkpoint(checkpoint)  # the run predicting now
     panel.select("20261204-141003-fast")
     panel.rename_button.click()
     dialog = ctl.runs.dialog
@@ -127,6 +130,7 @@ def test_rename_delete_undo_and_compare_in_the_runs_dock(make_window, runs_proje
     dialog.accept()
     assert (runs / "baseline").is_dir() and not (runs / "20261204-141003-fast").exists()
     assert w.project.polymask.runs[0].dir == "runs/baseline" and panel.current().name == "baseline"
+    assert ctl.predictions.checkpoint == str(runs / "baseline" / run_files.LAST)  # still predicting
     qtbot.waitUntil(lambda: not w.isWindowModified())  # the renamed record is saved
     assert pio.open_path(runs_project).project.polymask.runs[0].dir == "runs/baseline"
 

@@ -9,6 +9,8 @@ opens without loading torch.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QStatusBar, QToolBar
 
@@ -92,6 +94,7 @@ class TrainingController(QObject):
         self.panel.train_requested.connect(self.train)
         self.panel.stop_requested.connect(self.stop)
         self.runs_panel.use_requested.connect(self.use_run)
+        self.runs.moved.connect(self._run_moved)
         self.session.event.connect(self._on_event)
         self.session.ended.connect(self._on_ended)
         self.session.progress.connect(self._remote_progress)
@@ -253,6 +256,12 @@ class TrainingController(QObject):
     # ---- runs ----------------------------------------------------------------------------
     def _refresh_runs(self) -> None:
         self.runs.refresh()
+
+    def _run_moved(self, old: Path, new: Path) -> None:
+        """A renamed run keeps predicting when its checkpoint was the one in use."""
+        current = self.predictions.checkpoint
+        if current and Path(current).is_relative_to(old):
+            self.predicting.use_checkpoint(new / Path(current).relative_to(old))
 
     def use_run(self, index: int) -> bool:
         project = self.host.project

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
@@ -26,6 +27,8 @@ from .runs import fmt_ap, fmt_date
 
 
 class RunManager(QObject):
+    moved = Signal(object, object)  # a run's folder was renamed: (old Path, new Path)
+
     def __init__(
         self,
         views: TrainingDocks,
@@ -137,12 +140,15 @@ class RunManager(QObject):
         return dialog
 
     def rename(self, entry: RunEntry, name: str) -> bool:
+        old = entry.folder
         try:
             new = rename_run(self._project(), entry, name)
         except (RunFileError, OSError) as e:
             self._error("Cannot rename the run", str(e))
             return False
         self._changed()
+        if old is not None:
+            self.moved.emit(Path(old), new)
         self.refresh(keep=new.name)
         self._status(f"Run renamed to {new.name}")
         return True
