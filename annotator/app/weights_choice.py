@@ -33,14 +33,22 @@ def weights_label(model: str | None, weights: str) -> str:
 
 
 def weights_gives(model: str | None, weights: str) -> str:
-    """What `weights` gives for `model`, in a sentence (the form's hint, the list's tooltips)."""
-    if weights == "coco" and is_fast(model):
-        return "Box detector pretrained on COCO, mask head from scratch: " + pretrained_parts(str(model), weights) + "."
-    if weights == "imagenet":
-        return "Backbone only: " + pretrained_parts(str(model or "fast"), weights) + "."
-    if weights == "file":
-        return "A .pth file of yours (e.g. an earlier run's best.pth): the layers that match start from it."
-    text = pretrained_parts(str(model or "fast"), weights)
+    """What `weights` gives for `model`, in a few words (the form's hint under the list)."""
+    if weights == "coco":
+        if is_fast(model):
+            return "Box detector pretrained on COCO, mask head from scratch."
+        return "Mask R-CNN pretrained on COCO; only the class layers start from scratch."
+    return {
+        "imagenet": "Backbone only (ImageNet); the detection and mask heads from scratch.",
+        "none": "Every layer from scratch: needs more images and epochs.",
+        "file": "The layers of your .pth file that fit this model (e.g. an earlier run's best.pth).",
+        "last": "Continues the last run from its last.pth.",
+    }.get(weights, "The layers of this file that fit this model.")
+
+
+def weights_detail(model: str | None, weights: str) -> str:
+    """The same, in the trainer's own words (trainer.recipe.pretrained_parts): the hint's tooltip."""
+    text = pretrained_parts(str(model or "fast"), "file-name" if weights == "file" else weights)
     return text[0].upper() + text[1:] + "."
 
 

@@ -10,8 +10,9 @@ from trainer.recipe import pretrained_parts
 
 
 def test_each_choice_says_what_it_gives_for_the_model():
-    assert wc.weights_gives("fast", "coco").startswith("Box detector pretrained on COCO, mask head from scratch")
-    assert pretrained_parts("fast", "coco") in wc.weights_gives("fast", "coco")  # the trainer's words, not a copy
+    assert wc.weights_gives("fast", "coco") == "Box detector pretrained on COCO, mask head from scratch."
+    assert pretrained_parts("fast", "coco")[1:] in wc.weights_detail("fast", "coco")  # the trainer's words
+    assert pretrained_parts("accurate", "coco")[1:] in wc.weights_detail("accurate", "coco")
     assert "Mask R-CNN" in wc.weights_gives("accurate", "coco") and "mask head from" not in wc.weights_gives(
         "accurate", "coco"
     )

@@ -4,6 +4,7 @@ them. pyqtgraph loads with the first plot, not when the window opens."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -231,7 +232,20 @@ class TrainingDocks(QObject):
                 [max(CURVES_HEIGHT + CURVES_CHROME, self.window.height() * 2 // 5)],
                 Qt.Orientation.Vertical,
             )
+            for ms in (0, 150, 400):  # once laid out (pyqtgraph's scene follows a little later), the chrome is known
+                QTimer.singleShot(ms, self._fit_curves)
         self._hide_stray_tab_bars()
+
+    def _fit_curves(self) -> None:
+        """Grow the docked curves until the plots have CURVES_HEIGHT px (a theme's title bars and
+        fonts change how much of the dock is not plot)."""
+        plots, dock = self.plots, self.curves_dock
+        if plots is None or dock.isFloating() or not dock.isVisible():
+            return
+        height = plots.loss_plot.getViewBox().sceneBoundingRect().height()
+        short = CURVES_HEIGHT - math.floor(height)
+        if height > 0 and short > 0:
+            self.window.resizeDocks([dock], [dock.height() + short], Qt.Orientation.Vertical)
 
     def show_curves(self) -> None:
         """Show the curves (with the Runs list and the previews beside them)."""

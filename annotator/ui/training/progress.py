@@ -11,7 +11,7 @@ import datetime as _dt
 import statistics
 import time
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 MEASURE_STEPS = 3  # step times measured before an estimate is shown
 RECENT = 20  # the estimate follows the last this many step times
@@ -82,11 +82,11 @@ class ProgressPanel(QWidget):
         self.bar.setFormat("idle")
         self.bar.setTextVisible(True)
         self.detail = _OneLine("No training run yet.")
-        lay = QVBoxLayout(self)
+        lay = QHBoxLayout(self)  # one row: every other pixel of the dock goes to the plots
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.detail)
+        lay.setSpacing(6)
+        lay.addWidget(self.bar, 2)
+        lay.addWidget(self.detail, 3)
         self.reset()
 
     def reset(self) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...app.weights_choice import weights_gives, weights_label
+from ...app.weights_choice import weights_detail, weights_gives, weights_label
 from .form_fields import Choice, Field, Flags, LossWeights, Number, Numbers, Percent, Weights, Whole
 from .where_to_train import WhereToTrain
 
@@ -214,8 +214,9 @@ class TrainPanel(QWidget):
             key = self.weights.itemData(i)
             if key != "file" or not self.fields["weights"].file:  # type: ignore[attr-defined]
                 self.weights.setItemText(i, weights_label(model, key))
-            self.weights.setItemData(i, weights_gives(model, key), Qt.ItemDataRole.ToolTipRole)
+            self.weights.setItemData(i, weights_detail(model, key), Qt.ItemDataRole.ToolTipRole)
         self.weights_hint.setText(weights_gives(model, self.weights.currentData()))
+        self.weights_hint.setToolTip(weights_detail(model, self.weights.currentData()))
 
     def show_weights_note(self, text: str) -> None:
         """A line under the weights (e.g. the download failed and what was chosen instead); "" hides it."""
