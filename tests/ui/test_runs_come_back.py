@@ -184,6 +184,8 @@ def test_a_failed_download_asks_once_and_the_answer_sticks_to_the_project(make_w
     failed = ctl.runs_panel.entries[0]
     assert failed.state == "failed" and "Could not get the pretrained weights" in failed.error
     assert not failed.has_checkpoint
+    ctl.runs_panel.select(failed.name)
+    assert "ended before its first step" in ctl.plots.status.text()
     ctl.weights_memory.scratch_button.click()
     assert ctl.panel.values()["weights"] == "none" and "trains from scratch" in ctl.panel.weights_note.text()
     assert "(random weights)" in ctl.panel.weights_hint.text().lower() or "scratch" in ctl.panel.weights_hint.text()

@@ -174,6 +174,7 @@ class TrainingPlots(QWidget):
         for s in (*self.losses.values(), self.val_loss, *self.metrics.values()):
             s.clear()
         self.shown_run = ""
+        self.status.setText("")
         self._dirty = True
 
     def add_step(self, ev) -> None:
@@ -197,6 +198,7 @@ class TrainingPlots(QWidget):
         """Draw a past run from its log (annotator.app.run_log.read_run_curves)."""
         self.clear()
         self.shown_run = name
+        self.status.setText("No step logged: the run ended before its first step." if curves.is_empty() else "")
         for term, s in curves.losses.items():
             if term in self.losses:
                 for x, y in zip(s.x, s.y):
