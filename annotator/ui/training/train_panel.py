@@ -114,7 +114,7 @@ class TrainPanel(QWidget):
         self.weights_hint.setStyleSheet("color: #9a9a9a; font-size: 11px")
         self.weights_note = QLabel()  # e.g. "the COCO weights could not be downloaded: ..."
         self.weights_note.setWordWrap(True)
-        self.weights_note.setStyleSheet("color: #edc948; font-size: 11px")
+        self.weights_note.setStyleSheet("color: #c47f00; font-size: 11px")  # amber that reads on light and dark
         self.weights_note.hide()
         # Validation: a random share (val_fraction), the images marked val, or another COCO file (val_coco).
         self.val_source = QComboBox()
