@@ -78,8 +78,10 @@ def new_run_folder(project: Project | None, model: str) -> Path:
     """A fresh folder name in the project's runs/: `<date>-<time>-<model>`, numbered if taken."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = project_folder(project) / "runs" / f"{stamp}-{model}"
+    # a run that failed before writing its folder still has its record: its name stays its own
+    recorded = {p for r in run_list(project) if (p := resolve(project, r.dir)) is not None}
     n = 2
-    while out.exists():
+    while out.exists() or out in recorded:
         out = out.with_name(f"{stamp}-{model}-{n}")
         n += 1
     return out

@@ -37,6 +37,9 @@ def project_with_a_run(tmp_path):
 
 
 def test_the_curves_get_300_px_at_1280x800_with_their_legends_beside_them(make_window, project_with_a_run, qtbot):
+    from annotator.ui.recent import settings
+
+    settings().remove("window")  # a first launch: no dock layout left by an earlier window
     w = make_window(project_with_a_run, size=(1280, 800))
     views = w.training.views
     plots = w.training.plots
