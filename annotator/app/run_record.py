@@ -108,8 +108,9 @@ class RunRecorder:
             case _:
                 unhandled(ev)
 
-    def could_not_start(self) -> None:
+    def could_not_start(self, reason: str | None = None) -> None:
         self.record.status = "failed"
+        self.record.error = reason or self.record.error or "The run could not start."
 
     def ended(self) -> None:
         """The run's thread is done: a run that never said how it ended was stopped."""

@@ -9,14 +9,12 @@ the project's folder when inside it.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 
-from trainer import run_files  # torch-free
-
 from ..model import Project, RunRecord
+from .run_log import read_run_curves
 
 CONTINUE_LAST = "last"  # the weights setting that continues the last run in its own folder
 
@@ -80,8 +78,10 @@ def new_run_folder(project: Project | None, model: str) -> Path:
     """A fresh folder name in the project's runs/: `<date>-<time>-<model>`, numbered if taken."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = project_folder(project) / "runs" / f"{stamp}-{model}"
+    # a run that failed before writing its folder still has its record: its name stays its own
+    recorded = {p for r in run_list(project) if (p := resolve(project, r.dir)) is not None}
     n = 2
-    while out.exists():
+    while out.exists() or out in recorded:
         out = out.with_name(f"{stamp}-{model}-{n}")
         n += 1
     return out
@@ -117,28 +117,12 @@ def run_list(project: Project | None) -> list[RunRecord]:
 
 
 def read_curves(run_dir: Path | None) -> dict[str, tuple[list[float], list[float]]]:
-    """(x, total loss) per step and (epoch, mask mAP) from a run's metrics.jsonl."""
-    sx: list[float] = []
-    sy: list[float] = []
-    ex: list[float] = []
-    ey: list[float] = []
-    if run_dir is None:  # a record without a folder: nothing to draw
-        return {"steps": (sx, sy), "epochs": (ex, ey)}
-    try:
-        with open(run_dir / run_files.METRICS, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    d = json.loads(line)
-                except ValueError:
-                    continue
-                if d.get("kind") == "step" and d.get("total") is not None:
-                    sx.append(d["global_step"])
-                    sy.append(d["total"])
-                elif d.get("kind") == "epoch":
-                    ap = (d.get("metrics") or {}).get("segm_AP")
-                    if ap is not None and ap >= 0:
-                        ex.append(d["epoch"])
-                        ey.append(ap)
-    except OSError:
-        pass
-    return {"steps": (sx, sy), "epochs": (ex, ey)}
+    """(x, total loss) per step and (epoch, mask AP) from a run's metrics.jsonl
+    (run_log.read_run_curves has every curve)."""
+    curves = read_run_curves(run_dir)
+    total = curves.losses.get("total")
+    ap = curves.metrics.get("segm_AP")
+    return {
+        "steps": (list(total.x) if total else [], list(total.y) if total else []),
+        "epochs": (list(ap.x) if ap else [], list(ap.y) if ap else []),
+    }

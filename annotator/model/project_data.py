@@ -69,6 +69,7 @@ class PolymaskData:
     current_image: str | None = None  # the file name of the image shown last: the window reopens there
     brush_radius: float | None = None  # the brush's and eraser's size (image px), kept between sessions
     ignored_images: list[str] = field(default_factory=list)  # files in the image folders not to offer again
+    train_settings: dict[str, Any] = field(default_factory=dict)  # the Train panel's remembered choices (weights...)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the keys the file had
 
@@ -94,6 +95,8 @@ class PolymaskData:
             d["runs"] = [r.to_dict() for r in self.runs]
         if self.class_colours or ("class_colours" in self.read and "class_colours" not in self.extra):
             d["class_colours"] = dict(self.class_colours)
+        if self.train_settings:
+            d["train_settings"] = dict(self.train_settings)
         if self.ignored_images:
             d["ignored_images"] = list(self.ignored_images)
         for key in (
@@ -124,4 +127,5 @@ _TYPED: dict[str, type | tuple[type, ...]] = {
     "current_image": str,
     "brush_radius": (int, float),
     "ignored_images": list,
+    "train_settings": dict,
 }

@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
         self.image_bar.set_missing_images("")
         self.list_model.set_project(project)
         self.class_panel.set_project(project)
+        self.training.project_opened()  # its runs, curves and remembered training choices
         self.canvas.set_class_colours(self.class_panel.colours)
         self.canvas.set_current_class(self.class_panel.current_class)
         name = project.path.parent.name if project.path else "Untitled"

@@ -39,6 +39,10 @@ def test_a_new_run_folder_is_named_by_time_and_model_and_never_reused(project):
     first.mkdir(parents=True)
     second = new_run_folder(project, "fast")
     assert second != first and second.name.startswith(first.name) and second.name.endswith("-2")
+    # a run that failed before its folder was written keeps its name (its record says it)
+    run_list(project).append(RunRecord(dir=to_stored(project, second), status="failed"))
+    third = new_run_folder(project, "fast")
+    assert third not in (first, second) and not third.exists()
 
 
 def test_continuing_takes_the_last_run_with_a_checkpoint(project):

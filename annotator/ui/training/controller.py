@@ -14,19 +14,21 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QStatusBar, QToolBar
 
-from trainer.events import Event, Failed, Finished, WarningEvent  # torch-free
+from trainer.events import Event, Failed, Finished, Preview, WarningEvent  # torch-free
 
 from ...app.preflight import data_notes, preflight
 from ...app.run_record import Change
 from ...app.training import plan_run
-from ...app.training_runs import read_curves, resolve, run_checkpoint, run_list, to_stored
+from ...app.training_runs import run_checkpoint, run_list
 from ...model import RunRecord
 from ..autosave import Autosaver
 from ..theme import class_colour
 from .docks import TrainingDocks
 from .host import PredictionCanvas, TrainingHost
 from .predicting import PredictionController
+from .run_manager import RunManager
 from .session import RunSession
+from .weights_memory import WeightsMemory
 from .worker import DEFAULT_DESIGN, SHUTDOWN_MS
 
 
@@ -68,6 +70,19 @@ class TrainingController(QObject):
         self.runs_panel, self.predict_panel = v.runs_panel, v.predict_panel
         self.predictions, self.runner = self.predicting.predictions, self.session.runner
         self.design = self.session.design
+        self.runs = RunManager(
+            v,
+            lambda: self.host.project,
+            self._running_record,
+            lambda: str(self.predictions.checkpoint) if self.predictions.checkpoint else None,
+            self._project_data_changed,
+            self._status,
+            self.colour_for,
+            self,
+        )
+        self.weights_memory = WeightsMemory(
+            self.panel, window, lambda: self.host.project, self._project_data_changed, self
+        )
 
         a, p = self.actions, self.predicting
         a["train"].triggered.connect(self.show_train_panel)
@@ -79,7 +94,7 @@ class TrainingController(QObject):
         self.panel.train_requested.connect(self.train)
         self.panel.stop_requested.connect(self.stop)
         self.runs_panel.use_requested.connect(self.use_run)
-        self.runs_panel.compare_changed.connect(self._compare)
+        self.runs.moved.connect(self._run_moved)
         self.session.event.connect(self._on_event)
         self.session.ended.connect(self._on_ended)
         self.session.progress.connect(self._remote_progress)
@@ -116,6 +131,25 @@ class TrainingController(QObject):
     def _status(self, text: str, ms: int = 6000) -> None:
         self.status.showMessage(text, ms)
 
+    def project_opened(self) -> None:
+        """The window opened a project: its runs (records and folders) and the newest one's
+        curves, the weights it trains with, the speed its last run measured."""
+        project = self.host.project
+        self.weights_memory.opened()
+        for record in run_list(project):
+            if record.model and record.images_per_s:
+                self.panel.set_measured(record.model, record.images_per_s)
+        self.runs.opened()
+
+    def _project_data_changed(self) -> None:
+        if self.host.project is not None:
+            self.autosave.mark_dirty([])  # project-level data (runs, remembered settings) changed
+
+    def _running_record(self) -> RunRecord | None:
+        if self.is_running() and self.host.project is self.session.project:
+            return self.session.record
+        return None
+
     def show_train_panel(self) -> None:
         self.views.show_dock(self.views.train_dock)
         project = self.host.project
@@ -149,10 +183,12 @@ class TrainingController(QObject):
             self.host.show_error("Cannot train", "The training data could not be prepared.", f"{exc}")
             return False
         self.views.new_run()
+        self.weights_memory.run_starts(config.weights)
         remote = self.panel.where.choice()  # None: this computer
         try:
             self.session.start(project, config, remote)
         except Exception as exc:  # noqa: BLE001
+            self.progress.failed(Failed(f"The training run could not start: {type(exc).__name__}: {exc}"))
             self._record_changed(Change.SAVE)
             self.host.show_error("Cannot train", "The training run could not start.", f"{type(exc).__name__}: {exc}")
             return False
@@ -185,10 +221,12 @@ class TrainingController(QObject):
         match ev:
             case WarningEvent():
                 self._status(f"Training: {ev.message}", 10000)
+            case Preview():
+                self.runs.keep_preview(ev, self.session.record)
             case Finished():
                 self._finished(ev)
             case Failed():
-                if not self._closing:
+                if not self._closing and not self.weights_memory.failed(ev):
                     self.host.show_error("Training failed", ev.reason, ev.detail or "")
         self._record_changed(change)
         self.event_received.emit(ev)
@@ -217,13 +255,13 @@ class TrainingController(QObject):
 
     # ---- runs ----------------------------------------------------------------------------
     def _refresh_runs(self) -> None:
-        project = self.host.project
-        runs = run_list(project)
-        running = None
-        if self.is_running() and project is self.session.project:
-            running = next((i for i, r in enumerate(runs) if r is self.session.record), None)
-        in_use = to_stored(project, self.predictions.checkpoint) if project is not None else None
-        self.runs_panel.set_runs(runs, in_use, running)
+        self.runs.refresh()
+
+    def _run_moved(self, old: Path, new: Path) -> None:
+        """A renamed run keeps predicting when its checkpoint was the one in use."""
+        current = self.predictions.checkpoint
+        if current and Path(current).is_relative_to(old):
+            self.predicting.use_checkpoint(new / Path(current).relative_to(old))
 
     def use_run(self, index: int) -> bool:
         project = self.host.project
@@ -237,17 +275,6 @@ class TrainingController(QObject):
         self.predicting.use_checkpoint(path)
         self._refresh_runs()
         return True
-
-    def _compare(self, indices: list[int]) -> None:
-        project = self.host.project
-        runs = run_list(project)
-        data = {}
-        for i in indices:
-            if 0 <= i < len(runs):
-                label = Path(runs[i].dir or f"run {i + 1}").name
-                data[label] = read_curves(resolve(project, runs[i].dir))
-        self.views.ensure_plots().set_compare(data)
-        self.views.show_curves()
 
     # ---- predicting (predicting.py) --------------------------------------------------------
     def predict_current(self) -> bool:
@@ -276,5 +303,6 @@ class TrainingController(QObject):
         within `ms` is killed with its workers, so closing never hangs. Stop predicting. Idempotent."""
         self._closing = True
         self.session.shutdown(ms)
+        self.runs.trashed_purge()  # deleted runs were undoable until now
         self.predicting.shutdown()
         self.views.shutdown()

@@ -4,12 +4,22 @@ them. pyqtgraph loads with the first plot, not when the window opens."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QMainWindow,
+    QTabBar,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trainer.events import (  # torch-free
     CheckpointSaved,
@@ -25,6 +35,7 @@ from trainer.events import (  # torch-free
     unhandled,
 )
 
+from ...app.run_log import RunCurves
 from ...model import Project
 from .gallery import GalleryPanel
 from .predict_panel import PredictPanel
@@ -45,6 +56,9 @@ MENU = [  # name, text, shortcut, tip
     ("next_uncertain", "&Next most uncertain image", None, "Open the unlabelled image the model is least sure about"),
 ]
 RIGHT, BOTTOM = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+CURVES_HEIGHT = 300  # px of plot the curves dock is first shown with (at least)
+CURVES_CHROME = 110  # px of the dock that are not plot: title, progress bar, its line, axes
+RUNS_WIDTH = 440  # px of the Runs / Previews docks beside the curves
 
 
 class TrainingDocks(QObject):
@@ -63,14 +77,26 @@ class TrainingDocks(QObject):
         lay = QVBoxLayout(train_host)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.panel, 1)
+        self.pending_curves: tuple[RunCurves, str] | None = None  # a past run to draw once the plots exist
         curves_host = QWidget()
         self._curves_layout = QVBoxLayout(curves_host)
         self._curves_layout.setContentsMargins(4, 2, 4, 0)
-        self._curves_layout.addWidget(self.progress)
+        self._curves_layout.setSpacing(2)
+        self.maximise_button = QToolButton()
+        self.maximise_button.setText("Maximise")
+        self.maximise_button.setCheckable(True)
+        self.maximise_button.setToolTip("Show the curves in a window of their own, as large as the main window")
+        self.maximise_button.toggled.connect(self.maximise_curves)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.maximise_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._curves_layout.addLayout(top)
         self.train_dock = self._dock("Train", train_host, RIGHT)
         self.predict_dock = self._dock("Predictions", self.predict_panel, RIGHT)
-        self.runs_dock = self._dock("Runs", self.runs_panel, RIGHT)
-        self.curves_dock = self._dock("Training curves", curves_host, BOTTOM)
+        self.runs_dock = self._dock("Runs", self.runs_panel, BOTTOM)
+        self.curves_dock = self._dock("Training curves", curves_host, BOTTOM, floatable=True)
+        self.curves_dock.topLevelChanged.connect(self._docked_again)
         self.gallery_dock = self._dock("Previews", self.gallery, BOTTOM)
         self._tab_with = tab_with if tab_with is not None and window.dockWidgetArea(tab_with) == RIGHT else None
         self.docks = [self.train_dock, self.predict_dock, self.runs_dock, self.curves_dock, self.gallery_dock]
@@ -81,13 +107,14 @@ class TrainingDocks(QObject):
         self._menu_and_toolbar(toolbar)
         QTimer.singleShot(0, self._hide_stray_tab_bars)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, floatable: bool = False) -> QDockWidget:
         dock = QDockWidget(title, self.window)
         dock.setObjectName(f"training-{title}")
         dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
+        features = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        if floatable:  # undocked with its title bar's button, or Maximise
+            features |= QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        dock.setFeatures(features)
         self.window.addDockWidget(area, dock)
         return dock
 
@@ -139,18 +166,45 @@ class TrainingDocks(QObject):
 
             self.plots = plots = TrainingPlots()
             self._curves_layout.addWidget(plots, 1)
+            if self.pending_curves is not None:
+                plots.load(*self.pending_curves)
+                self.pending_curves = None
             return plots
         return self.plots
 
+    def show_past_run(self, curves: RunCurves, name: str) -> None:
+        """Draw a past run's curves (now if the plots exist, else when they are first shown)."""
+        if self.plots is None:
+            self.pending_curves = (curves, name)
+        else:
+            self.plots.load(curves, name)
+
+    def _docked_again(self, floating: bool) -> None:
+        if not floating:
+            self.maximise_button.setChecked(False)
+
+    def maximise_curves(self, on: bool) -> None:
+        """The curves in a window of their own over the main window (on), or docked again."""
+        dock = self.curves_dock
+        if on:
+            self.show_curves()
+            dock.setFloating(True)
+            dock.setGeometry(QRect(self.window.mapToGlobal(self.window.rect().topLeft()), self.window.size()))
+            dock.raise_()
+        elif dock.isFloating():
+            dock.setFloating(False)
+        self.maximise_button.setChecked(on and dock.isFloating())
+        self.maximise_button.setText("Dock" if self.maximise_button.isChecked() else "Maximise")
+
     def show_dock(self, dock: QDockWidget, raise_: bool = True) -> None:
         """Show a dock; the first time, as a tab beside its visible siblings (docks are
-        tabified only once shown: tabifying hidden docks leaves stray tab bars)."""
+        tabified only once shown: tabifying hidden docks leaves stray tab bars). The bottom ones
+        (curves, runs, previews) are first laid out together (`show_curves`)."""
+        bottom = [self.curves_dock, self.runs_dock, self.gallery_dock]
+        if dock in bottom and not any(d.isVisible() for d in bottom):
+            self._arrange_bottom()
         if not dock.isVisible():
-            group = (
-                [self.curves_dock, self.gallery_dock]
-                if dock in (self.curves_dock, self.gallery_dock)
-                else [self.train_dock, self.predict_dock, self.runs_dock, self._tab_with]
-            )
+            group = bottom if dock in bottom else [self.train_dock, self.predict_dock, self._tab_with]
             target = next(
                 (d for d in group if d is not None and d is not dock and d.isVisible() and not d.isFloating()), None
             )
@@ -161,17 +215,42 @@ class TrainingDocks(QObject):
         if raise_:
             dock.raise_()
 
-    def show_curves(self) -> None:
-        """Show the curves (and previews, tabbed) at a height where the plots are readable."""
-        first = not self.curves_dock.isVisible()
+    def _arrange_bottom(self) -> None:
+        """Curves on the left at a readable height (CURVES_HEIGHT px of plot), the Runs list and
+        the previews tabbed on their right."""
         self.ensure_plots()
-        self.show_dock(self.curves_dock, raise_=False)
-        self.show_dock(self.gallery_dock, raise_=False)
-        self.curves_dock.raise_()
-        if first:
+        for d in (self.curves_dock, self.runs_dock, self.gallery_dock):
+            d.show()
+        if not self.curves_dock.isFloating() and not self.runs_dock.isFloating():
+            self.window.splitDockWidget(self.curves_dock, self.runs_dock, Qt.Orientation.Horizontal)
+            if not self.gallery_dock.isFloating():
+                self.window.tabifyDockWidget(self.runs_dock, self.gallery_dock)
+            self.runs_dock.raise_()
+            self.window.resizeDocks([self.runs_dock], [RUNS_WIDTH], Qt.Orientation.Horizontal)
             self.window.resizeDocks(
-                [self.curves_dock], [max(300, self.window.height() * 2 // 5)], Qt.Orientation.Vertical
+                [self.curves_dock],
+                [max(CURVES_HEIGHT + CURVES_CHROME, self.window.height() * 2 // 5)],
+                Qt.Orientation.Vertical,
             )
+            for ms in (0, 150, 400):  # once laid out (pyqtgraph's scene follows a little later), the chrome is known
+                QTimer.singleShot(ms, self._fit_curves)
+        self._hide_stray_tab_bars()
+
+    def _fit_curves(self) -> None:
+        """Grow the docked curves until the plots have CURVES_HEIGHT px (a theme's title bars and
+        fonts change how much of the dock is not plot)."""
+        plots, dock = self.plots, self.curves_dock
+        if plots is None or dock.isFloating() or not dock.isVisible():
+            return
+        height = plots.loss_plot.getViewBox().sceneBoundingRect().height()
+        short = CURVES_HEIGHT - math.floor(height)
+        if height > 0 and short > 0:
+            self.window.resizeDocks([dock], [dock.height() + short], Qt.Orientation.Vertical)
+
+    def show_curves(self) -> None:
+        """Show the curves (with the Runs list and the previews beside them)."""
+        self.ensure_plots()
+        self.show_dock(self.curves_dock)
 
     def set_running(self, running: bool) -> None:
         self.actions["stop"].setEnabled(running)
@@ -179,9 +258,13 @@ class TrainingDocks(QObject):
 
     # ---- a run --------------------------------------------------------------------------
     def new_run(self) -> None:
-        self.ensure_plots().clear()
+        """A run starts: nothing of the last one stays on the panels (its curves, its error)."""
+        self.pending_curves = None
+        plots = self.ensure_plots()
+        plots.clear()
+        plots.set_compare({})
         self.gallery.clear()
-        self.progress.reset()
+        self.progress.new_run()
 
     def show_event(self, event: Event, project: Project | None, colour_for: Callable[[str | None], str]) -> None:
         """A trainer event in the curves, the progress bar and the previews."""

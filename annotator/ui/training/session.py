@@ -59,8 +59,8 @@ class RunSession(QObject):
         self.recorder = RunRecorder(project, config.out, config.model, config.epochs, self.design)
         try:
             self.runner.start(config)
-        except Exception:
-            self.recorder.could_not_start()
+        except Exception as exc:
+            self.recorder.could_not_start(f"The run could not start: {type(exc).__name__}: {exc}")
             raise
 
     def stop(self) -> None:

@@ -27,17 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...app.weights_choice import weights_detail, weights_gives, weights_label
 from .form_fields import Choice, Field, Flags, LossWeights, Number, Numbers, Percent, Weights, Whole
 from .where_to_train import WhereToTrain
 
 MODELS = (("fast", "Fast (MobileNetV3)"), ("accurate", "Accurate (ResNet-50 FPN v2)"))
-WEIGHTS = (
-    ("coco", "COCO (pretrained Mask R-CNN)"),
-    ("imagenet", "ImageNet backbone"),
-    ("none", "None (from scratch)"),
-    ("file", "A file…"),
-    ("last", "Continue the last run"),
-)
+WEIGHTS = tuple((key, weights_label("fast", key)) for key in ("coco", "imagenet", "none", "file", "last"))
 DEVICES = ("auto", "cpu", "cuda", "mps")
 VALIDATION = (
     ("random", "Random share of the images"),
@@ -53,24 +48,20 @@ AUGMENT = (
 
 
 def cost_hint(model: str, device: str, measured: float | None = None) -> str:
-    """One line on what a model costs here (a measured images/s from an earlier run wins)."""
-    cores = os.cpu_count() or 1
+    """One line on what a model costs here: the speed measured by this project's last run of it,
+    else what the model is (the time left is measured from the run's own steps once it starts)."""
     gpu = device not in ("cpu",) and device != "auto"
     if measured:
         per = 1.0 / measured if measured > 0 else 0
-        return f"Last run of this model here: {measured:.1f} images/s (≈{per:.1f} s per image)."
-    if model == "fast":
-        return (
-            f"Small input (320 px); on this CPU ({cores} cores) roughly 1–3 images/s — minutes per epoch "
-            "for 100 images."
-            if not gpu
-            else "Small input; tens of images/s on a GPU."
-        )
-    return (
-        f"800 px input, ~45 M parameters: on this CPU ({cores} cores) several seconds per image — use a GPU."
+        return f"Last run of this model here: {measured:.2f} images/s (≈{per:.1f} s per image)."
+    what = (
+        "Small input (320 px), MobileNetV3: the model for a CPU."
+        if model == "fast"
+        else "800 px input, ~45 M parameters: slow on a CPU, use a GPU."
         if not gpu
-        else "800 px input: a few images/s on a laptop GPU, ~10 on a desktop one."
+        else "800 px input, ~45 M parameters."
     )
+    return what + " The time left is measured from the run's first steps."
 
 
 def basic_fields() -> list[Field]:
@@ -105,6 +96,7 @@ def advanced_fields() -> list[Field]:
 class TrainPanel(QWidget):
     train_requested = Signal()
     stop_requested = Signal()
+    weights_chosen = Signal(str)  # the person chose other starting weights (the form's value)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -117,6 +109,13 @@ class TrainPanel(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #9a9a9a; font-size: 11px")
+        self.weights_hint = QLabel()  # what the chosen weights give for the chosen model
+        self.weights_hint.setWordWrap(True)
+        self.weights_hint.setStyleSheet("color: #9a9a9a; font-size: 11px")
+        self.weights_note = QLabel()  # e.g. "the COCO weights could not be downloaded: ..."
+        self.weights_note.setWordWrap(True)
+        self.weights_note.setStyleSheet("color: #c47f00; font-size: 11px")  # amber that reads on light and dark
+        self.weights_note.hide()
         # Validation: a random share (val_fraction), the images marked val, or another COCO file (val_coco).
         self.val_source = QComboBox()
         for key, text in VALIDATION:
@@ -142,6 +141,9 @@ class TrainPanel(QWidget):
             form.addRow(f.label, f.widget)
             if f.name == "model":
                 form.addRow("", self.hint)
+            if f.name == "weights":
+                form.addRow("", self.weights_hint)
+                form.addRow("", self.weights_note)
 
         # ---- advanced
         self.advanced = QGroupBox("Advanced")
@@ -189,6 +191,8 @@ class TrainPanel(QWidget):
         outer.addLayout(buttons)
 
         self.model.currentIndexChanged.connect(self._update_hint)
+        self.weights.currentIndexChanged.connect(self._update_hint)
+        self.weights.activated.connect(lambda _i: self.weights_chosen.emit(str(self.fields["weights"].get())))
         self.device.currentIndexChanged.connect(lambda _i: self._device_changed(self.device.currentData()))
         self.val_source.activated.connect(self._validation_chosen)
         self._update_hint()
@@ -206,6 +210,18 @@ class TrainPanel(QWidget):
     def _update_hint(self) -> None:
         model = self.model.currentData()
         self.hint.setText(cost_hint(model, self.device.currentData(), self.measured.get(model)))
+        for i in range(self.weights.count()):  # each choice says what it gives for this model
+            key = self.weights.itemData(i)
+            if key != "file" or not self.fields["weights"].file:  # type: ignore[attr-defined]
+                self.weights.setItemText(i, weights_label(model, key))
+            self.weights.setItemData(i, weights_detail(model, key), Qt.ItemDataRole.ToolTipRole)
+        self.weights_hint.setText(weights_gives(model, self.weights.currentData()))
+        self.weights_hint.setToolTip(weights_detail(model, self.weights.currentData()))
+
+    def show_weights_note(self, text: str) -> None:
+        """A line under the weights (e.g. the download failed and what was chosen instead); "" hides it."""
+        self.weights_note.setText(text)
+        self.weights_note.setVisible(bool(text))
 
     def _device_changed(self, device: str) -> None:
         # default batch size per device: small on CPU, larger on a GPU
