@@ -60,9 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     try:
         from trainer import cli as trainer_cli
         from trainer import merge_cli, predict_cli
+        with_trainer = True
     except ImportError:  # the trainer is optional for labelling-only installs
-        trainer_cli = predict_cli = merge_cli = None
-    if trainer_cli is not None and predict_cli is not None and merge_cli is not None:
+        with_trainer = False
+    if with_trainer:
         train = trainer_cli.add_train_parser(sub)
         train.add_argument(
             "--project",

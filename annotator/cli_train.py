@@ -120,4 +120,5 @@ class RunKeeper:
         self.disk, self.saved = outcome.state, True
         if outcome.merged is not None:  # go on from the merged project, with this run's record in it
             self.project = outcome.merged
-            self.recorder.rebind(outcome.merged)
+            if self.recorder is not None:
+                self.recorder.rebind(outcome.merged)

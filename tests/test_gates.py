@@ -1,7 +1,6 @@
 """The project's gates, run by the README's test command: ruff (lint and format) over the
-whole tree, mypy over the typed packages (annotator.model, annotator.io, annotator.app,
-trainer, and of the Qt layer the canvas and the window; the list is in pyproject.toml), and
-no product file over 600 lines. A failure prints what the tool printed.
+whole tree, mypy over every package (annotator with its Qt layer, trainer and
+polymask_common; the list is in pyproject.toml), and no product file over 600 lines. A failure prints what the tool printed.
 
 The tools start as soon as the tests are collected (``start_gates``, called from conftest) and
 run beside the other tests: the same checks, but mypy's ~15 s of CPU overlap tests that wait."""
@@ -54,7 +53,7 @@ def test_code_is_formatted():
     assert code == 0, "run `ruff format .`:\n" + output
 
 
-def test_typed_core_passes_mypy():
+def test_every_package_passes_mypy():
     code, output = _result("mypy")
     assert code == 0, output
     assert "Success: no issues found" in output

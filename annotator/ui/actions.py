@@ -143,6 +143,12 @@ TOOLBAR = [
 ]
 
 
+class CheatSheet(QDialog):
+    """The F1 list: every command and its keys, in `tree`."""
+
+    tree: QTreeWidget
+
+
 class Actions(QObject):
     """Builds the actions (`self[name]`), the menus and the toolbar."""
 
@@ -210,8 +216,8 @@ class Actions(QObject):
             else:
                 toolbar.addAction(self.actions[name])
 
-    def cheat_sheet(self, parent=None) -> QDialog:
-        dlg = QDialog(parent)
+    def cheat_sheet(self, parent=None) -> CheatSheet:
+        dlg = CheatSheet(parent)
         dlg.setWindowTitle("Keyboard shortcuts")
         tree = QTreeWidget()
         tree.setHeaderLabels(["Command", "Shortcut"])

@@ -7,11 +7,19 @@ when a row is painted, and data() does constant work per call.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
-from ..model import class_or_none
+from ..model import Project, class_or_none
 from .image_delegate import PROBLEM_COLOUR, ImageDelegate  # noqa: F401 - re-exported
 from .image_problem_bar import describe_failure
 from .image_roles import DoneRole, KeyRole, ProblemRole, RegionCountRole, SizeRole, ThumbRole
@@ -27,7 +35,7 @@ class ImageListModel(QAbstractListModel):
 
     def __init__(self, thumbnails: ThumbnailLoader | None = None, parent=None):
         super().__init__(parent)
-        self.project = None
+        self.project: Project | None = None
         self._count = 0  # rows laid out (a change of the image list resets the model)
         self._rows: dict[str, int] = {}
         self._problems: dict[str, str] = {}  # key -> why the image cannot be shown
@@ -86,12 +94,16 @@ class ImageListModel(QAbstractListModel):
 
     def roleNames(self):
         names = super().roleNames()
-        names.update({KeyRole: b"key", RegionCountRole: b"regionCount", DoneRole: b"done"})
+        names.update(
+            {KeyRole: QByteArray(b"key"), RegionCountRole: QByteArray(b"regionCount"), DoneRole: QByteArray(b"done")}
+        )
         return names
 
     # ---- updates ------------------------------------------------------------
     def row_of(self, key: str) -> int:
         row = self._rows.get(key, -1)
+        if self.project is None:
+            return -1
         if row < 0 or row >= len(self.project.images) or self.project.images[row].key != key:
             self._rows = {im.key: i for i, im in enumerate(self.project.images)}  # keys changed (sizes learnt)
             row = self._rows.get(key, -1)
@@ -245,7 +257,8 @@ class ImageListPanel(QWidget):
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
         self.view.setBatchSize(200)
-        self.count_label = QLabel(objectName="muted")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("muted")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.filter_edit, 3)
