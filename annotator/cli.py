@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     try:
         from trainer import cli as trainer_cli
         from trainer import merge_cli, predict_cli
+
         with_trainer = True
     except ImportError:  # the trainer is optional for labelling-only installs
         with_trainer = False
