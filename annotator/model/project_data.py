@@ -1,8 +1,8 @@
 """Polymask's own data in a project (the project file's ``_polymask`` key), typed: the training
-runs, class colours, the train/val split, the stored image folder, where an annotation file's
-project came from, and other formats' round-trip state. Keys this version does not know (a
-newer Polymask's, another tool's) are kept in ``extra`` and written back unchanged; so are a run
-record's. Image sizes, done flags and the class attribute live on the Project itself
+runs, the model chosen to pre-label with, class colours, the train/val split, the stored image
+folder, where an annotation file's project came from, and other formats' round-trip state. Keys
+this version does not know (a newer Polymask's, another tool's) are kept in ``extra`` and written
+back unchanged; so are a run record's. Image sizes, done flags and the class attribute live on the Project itself
 (annotator.io.native reads and writes them)."""
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class PolymaskData:
     source: dict[str, Any] | None = None  # the annotation file this project was made from
     coco: dict[str, Any] | None = None  # a COCO file's header and categories, for writing it back
     via_data_format_version: Any = None  # of the VIA file read (written back as it was)
+    prediction_model: str | None = None  # the checkpoint the user chose to pre-label with (None: the best run)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the keys the file had
 
@@ -91,7 +92,7 @@ class PolymaskData:
             d["runs"] = [r.to_dict() for r in self.runs]
         if self.class_colours or ("class_colours" in self.read and "class_colours" not in self.extra):
             d["class_colours"] = dict(self.class_colours)
-        for key in ("split", "image_root", "source", "coco", "via_data_format_version"):
+        for key in ("split", "image_root", "source", "coco", "via_data_format_version", "prediction_model"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         return d
@@ -108,4 +109,5 @@ _TYPED: dict[str, type | tuple[type, ...]] = {
     "source": dict,
     "coco": dict,
     "via_data_format_version": (str, int, float),
+    "prediction_model": str,
 }
