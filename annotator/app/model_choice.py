@@ -41,7 +41,7 @@ class ModelOption:
     @property
     def selection(self) -> float | None:
         """The trainer's selection metric: mean of mask and box AP (None without validation figures)."""
-        aps = [float(v) for k in ("segm_AP", "bbox_AP") if _number(v := self.metrics.get(k)) and v >= 0]
+        aps = [v for k in ("segm_AP", "bbox_AP") if (v := _number(self.metrics.get(k))) is not None and v >= 0]
         return sum(aps) / len(aps) if aps else None
 
     @property
@@ -61,9 +61,9 @@ class ModelOption:
     def figure(self) -> str:
         if self.run is not None and self.epochs_done < 1:
             return "stopped before its first epoch ended"
-        ap50 = self.metrics.get("segm_AP50")
-        if _number(ap50) and ap50 >= 0:
-            return f"mask AP50 {round(100 * float(ap50))} %"
+        ap50 = _number(self.metrics.get("segm_AP50"))
+        if ap50 is not None and ap50 >= 0:
+            return f"mask AP50 {round(100 * ap50)} %"
         return "no validation figures"
 
 
@@ -83,8 +83,9 @@ class ModelInUse:
         return f"{text}. {self.note}" if self.note else text
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+def _number(v: Any) -> float | None:
+    """`v` as a float when it is a number (not a bool), else None."""
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def _when(run: RunRecord) -> str | None:
@@ -105,8 +106,8 @@ def _summary(folder: Path) -> dict[str, Any]:
 def _epochs_done(run: RunRecord, summary: dict[str, Any]) -> int:
     """Completed epochs: the record's, else the summary's (a run stopped inside epoch 1 says 0)."""
     for value in (run.epochs_done, summary.get("last_epoch"), summary.get("best_epoch")):
-        if _number(value):
-            return max(0, int(value))
+        if (n := _number(value)) is not None:
+            return max(0, int(n))
     return 0
 
 
@@ -195,4 +196,4 @@ def model_in_use(project: Project | None) -> ModelInUse:
 
 def choose(project: Project, path: str | os.PathLike | None) -> None:
     """Store the user's choice (None: go back to the best run). The caller saves the project."""
-    project.polymask.prediction_model = to_stored(project, path) if path else None
+    project.polymask.prediction_model = to_stored(project, Path(path)) if path else None

@@ -77,7 +77,7 @@ def batch_message(results: Mapping[str, Sequence], unlabelled: Sequence[str], th
     text = f"{len(done)} of {total} unlabelled image{'s' if total != 1 else ''} predicted"
     text += f"; {total - len(done)} to go" if len(done) < total else ""
     if done:
-        text += f". {with_objects} of them have an object at or above {threshold:.2f}"
+        text += f" ({with_objects} with an object at or above {threshold:.2f})"
     return text + "."
 
 

@@ -79,15 +79,16 @@ class PredictionController(QObject):
         self.in_use = in_use = model_choice.model_in_use(project)
         option = in_use.option
         self.predictions.set_checkpoint(str(option.checkpoint) if option is not None else None)
-        tip = ""
+        start = ""
         if option is not None:
             t = option.threshold
-            tip = f"{option.checkpoint}\n" + (
+            start = (
                 f"Min score starts at {t:.2f}: the run's best-F1 threshold on its validation images."
                 if t is not None
                 else "The run suggested no threshold: Min score starts at 0.50."
             )
-        self.panel.show_model(in_use.describe(), tip)
+        self.panel.show_model(in_use.describe(), f"{option.checkpoint}\n{start}" if option is not None else "")
+        self.panel.slider.setToolTip(f"Show predictions scoring at least this much. {start}".strip())
         return in_use
 
     def use_checkpoint(self, path: str | Path | None) -> None:
@@ -161,7 +162,8 @@ class PredictionController(QObject):
         return [(k, str(project.image_path(project.image(k)))) for k in keys]
 
     def _no_model(self) -> None:
-        self.say(self.in_use.describe() if self.in_use is not None and self.in_use.note else NO_MODEL, 8000)
+        why = self.in_use.describe() if self.in_use is not None and self.in_use.note else NO_MODEL
+        self.say(f"Nothing predicted. {why}", 8000)
 
     def predict_current(self) -> bool:
         key = self.host.current_key
