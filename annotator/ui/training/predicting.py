@@ -106,7 +106,10 @@ class PredictionController(QObject):
         """A run of this project ended: the best run may have changed (a stored choice stays)."""
         before = self.predictions.checkpoint
         in_use = self.refresh_model()
-        if in_use.option is not None and str(in_use.option.checkpoint) != before:
+        same = in_use.option is not None and str(in_use.option.checkpoint) == before
+        if same and checkpoint and before and Path(checkpoint).parent.resolve() == Path(before).parent.resolve():
+            self.predictions.reload()  # the run went on in the same folder: its weights were rewritten
+        if in_use.option is not None and not same:
             self.say(f"Pre-labelling now uses {in_use.option.label()}.")
         elif checkpoint and in_use.option is not None and Path(checkpoint) != in_use.option.checkpoint:
             self.say(f"Pre-labelling keeps {in_use.option.label()}; pick the new run with Model… to use it.")

@@ -62,6 +62,14 @@ class Predictions(QObject):
             self.threshold_suggested.emit(DEFAULT_THRESHOLD if suggested is None else suggested)
         self.changed.emit()
 
+    def reload(self) -> None:
+        """The checkpoint file was rewritten (a run continued in its folder): predict afresh."""
+        with self._lock:
+            self._jobs.clear()
+            self._predictors.pop(self.checkpoint, None)
+        self.results.clear()
+        self.changed.emit()
+
     def set_results(self, key: str, instances: list) -> None:
         """Predictions of one image (what the worker delivers; tests may call it)."""
         self.results[key] = list(instances)
