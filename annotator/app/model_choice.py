@@ -37,6 +37,7 @@ class ModelOption:
     epochs_done: int = 0  # epochs the run completed (0: stopped inside its first epoch)
     metrics: dict[str, Any] = field(default_factory=dict)  # of the epoch the checkpoint holds, when known
     threshold: float | None = None  # the score threshold the run suggests (best F1 on validation)
+    advice: str | None = None  # the run's own word on a poor fit ("finds 1 of 8 validation objects ...")
 
     @property
     def selection(self) -> float | None:
@@ -80,7 +81,9 @@ class ModelInUse:
             return self.note or NO_RUN
         how = "chosen" if self.chosen else "best run"
         text = f"Model ({how}): {self.option.label()}"
-        return f"{text}. {self.note}" if self.note else text
+        for extra in (self.note, self.option.advice):
+            text += f". {extra[0].upper()}{extra[1:]}" if extra else ""
+        return text
 
 
 def _number(v: Any) -> float | None:
@@ -125,14 +128,7 @@ def option_for_run(project: Project | None, run: RunRecord) -> ModelOption | Non
     checkpoint = run_checkpoint(project, run)
     if checkpoint is None:
         return None
-    summary = _summary(checkpoint.parent)
-    return ModelOption(
-        checkpoint,
-        run,
-        _epochs_done(run, summary),
-        _metrics_for(checkpoint, run, summary),
-        suggested_threshold(checkpoint),
-    )
+    return _option(checkpoint, run)
 
 
 def option_for_file(project: Project | None, path: str | os.PathLike) -> ModelOption:
@@ -142,16 +138,21 @@ def option_for_file(project: Project | None, path: str | os.PathLike) -> ModelOp
     for run in reversed(run_list(project)):
         run_dir = resolve(project, run.dir)
         if run_dir is not None and run_dir.resolve() == folder:
-            summary = _summary(folder)
-            return ModelOption(
-                checkpoint,
-                run,
-                _epochs_done(run, summary),
-                _metrics_for(checkpoint, run, summary),
-                suggested_threshold(checkpoint),
-            )
-    summary = _summary(folder)
-    return ModelOption(checkpoint, None, 0, _metrics_for(checkpoint, None, summary), suggested_threshold(checkpoint))
+            return _option(checkpoint, run)
+    return _option(checkpoint, None)
+
+
+def _option(checkpoint: Path, run: RunRecord | None) -> ModelOption:
+    summary = _summary(checkpoint.parent)
+    advice = summary.get("advice") if checkpoint.name == run_files.BEST else None
+    return ModelOption(
+        checkpoint,
+        run,
+        _epochs_done(run, summary) if run is not None else 0,
+        _metrics_for(checkpoint, run, summary),
+        suggested_threshold(checkpoint),
+        advice if isinstance(advice, str) else None,
+    )
 
 
 def options(project: Project | None) -> list[ModelOption]:

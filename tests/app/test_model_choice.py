@@ -88,13 +88,17 @@ def test_the_best_epoch_figures_come_from_the_summary(tmp_path):
         "best_metrics": {"segm_AP": 0.5, "bbox_AP": 0.6, "segm_AP50": 0.314},
         "last_metrics": {"segm_AP": 0.1, "bbox_AP": 0.1, "segm_AP50": 0.12},
         "score_threshold": 0.83,
+        "advice": "this model finds 1 of 8 validation objects (best F1 0.05); label more images or train longer",
     }
     add_run(project, "r", ap=0.1, summary=summary)
     in_use = model_in_use(project)
     assert in_use.option.selection == pytest.approx(0.55)
     assert in_use.option.threshold == pytest.approx(0.83)
     assert in_use.option.label() == "run 2026-12-04 14:10 · best.pth · mask AP50 31 %"
-    assert in_use.describe() == "Model (best run): run 2026-12-04 14:10 · best.pth · mask AP50 31 %"
+    assert in_use.describe() == (
+        "Model (best run): run 2026-12-04 14:10 · best.pth · mask AP50 31 %. "
+        "This model finds 1 of 8 validation objects (best F1 0.05); label more images or train longer"
+    )
     last = model_choice.option_for_file(project, project.path.parent / "runs" / "r" / "last.pth")
     assert last.label() == "run 2026-12-04 14:10 · last.pth · mask AP50 12 %"
 

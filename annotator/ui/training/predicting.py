@@ -113,6 +113,7 @@ class PredictionController(QObject):
             self.say(f"Pre-labelling now uses {in_use.option.label()}.")
         elif checkpoint and in_use.option is not None and Path(checkpoint) != in_use.option.checkpoint:
             self.say(f"Pre-labelling keeps {in_use.option.label()}; pick the new run with Model… to use it.")
+        self._update_next()
 
     def _fill_model_menu(self) -> None:
         menu = self.panel.model_menu
