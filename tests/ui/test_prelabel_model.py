@@ -102,8 +102,13 @@ def test_a_stopped_first_epoch_is_not_the_default_and_the_model_is_named_after_r
         im.key for im in again.project.images[-2:]
     }
 
-    # the user picks the early run by hand: stored in the project, named after reopening
-    ctl2.predicting.use_checkpoint(tmp_path / "proj" / early.last_checkpoint)
+    # the user picks the early run by hand in the Model… menu: stored in the project, named after reopening
+    panel2.model_menu.aboutToShow.emit()
+    actions = [a.text() for a in panel2.model_menu.actions() if a.text()]
+    assert actions[0] == f"The best run (automatic): {ctl2.predicting.in_use.option.label()}"
+    assert actions[-1] == "A checkpoint file…" and len(actions) == 4  # automatic, the two runs, a file
+    (pick,) = [a for a in panel2.model_menu.actions() if "stopped before its first epoch ended" in a.text()]
+    pick.trigger()
     assert panel2.status.text().startswith("Pre-labelling with run ")
     assert panel2.model_label.text().startswith("Model (chosen): run ")
     assert "stopped before its first epoch ended" in panel2.model_label.text()

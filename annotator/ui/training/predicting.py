@@ -122,7 +122,8 @@ class PredictionController(QObject):
         stored = project.polymask.prediction_model if project is not None else None
         current = self.predictions.checkpoint
         group = QActionGroup(menu)
-        best = menu.addAction("The best run (automatic)")
+        default = model_choice.default_option(project)
+        best = menu.addAction(f"The best run (automatic): {default.label()}" if default else "The best run (automatic)")
         best.setCheckable(True)
         best.setChecked(not stored)
         best.triggered.connect(lambda: self.use_checkpoint(None))
