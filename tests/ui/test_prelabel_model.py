@@ -5,6 +5,7 @@ messages say what was predicted. Generated 64 px images (not real photos), tiny 
 
 from __future__ import annotations
 
+import json
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtCore import QSettings
 
+from annotator.model import RunRecord
 from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
 from tests.tiny_training import TINY
@@ -117,3 +119,42 @@ def test_a_stopped_first_epoch_is_not_the_default_and_the_model_is_named_after_r
     third = windows(tmp_path / "proj" / "polymask.json")
     assert third.project.polymask.prediction_model == early.last_checkpoint
     assert third.training.predict_panel.model_label.text() == panel2.model_label.text()
+
+
+def fake_run(project, name: str, ap50: float, started: str):
+    """A finished run's record and files (checkpoint bytes are never loaded: nothing predicts here)."""
+    folder = project.path.parent / "runs" / name
+    folder.mkdir(parents=True)
+    (folder / "best.pth").write_bytes(b"x")
+    (folder / "summary.json").write_text(
+        json.dumps({"best_epoch": 3, "best_metrics": {"segm_AP": ap50 / 2, "bbox_AP": ap50 / 2, "segm_AP50": ap50}})
+    )
+    run = RunRecord(dir=f"runs/{name}", status="finished", started=started, epochs_done=3)
+    run.best_checkpoint = run.last_checkpoint = f"runs/{name}/best.pth"
+    project.polymask.runs.append(run)
+    return folder / "best.pth"
+
+
+def test_a_better_run_takes_over_unless_the_user_chose_a_model(windows, qtbot, tmp_path):
+    w = windows()
+    project = make_project(tmp_path / "proj", n=4, unlabelled=1)
+    fake_run(project, "a", 0.2, "2026-12-04T10:00:00")
+    w.set_project(project)
+    qtbot.waitUntil(lambda: w.current_key is not None)
+    ctl, panel = w.training.predicting, w.training.predict_panel
+    assert panel.model_label.text() == "Model (best run): run 2026-12-04 10:00 · best.pth · mask AP50 20 %"
+    b = fake_run(project, "b", 0.4, "2026-12-05T10:00:00")
+    ctl.run_finished(str(b))
+    assert panel.model_label.text() == "Model (best run): run 2026-12-05 10:00 · best.pth · mask AP50 40 %"
+    assert panel.status.text() == "Pre-labelling now uses run 2026-12-05 10:00 · best.pth · mask AP50 40 %."
+    worse = fake_run(project, "c", 0.1, "2026-12-06T10:00:00")
+    ctl.run_finished(str(worse))  # a worse run does not take over
+    assert "2026-12-05 10:00" in panel.model_label.text()
+    assert panel.status.text().startswith("Pre-labelling keeps run 2026-12-05 10:00")
+    ctl.use_checkpoint(project.path.parent / "runs" / "a" / "best.pth")  # the user's choice is saved
+    saved(qtbot, w)
+    stored = json.loads(project.path.read_text())["_polymask"]["prediction_model"]
+    assert stored == "runs/a/best.pth"
+    ctl.run_finished(str(fake_run(project, "d", 0.9, "2026-12-07T10:00:00")))  # better, but the user chose
+    assert panel.model_label.text().startswith("Model (chosen): run 2026-12-04 10:00")
+    assert "pick the new run with Model… to use it" in panel.status.text()
