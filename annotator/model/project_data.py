@@ -2,8 +2,8 @@
 runs, the model chosen to pre-label with, class colours, the train/val split, the stored image
 folder, where an annotation file's project came from, and other formats' round-trip state. Keys
 this version does not know (a newer Polymask's, another tool's) are kept in ``extra`` and written
-back unchanged; so are a run record's. Image sizes, done flags and the class attribute live on the Project itself
-(annotator.io.native reads and writes them)."""
+back unchanged; so are a run record's. Image sizes, done flags and the class attribute live on the
+Project itself (annotator.io.native reads and writes them)."""
 
 from __future__ import annotations
 
