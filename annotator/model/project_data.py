@@ -1,9 +1,9 @@
 """Polymask's own data in a project (the project file's ``_polymask`` key), typed: the training
-runs, class colours, the train/val split, the stored image folder, where an annotation file's
-project came from, and other formats' round-trip state. Keys this version does not know (a
-newer Polymask's, another tool's) are kept in ``extra`` and written back unchanged; so are a run
-record's. Image sizes, done flags and the class attribute live on the Project itself
-(annotator.io.native reads and writes them)."""
+runs, the model chosen to pre-label with, class colours, the train/val split, the stored image
+folder, where an annotation file's project came from, and other formats' round-trip state. Keys
+this version does not know (a newer Polymask's, another tool's) are kept in ``extra`` and written
+back unchanged; so are a run record's. Image sizes, done flags and the class attribute live on the
+Project itself (annotator.io.native reads and writes them)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ class PolymaskData:
     brush_radius: float | None = None  # the brush's and eraser's size (image px), kept between sessions
     ignored_images: list[str] = field(default_factory=list)  # files in the image folders not to offer again
     train_settings: dict[str, Any] = field(default_factory=dict)  # the Train panel's remembered choices (weights...)
+    prediction_model: str | None = None  # the checkpoint the user chose to pre-label with (None: the best run)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know, kept
     read: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the keys the file had
 
@@ -107,6 +108,7 @@ class PolymaskData:
             "via_data_format_version",
             "current_image",
             "brush_radius",
+            "prediction_model",
         ):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
@@ -128,4 +130,5 @@ _TYPED: dict[str, type | tuple[type, ...]] = {
     "brush_radius": (int, float),
     "ignored_images": list,
     "train_settings": dict,
+    "prediction_model": str,
 }

@@ -3,6 +3,7 @@ tolerance re-simplifies a prediction's polygons before it is accepted (issue 12,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -91,7 +92,8 @@ def test_an_empty_prediction_list_says_why(make_window, qtbot, tmp_path):
     assert panel.instances.count() == 0  # not predicted yet: nothing to explain
     ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))  # scores 0.93
     ctl.predictions.set_threshold(0.95)
-    assert panel.instances.count() == 1 and "Nothing scores ≥ 0.95 here (1 below)" in panel.instances.item(0).text()
+    assert panel.instances.count() == 1
+    assert panel.instances.item(0).text() == "No object at or above 0.95; best score 0.93 (1 below) — lower Min score?"
     ctl.views.show_dock(ctl.views.predict_dock)
     qtbot.waitUntil(lambda: panel.instances.isVisible())
     shown = panel.instances.visualItemRect(panel.instances.item(0))
@@ -102,3 +104,31 @@ def test_an_empty_prediction_list_says_why(make_window, qtbot, tmp_path):
     ctl.predictions.set_threshold(0.5)
     ctl.predictions.set_results(key, disc_instance(300.0, 280.0, 200.0))
     assert panel.instances.count() == 1 and "disc  0.93" in panel.instances.item(0).text()
+
+
+def test_predictions_without_an_outline_are_never_listed_and_accepted_counts_objects(make_window, qtbot, tmp_path):
+    window, project, key = on_an_unlabelled_image(make_window, qtbot, tmp_path)
+    ctl = window.training
+    panel = ctl.predict_panel
+    disc = disc_instance(300.0, 280.0, 200.0)[0]
+    empty = dataclasses.replace(
+        disc, crop=disc.crop & False, polygons=[], score=0.9
+    )  # a mask that thresholds to nothing
+    two_parts = dataclasses.replace(
+        disc, score=0.8, polygons=[[10, 10, 40, 10, 40, 40], [100, 100, 140, 100, 140, 140]]
+    )
+    two_parts.tolerance = panel.tolerance.value()  # its polygons stand as given (no re-outlining of the mask)
+    ctl.predictions.set_results(key, [disc, empty, two_parts])
+    rows = panel.listed()
+    assert len(rows) == 2 and not any("(0 vertices)" in r for r in rows)
+    assert "2 parts" in rows[1]
+    assert panel.instances.item(panel.instances.count() - 1).text() == "Not listed: 1 without an outline."
+    assert ctl.accept() == 2 == len(project.image(key).regions)
+    assert panel.status.text() == f"Added 2 objects to {project.image(key).filename} (Ctrl+Z undoes)."
+    assert window.statusBar().currentMessage() == panel.status.text()
+    window.doc.undo()
+    assert project.image(key).regions == []
+    # only the outline-less one is left: the list says why it is empty, Accept has nothing to add
+    assert panel.instances.count() == 1
+    assert panel.instances.item(0).text().startswith("1 at or above 0.50 with an empty mask")
+    assert ctl.accept() == 0 and panel.status.text().startswith("No predictions to accept")

@@ -163,7 +163,8 @@ def test_accept_predictions_adds_polygons_in_one_undo_step(window, qtbot, tmp_pa
     ctl.predictions.set_results(key, instances)
     layer = window.canvas._predictions
     assert layer is not None and layer.isVisible() and len(layer.instances) == 2  # 0.2 < default 0.5
-    assert ctl.predict_panel.instances.count() == 2
+    assert len(ctl.predict_panel.listed()) == 2
+    assert ctl.predict_panel.instances.item(2).text() == "Not listed: 1 below 0.50."
     ctl.predict_panel.slider.setValue(10)  # the overlay follows the slider at once
     assert len(layer.instances) == 3
     ctl.predict_panel.slider.setValue(50)

@@ -63,6 +63,7 @@ class TrainingController(QObject):
             self._status,
             self.colour_for,
             self,
+            project_changed=lambda: self.autosave.mark_dirty([]),  # the stored model choice
         )
         # the parts' widgets and models, by the names tests and benchmarks use
         v = self.views
@@ -237,7 +238,7 @@ class TrainingController(QObject):
             self.panel.set_measured(record.model or "", record.images_per_s)
         checkpoint = ev.best_checkpoint or ev.last_checkpoint
         if checkpoint and self.host.project is self.session.project:
-            self.predicting.use_checkpoint(checkpoint)
+            self.predicting.run_finished(checkpoint)  # the best run may have changed
         self._status(f"Training {record.status}: {ev.run_dir}", 10000)
 
     def _record_changed(self, change: Change) -> None:

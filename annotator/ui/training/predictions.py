@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from trainer.polygons import DEFAULT_TOLERANCE  # torch-free modules
 from trainer.suggested_threshold import suggested_threshold
 
+from ...app.prediction_counts import ImageCounts, count, has_outline
 from ...app.uncertainty import order_by_uncertainty
 from .predict_thread import PredictThread
 
@@ -61,6 +62,14 @@ class Predictions(QObject):
             self.threshold_suggested.emit(DEFAULT_THRESHOLD if suggested is None else suggested)
         self.changed.emit()
 
+    def reload(self) -> None:
+        """The checkpoint file was rewritten (a run continued in its folder): predict afresh."""
+        with self._lock:
+            self._jobs.clear()
+            self._predictors.pop(self.checkpoint, None)
+        self.results.clear()
+        self.changed.emit()
+
     def set_results(self, key: str, instances: list) -> None:
         """Predictions of one image (what the worker delivers; tests may call it)."""
         self.results[key] = list(instances)
@@ -76,7 +85,11 @@ class Predictions(QObject):
         self.changed.emit()
 
     def visible(self, key: str | None) -> list:
-        """This image's instances above the threshold, outlined at the current tolerance."""
+        """This image's instances above the threshold that have an outline (a ring of 3+ vertices)
+        at the current tolerance: what the list, the overlay and Accept all offer."""
+        return [inst for inst in self._above(key) if has_outline(inst)]
+
+    def _above(self, key: str | None) -> list:
         if not key:
             return []
         shown = []
@@ -86,6 +99,11 @@ class Predictions(QObject):
                 instances[n] = inst = _outlined(inst, self.tolerance)  # kept: each tolerance is simplified once
                 shown.append(inst)
         return shown
+
+    def counts(self, key: str | None) -> ImageCounts:
+        """Shown, below the threshold, without an outline, best score: so the list can say why."""
+        found = self.results.get(key) if key else None
+        return count(found, self._above(key), self.threshold)
 
     def busy(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
