@@ -164,6 +164,8 @@ def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weig
     assert window.training.predictions.results[shown], "shown as predictions to accept"
     assert window.training.predict_panel.accept_all_button.isEnabled()
     assert window.training.predictions.checkpoint == str(first), "the live run is the model in use"
+    assert project.polymask.prediction_model is None, "for this session only: not stored as the user's choice"
+    assert "learning now" in window.training.predict_panel.model_label.text()
     window.training.predictions._predictors[str(first)] = "the model of step 3"
     child.out.put(CheckpointSaved(str(first), 5))  # rewritten: Predict must not keep the old model
     qtbot.waitUntil(lambda: str(first) not in window.training.predictions._predictors)

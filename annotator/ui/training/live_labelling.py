@@ -290,6 +290,8 @@ class LiveLabelling(QObject):
         elif isinstance(ev, (Finished, Failed)):
             if active:
                 self.stop(ev.reason if isinstance(ev, Failed) else "stopped")
+            if self.host.project is not None:  # the stored choice or the best run pre-labels again
+                self.training.predicting.run_finished(getattr(ev, "last_checkpoint", None))
             why = ev.reason if isinstance(ev, Failed) else self._why.get(id(session), "stopped")
             self._ended = "stopped" if why == "stopped" else f"stopped: {why}"
         self.refresh_state()
@@ -330,9 +332,9 @@ class LiveLabelling(QObject):
         """The live run's checkpoint is the model in use (Predict, Runs); the pre-labels stay."""
         predictions = self.training.predictions
         # live training rewrites the same last.pth: Predict (its own thread) must load it afresh
-        predictions._predictors.pop(checkpoint, None)
+        predictions.forget_model(checkpoint)
         if predictions.checkpoint != checkpoint:
-            self.training.predicting.use_checkpoint(checkpoint)  # clears the results it had
+            self.training.predicting.use_for_now(checkpoint)  # clears the results it had
             for key, instances in self._shown.items():
                 predictions.set_results(key, instances)
 

@@ -102,6 +102,13 @@ class PredictionController(QObject):
         self.say(f"Pre-labelling with {in_use.option.label()}." if in_use.option else in_use.describe())
         self._update_next()
 
+    def use_for_now(self, checkpoint: str) -> None:
+        """A model for this session only, named but not stored as the user's choice: the live run's
+        newest weights while Learn as I label runs (the stored choice or best run returns after)."""
+        self.predictions.set_checkpoint(checkpoint)
+        path = Path(checkpoint)
+        self.panel.show_model(f"Model (learning now): run {path.parent.name} · {path.name}", checkpoint)
+
     def run_finished(self, checkpoint: str | None = None) -> None:
         """A run of this project ended: the best run may have changed (a stored choice stays)."""
         before = self.predictions.checkpoint

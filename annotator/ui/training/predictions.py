@@ -62,11 +62,17 @@ class Predictions(QObject):
             self.threshold_suggested.emit(DEFAULT_THRESHOLD if suggested is None else suggested)
         self.changed.emit()
 
+    def forget_model(self, checkpoint: str) -> None:
+        """`checkpoint` was rewritten (live training's last.pth): the next prediction loads it afresh."""
+        with self._lock:
+            self._predictors.pop(checkpoint, None)
+
     def reload(self) -> None:
         """The checkpoint file was rewritten (a run continued in its folder): predict afresh."""
         with self._lock:
             self._jobs.clear()
-            self._predictors.pop(self.checkpoint, None)
+        if self.checkpoint:
+            self.forget_model(self.checkpoint)
         self.results.clear()
         self.changed.emit()
 
