@@ -216,7 +216,7 @@ def test_train_project_records_the_run_so_the_window_finds_its_model(tmp_path, c
     reopened = load_project(project.path).project
     (run,) = reopened.polymask.runs
     assert run.status == "finished" and run.design == "cli" and run.epochs_done == 1
-    checkpoint = latest_checkpoint(reopened)  # what the window's Predict and Runs list use
+    checkpoint = latest_checkpoint(reopened)  # the newest run's checkpoint on disk
     assert checkpoint is not None and checkpoint.parent.parent == tmp_path / "proj" / "runs"
 
     def labels(p):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...app.training_runs import latest_checkpoint
+from ...app.model_choice import model_in_use
 from ...assist import Assistant, Proposal, default_backends
 from ...io.images import load_image
 from ...io.paths import project_image_file
@@ -27,8 +27,10 @@ class AssistSession:
         self._pixels: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _for(self, project: Project) -> Assistant:
-        """The assistant for ``project``: made again when its newest trained model changes."""
-        checkpoint = latest_checkpoint(project)
+        """The assistant for ``project``: made again when the model that pre-labels it changes
+        (the user's choice, else the best run that finished an epoch: never one stopped inside its first)."""
+        option = model_in_use(project).option
+        checkpoint = option.checkpoint if option is not None else None
         if self._assistant is None or checkpoint != self._checkpoint:
             self._assistant = Assistant(default_backends(checkpoint))
             self._checkpoint = checkpoint
