@@ -20,8 +20,8 @@ def test_import_contracts_hold():
 def test_data_layer_imports_without_qt_or_torch():
     code = (
         "import sys, annotator.model, annotator.io, annotator.io.via, annotator.io.native, annotator.app;"
-        "import annotator.app.training, trainer.remote, polymask_common.atomic;"
-        "import annotator.app.live_training, annotator.app.prelabel_quality, trainer.live_remote;"
+        "import annotator.app.training, trainer.launch.supervisor, polymask_common.atomic;"
+        "import annotator.app.live_training, annotator.app.prelabel_quality, trainer.live.supervisor;"
         "bad = [m for m in ('PySide6', 'torch', 'torchvision') if m in sys.modules];"
         "assert not bad, bad"
     )

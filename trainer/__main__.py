@@ -12,9 +12,9 @@ import os
 import sys
 import threading
 
-from .cli import add_train_parser, run_train
-from .merge_cli import add_merge_parser, run_merge
-from .predict_cli import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
+from trainer.commands.merge import add_merge_parser, run_merge
+from trainer.commands.predict import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
+from trainer.commands.train import add_train_parser, run_train
 
 
 def take_stdin() -> int | None:
@@ -53,10 +53,10 @@ def watch_control(fd: int, stop: threading.Event) -> None:
 
 
 def run_json(config_path: str) -> int:
-    from .config import TrainConfig
-    from .engine import fit
-    from .errors import TrainerError
-    from .events import Failed
+    from trainer.config import TrainConfig
+    from trainer.errors import TrainerError
+    from trainer.events import Failed
+    from trainer.run.engine import fit
 
     # Events own stdout: anything else printed (libraries) goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         return run_evaluate(args)
     if args.command == "run-live":
-        from .live_child import run_live
+        from trainer.live.child import run_live
 
         return run_live(args.config, args.live)
     return run_json(args.config)

@@ -2,7 +2,7 @@
 
 Knob names follow what users of the matterport Mask R-CNN config tuned (loss weights,
 anchors, input size, proposal counts, thresholds, trainable layers); ``None`` means
-"the model's own default" (see ``trainer.models.MODEL_DEFAULTS``).
+"the model's own default" (see ``trainer.model.registry.MODEL_DEFAULTS``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from polymask_common import atomic
-
-from . import run_files
-from .errors import ConfigError, TrainerError
+from trainer.errors import ConfigError, TrainerError
+from trainer.run import files as run_files
 
 LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
 AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
@@ -171,7 +170,7 @@ class TrainConfig:
     # ------------------------------------------------------------ validation
     def validate(self) -> TrainConfig:
         """Raise one ConfigError listing every problem (rules in ``trainer.config_checks``)."""
-        from .config_checks import problems
+        from trainer.config_checks import problems
 
         found = problems(self)
         if found:

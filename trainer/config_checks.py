@@ -8,10 +8,10 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
+from trainer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .config import TrainConfig
+    from trainer.config import TrainConfig
 
 Check = Callable[[Any], bool]
 
@@ -60,7 +60,7 @@ def non_empty_text(v: Any) -> bool:
 
 def rules() -> tuple[tuple[str, Check, str], ...]:
     """(setting, test, what it must be): each failing row reads "'setting' must be WHAT, got VALUE"."""
-    from .config import ARCH_KEYS, AUGMENTATIONS, NORMS, OPTIMIZERS, SCHEDULES
+    from trainer.config import ARCH_KEYS, AUGMENTATIONS, NORMS, OPTIMIZERS, SCHEDULES
 
     return (
         ("norm", one_of(NORMS), f"one of {', '.join(NORMS)}"),
@@ -127,8 +127,8 @@ def _files(cfg: TrainConfig) -> list[str]:
 
 def _relations(cfg: TrainConfig) -> list[str]:
     """Rules that involve more than one setting, or a setting's contents."""
-    from .config import AUGMENTATIONS, LOSS_NAMES
-    from .models import resolve_model_name  # late: models imports torch
+    from trainer.config import AUGMENTATIONS, LOSS_NAMES
+    from trainer.model.registry import resolve_model_name  # late: models imports torch
 
     found = []
     try:

@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from trainer import run_files  # torch-free
+from trainer.run import files as run_files  # torch-free
 
 from ..model import Project, RunRecord
 

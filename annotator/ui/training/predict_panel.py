@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.polygons import DEFAULT_TOLERANCE  # torch-free
+from trainer.inference.polygons import DEFAULT_TOLERANCE  # torch-free
 
 from .predictions import DEFAULT_THRESHOLD
 
