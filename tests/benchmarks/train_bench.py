@@ -31,7 +31,8 @@ from trainer.config import TrainConfig  # noqa: E402
 from trainer.dataset.instances import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate  # noqa: E402
 from trainer.dataset.prepared import prepare  # noqa: E402
 from trainer.inference.predict import Predictor  # noqa: E402
-from trainer.model.registry import build_model, resolve_arch, resolve_model_name  # noqa: E402
+from trainer.model.names import resolve_model_name  # noqa: E402
+from trainer.model.registry import build_model, resolve_arch
 from trainer.run.engine import fit  # noqa: E402
 
 

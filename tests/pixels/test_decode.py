@@ -66,7 +66,7 @@ def _write_high_depth(tmp_path, kind: str):
 def test_viewer_validate_and_trainer_see_the_same_scaled_pixels(kind, tmp_path, qapp):
     from annotator.io.images import load_image
     from annotator.ui.image_cache import read_image
-    from trainer.dataset.instances import open_image
+    from trainer.dataset.decode import open_image
     from trainer.inference.predict import to_rgb_array
 
     path = _write_high_depth(tmp_path, kind)
@@ -100,7 +100,7 @@ def test_the_cap_is_the_viewers_and_a_setting_raises_it(monkeypatch):
 
 
 def test_training_and_evaluation_refuse_a_bomb_by_name_and_size(bomb):
-    from trainer.dataset.instances import open_image
+    from trainer.dataset.decode import open_image
 
     with pytest.raises(TooManyPixels) as info:
         open_image(bomb, max_scale_for=(800, 1333))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from trainer.config import LOSS_NAMES
+from trainer.choices import LOSS_NAMES
 from trainer.events import METRIC_KEYS
 from trainer.inference.predict import Predictor, write_coco_results
 from trainer.model.checkpoint import load_checkpoint

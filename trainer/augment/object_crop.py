@@ -18,7 +18,7 @@ from torchvision.ops import masks_to_boxes
 from torchvision.transforms.v2 import Transform
 from torchvision.transforms.v2 import functional as F
 
-from trainer.dataset.instances import LOAD_HEADROOM
+from trainer.dataset.decode import LOAD_HEADROOM
 
 
 class ObjectZoomCrop(Transform):

@@ -6,7 +6,7 @@ import torch
 from torchvision.transforms import v2
 
 from trainer.augment.object_crop import ObjectZoomCrop
-from trainer.config import AUGMENTATIONS
+from trainer.choices import AUGMENTATIONS
 from trainer.dataset.instances import CocoInstances
 from trainer.dataset.prepared import PreparedData
 

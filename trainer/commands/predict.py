@@ -119,7 +119,7 @@ def run_predict(args: argparse.Namespace) -> int:
             raise TrainerError("No images found in " + ", ".join(map(str, args.images)) + ".")
         ids = {}
         if getattr(args, "coco", None):
-            from trainer.dataset.instances import load_coco
+            from trainer.dataset.decode import load_coco
 
             data, _ = load_coco(args.coco)
             ids = {Path(im["file_name"]).name: im["id"] for im in data["images"]}

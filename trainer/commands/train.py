@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from trainer.config import NORMS, TrainConfig, parse_value
+from trainer.choices import NORMS
+from trainer.config import TrainConfig, parse_value
 from trainer.errors import TrainerError
 from trainer.events import (
     METRIC_KEYS,

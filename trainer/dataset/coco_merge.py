@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trainer.dataset.instances import load_coco
+from trainer.dataset.decode import load_coco
 from trainer.dataset.prepared import resolve_image_path
 from trainer.errors import DatasetError
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from trainer.dataset.decode import decode_segmentation, load_coco, oriented_size
 from trainer.dataset.empty_objects import segmentation_area
-from trainer.dataset.instances import decode_segmentation, load_coco, oriented_size
 from trainer.errors import DatasetError
 
 

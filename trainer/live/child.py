@@ -37,10 +37,10 @@ def watch_live_control(fd: int, control: queue.Queue, stop: threading.Event) -> 
 
 
 def run_live(config_path: str, live_path: str) -> int:
-    from trainer.__main__ import take_stdin
     from trainer.config import TrainConfig
     from trainer.errors import TrainerError
     from trainer.events import Event, Failed
+    from trainer.launch.control_pipe import take_stdin
     from trainer.live.events import LiveSettings
     from trainer.live.loop import fit_live
 

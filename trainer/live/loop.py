@@ -25,7 +25,8 @@ from torch.utils.data import DataLoader
 
 from trainer.augment.transforms import build_transforms
 from trainer.config import TrainConfig
-from trainer.dataset.instances import collate, load_coco
+from trainer.dataset.decode import load_coco
+from trainer.dataset.instances import collate
 from trainer.errors import TrainerError
 from trainer.evaluation.evaluate import validation_losses
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Started, WarningEvent

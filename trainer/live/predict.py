@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trainer.dataset.instances import open_image
+from trainer.dataset.decode import open_image
 from trainer.inference.predict import Predictor
 
 

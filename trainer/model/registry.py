@@ -20,11 +20,10 @@ from torchvision.models.detection.faster_rcnn import FastRCNNConvFCHead, RPNHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads
 from torchvision.ops import misc as misc_nn_ops
 
-from trainer.config import ARCH_KEYS
-from trainer.dataset.checks import DEFAULT_INPUT
+from trainer.choices import ARCH_KEYS
 from trainer.errors import ConfigError
+from trainer.model.names import FAST, MODEL_DEFAULTS, resolve_model_name
 
-FAST = "maskrcnn_mobilenet_v3_large_fpn"
 # The fast model's normalisation from scratch. Trained at batch 2, BatchNorm's running averages do
 # not describe what the layers saw: on gun/sword photos (one seed, docs/learning.md) the same
 # BatchNorm weights scored bbox AP 12.2 % with each image's own statistics ("local") against
@@ -33,47 +32,6 @@ FAST = "maskrcnn_mobilenet_v3_large_fpn"
 # for local BatchNorm and 0 / 0 % for running statistics (F1 0.20 / 0.12 vs 0.10 / 0.06 vs 0);
 # after 192 GroupNorm and local BatchNorm were level (11.3 vs 12.7 %), running statistics 9.4 %.
 SCRATCH_NORM = "group"
-ALIASES = {"fast": FAST, "accurate": "maskrcnn_resnet50_fpn_v2", "mobilenet": FAST}
-
-_R50 = dict(
-    min_size=800,
-    max_size=1333,
-    rpn_pre_nms_top_n_train=2000,
-    rpn_pre_nms_top_n_test=1000,
-    rpn_post_nms_top_n_train=2000,
-    rpn_post_nms_top_n_test=1000,
-    box_batch_size_per_image=512,
-    rpn_score_thresh=0.0,
-    anchor_sizes=[[32], [64], [128], [256], [512]],
-    levels=5,
-    max_trainable=5,
-)
-MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "maskrcnn_resnet50_fpn_v2": dict(_R50),
-    "maskrcnn_resnet50_fpn": dict(_R50),
-    # Small input, few proposals, a lighter mask head: CPU-friendly (see train_bench.py).
-    FAST: dict(
-        min_size=DEFAULT_INPUT[0],
-        max_size=DEFAULT_INPUT[1],
-        rpn_pre_nms_top_n_train=1000,
-        rpn_pre_nms_top_n_test=150,
-        rpn_post_nms_top_n_train=500,
-        rpn_post_nms_top_n_test=150,
-        box_batch_size_per_image=128,
-        rpn_score_thresh=0.05,
-        anchor_sizes=[[32, 64, 128, 256, 512]] * 3,
-        levels=3,
-        max_trainable=6,
-    ),
-}
-
-
-def resolve_model_name(name: str) -> str:
-    key = ALIASES.get(str(name).lower(), str(name).lower())
-    if key not in MODEL_DEFAULTS:
-        choices = ", ".join(list(MODEL_DEFAULTS) + list(ALIASES))
-        raise ConfigError(f"Unknown model '{name}'; choose one of {choices}.")
-    return key
 
 
 def _anchors(sizes: Any, ratios: Any, levels: int, name: str) -> tuple[list[list[float]], list[list[float]]]:

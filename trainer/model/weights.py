@@ -24,7 +24,7 @@ from torchvision.models.detection import (
 )
 
 from trainer.errors import CheckpointError, WeightsUnavailableError
-from trainer.model.registry import FAST
+from trainer.model.names import FAST
 
 
 def _coco_enum(arch: dict[str, Any]):

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 import torch
 from torch.utils.data import DataLoader
 
-from trainer.config import LOSS_NAMES, TrainConfig
+from trainer.choices import LOSS_NAMES
+from trainer.config import TrainConfig
 from trainer.dataset.instances import CocoInstances, GroupedBatchSampler
 from trainer.dataset.prepared import PreparedData
 from trainer.errors import DatasetError, TrainerError

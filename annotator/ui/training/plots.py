@@ -14,7 +14,7 @@ import math
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from trainer.config import LOSS_NAMES  # torch-free
+from trainer.choices import LOSS_NAMES  # torch-free
 
 TERM_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f")  # the trainer's loss terms, in order
 LOSS_COLOURS = {"total": "#e8e8e8", **{n: TERM_COLOURS[i % len(TERM_COLOURS)] for i, n in enumerate(LOSS_NAMES)}}
