@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import trainer
 from trainer.events import Event, Failed, Finished, WarningEvent, event_from_dict
 from trainer.run import files as run_files
 
 TERMINAL = ("finished", "failed")
 STOP_GRACE_S = 10.0  # Stop: the child's answer (a checkpoint) may take one slow CPU iteration
 EXIT_GRACE_S = 10.0  # after its last event, the child's time to shut its workers down and exit
-_ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding the `trainer` package
+_ROOT = str(Path(trainer.__file__).resolve().parents[1])  # the folder holding the `trainer` package
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import trainer
 from trainer.launch.ssh.transport import RemoteError
 
 WHEEL_ENV = "POLYMASK_WHEEL"
@@ -21,7 +22,7 @@ _PROJECT_FILES = ("pyproject.toml", "main.py", "README.md")
 
 
 def source_root() -> Path | None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(trainer.__file__).resolve().parents[1]  # the folder holding the `trainer` package
     return root if (root / "pyproject.toml").is_file() and (root / "trainer").is_dir() else None
 
 
