@@ -58,8 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_assist_parser(sub)
 
     try:
-        from trainer import cli as trainer_cli
-        from trainer import merge_cli, predict_cli
+        from trainer.commands import merge as merge_cli
+        from trainer.commands import predict as predict_cli
+        from trainer.commands import train as trainer_cli
 
         with_trainer = True
     except ImportError:  # the trainer is optional for labelling-only installs
@@ -290,7 +291,7 @@ def cmd_train(args) -> int:
         from .cli_train import train_project
 
         return train_project(args, _fail)
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
 
     return trainer_cli.run_train(args)
 
@@ -302,14 +303,14 @@ def _assist(args) -> int:
 
 
 def _merge(args) -> int:
-    from trainer import merge_cli
+    from trainer.commands import merge as merge_cli
 
     return merge_cli.run_merge(args)
 
 
 def _trainer(name: str):
     def run(args) -> int:
-        from trainer import predict_cli
+        from trainer.commands import predict as predict_cli
 
         return getattr(predict_cli, name)(args)
 

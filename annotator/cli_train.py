@@ -16,9 +16,9 @@ RECORDED_BY = "cli"  # a run record's `design`: how the run was started
 
 
 def train_project(args, fail) -> int:
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
     from trainer.errors import TrainerError
-    from trainer.ssh.cli_args import target_from_args
+    from trainer.launch.ssh.cli_args import target_from_args
 
     from .app.project_location import open_for_editing
     from .app.training import plan_run

@@ -169,7 +169,7 @@ def test_validate_finds_balloon_images_in_train(tmp_path, capsys):
 
 
 def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monkeypatch):
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
 
     from .real_photos import write_tutorial_layout
 
@@ -183,7 +183,7 @@ def test_train_project_gives_the_trainer_the_located_image_folder(tmp_path, monk
 
 def test_train_project_puts_the_run_where_the_window_does(tmp_path, monkeypatch):
     from annotator.io.native import save_project
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
 
     from .ui.training_fixtures import make_project
 
@@ -228,7 +228,7 @@ def test_train_project_records_the_run_so_the_window_finds_its_model(tmp_path, c
 def test_train_project_on_an_annotation_file_uses_the_project_the_window_made_of_it(tmp_path, monkeypatch):
     from annotator.app.project_location import open_for_editing
     from annotator.io.native import save_project
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
 
     from .real_photos import write_tutorial_layout
 

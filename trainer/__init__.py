@@ -1,10 +1,11 @@
 """Polymask trainer: COCO instance segmentation → fine-tuned torchvision Mask R-CNN.
 
 Speaks COCO only (never imports the annotator or Qt). Entry points:
-``trainer.engine.fit(config, stop) -> Iterator[Event]`` (in this process) or
-``trainer.remote.fit_in_subprocess(config, stop)`` (a supervised child), ``trainer.predict.Predictor``,
-``trainer.cli`` subcommands, ``python -m trainer``. Heavy modules load lazily so that
-``import trainer.events`` stays cheap for the GUI.
+``trainer.run.engine.fit(config, stop) -> Iterator[Event]`` (in this process) or
+``trainer.launch.supervisor.fit_in_subprocess(config, stop)`` (a supervised child),
+``trainer.inference.predict.Predictor``, ``trainer.commands`` subcommands, ``python -m trainer``.
+Heavy modules load lazily so that ``import trainer.events`` stays cheap for the GUI. The
+sub-packages group the modules by job (docs/architecture.md, "The trainer's rooms").
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from typing import Any
 
 _LAZY = {
     "TrainConfig": "config",
-    "fit": "engine",
-    "fit_in_subprocess": "remote",
-    "Predictor": "predict",
-    "Instance": "predict",
-    "write_coco_results": "predict",
+    "fit": "run.engine",
+    "fit_in_subprocess": "launch.supervisor",
+    "Predictor": "inference.predict",
+    "Instance": "inference.predict",
+    "write_coco_results": "inference.predict",
     "event_from_dict": "events",
     "TrainerError": "errors",
     "DatasetError": "errors",

@@ -12,51 +12,17 @@ import os
 import sys
 import threading
 
-from .cli import add_train_parser, run_train
-from .merge_cli import add_merge_parser, run_merge
-from .predict_cli import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
-
-
-def take_stdin() -> int | None:
-    """Move the control pipe (stdin) to a private fd and put /dev/null on fd 0.
-
-    Why not ``for line in sys.stdin`` in a thread: that thread holds sys.stdin's buffer lock
-    while it blocks, and a DataLoader worker forked at that moment inherits the held lock;
-    multiprocessing's ``_close_stdin`` then blocks forever on it in the worker, so training
-    never starts. Reading the private fd with ``os.read`` holds no Python lock, and the
-    workers' ``sys.stdin.close()`` only closes /dev/null. (A 'spawn' or 'forkserver' worker
-    context would also avoid it, but costs a torch import per worker on every run.)"""
-    try:
-        control = os.dup(0)
-    except OSError:  # no stdin at all (e.g. pythonw): no control channel
-        return None
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    return control
-
-
-def watch_control(fd: int, stop: threading.Event) -> None:
-    """Set ``stop`` on a line ``stop``, or when the pipe closes (the app quit or died)."""
-    pending = b""
-    try:
-        while True:
-            chunk = os.read(fd, 1024)
-            if not chunk:
-                break
-            *lines, pending = (pending + chunk).split(b"\n")
-            if any(line.strip().lower() == b"stop" for line in lines):
-                break
-    except OSError:
-        pass
-    stop.set()
+from trainer.commands.merge import add_merge_parser, run_merge
+from trainer.commands.predict import add_evaluate_parser, add_predict_parser, run_evaluate, run_predict
+from trainer.commands.train import add_train_parser, run_train
+from trainer.launch.control_pipe import take_stdin, watch_control
 
 
 def run_json(config_path: str) -> int:
-    from .config import TrainConfig
-    from .engine import fit
-    from .errors import TrainerError
-    from .events import Failed
+    from trainer.config import TrainConfig
+    from trainer.errors import TrainerError
+    from trainer.events import Failed
+    from trainer.run.engine import fit
 
     # Events own stdout: anything else printed (libraries) goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
@@ -103,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         return run_evaluate(args)
     if args.command == "run-live":
-        from .live_child import run_live
+        from trainer.live.child import run_live
 
         return run_live(args.config, args.live)
     return run_json(args.config)

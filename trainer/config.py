@@ -2,7 +2,7 @@
 
 Knob names follow what users of the matterport Mask R-CNN config tuned (loss weights,
 anchors, input size, proposal counts, thresholds, trainable layers); ``None`` means
-"the model's own default" (see ``trainer.models.MODEL_DEFAULTS``).
+"the model's own default" (see ``trainer.model.names.MODEL_DEFAULTS``).
 """
 
 from __future__ import annotations
@@ -16,25 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from polymask_common import atomic
-
-from . import run_files
-from .errors import ConfigError, TrainerError
-
-LOSS_NAMES = ("loss_classifier", "loss_box_reg", "loss_mask", "loss_objectness", "loss_rpn_box_reg")
-AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
-OPTIMIZERS = ("sgd", "adamw")
-SCHEDULES = ("cosine", "step", "constant")
-NORMS = ("auto", "batch", "local", "group", "frozen")
-# The settings that size the network (None in a config: the model's default).
-ARCH_KEYS = (
-    "min_size",
-    "max_size",
-    "rpn_pre_nms_top_n_train",
-    "rpn_pre_nms_top_n_test",
-    "rpn_post_nms_top_n_train",
-    "rpn_post_nms_top_n_test",
-    "box_batch_size_per_image",
-)
+from trainer.choices import LOSS_NAMES
+from trainer.config_checks import problems
+from trainer.errors import ConfigError, TrainerError
+from trainer.run import files as run_files
 
 
 def _default_loss_weights() -> dict[str, float]:
@@ -171,8 +156,6 @@ class TrainConfig:
     # ------------------------------------------------------------ validation
     def validate(self) -> TrainConfig:
         """Raise one ConfigError listing every problem (rules in ``trainer.config_checks``)."""
-        from .config_checks import problems
-
         found = problems(self)
         if found:
             raise ConfigError("Invalid training settings: " + "; ".join(found) + ".")

@@ -1,17 +1,16 @@
 """What a valid training configuration is, as tables: one row per setting (a test and what it
 must be), then the few rules that relate settings or look at files. ``problems(cfg)`` lists every
-violation in words a user can act on; ``TrainConfig.validate`` raises them together."""
+violation in words a user can act on; ``TrainConfig.validate`` raises them together. It reads a
+config's settings by name and imports no config module (``trainer.config`` imports it)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import ConfigError
-
-if TYPE_CHECKING:
-    from .config import TrainConfig
+from trainer.choices import ARCH_KEYS, AUGMENTATIONS, LOSS_NAMES, NORMS, OPTIMIZERS, SCHEDULES
+from trainer.errors import ConfigError
 
 Check = Callable[[Any], bool]
 
@@ -60,8 +59,6 @@ def non_empty_text(v: Any) -> bool:
 
 def rules() -> tuple[tuple[str, Check, str], ...]:
     """(setting, test, what it must be): each failing row reads "'setting' must be WHAT, got VALUE"."""
-    from .config import ARCH_KEYS, AUGMENTATIONS, NORMS, OPTIMIZERS, SCHEDULES
-
     return (
         ("norm", one_of(NORMS), f"one of {', '.join(NORMS)}"),
         ("weights", non_empty_text, "coco, imagenet, none, last or a .pth file"),
@@ -95,7 +92,7 @@ def rules() -> tuple[tuple[str, Check, str], ...]:
     )
 
 
-def problems(cfg: TrainConfig) -> list[str]:
+def problems(cfg: Any) -> list[str]:
     found = [
         f"'{name}' must be {what}, got {getattr(cfg, name)!r}"
         for name, check, what in rules()
@@ -104,7 +101,7 @@ def problems(cfg: TrainConfig) -> list[str]:
     return _files(cfg) + found + _relations(cfg)
 
 
-def _files(cfg: TrainConfig) -> list[str]:
+def _files(cfg: Any) -> list[str]:
     """The dataset, image folders and weights named must exist."""
     found = []
     if cfg.coco is None or cfg.coco == "":
@@ -125,10 +122,9 @@ def _files(cfg: TrainConfig) -> list[str]:
     return found
 
 
-def _relations(cfg: TrainConfig) -> list[str]:
+def _relations(cfg: Any) -> list[str]:
     """Rules that involve more than one setting, or a setting's contents."""
-    from .config import AUGMENTATIONS, LOSS_NAMES
-    from .models import resolve_model_name  # late: models imports torch
+    from trainer.model.names import resolve_model_name  # late: the names table imports shapely
 
     found = []
     try:

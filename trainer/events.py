@@ -50,7 +50,7 @@ class Started(Event):
     epochs: int
     start_epoch: int = 1
     world_size: int = 1
-    recipe: dict[str, Any] = field(default_factory=dict)  # trainer.recipe.describe: norm, schedule, anchors...
+    recipe: dict[str, Any] = field(default_factory=dict)  # trainer.run.recipe.describe: norm, schedule, anchors...
 
 
 @dataclass

@@ -2,7 +2,7 @@
 toggle and the benchmark (tests/benchmarks/live_labelling_bench.py) both drive.
 
 The user marks images done (``done``); once ``min_images`` are, one trainer child starts
-(``trainer.live_remote.LiveChild``), warm-started from ``weights`` (the best previous run, or the
+(``trainer.live.supervisor.LiveChild``), warm-started from ``weights`` (the best previous run, or the
 chosen weights), and every later done image, edit or removal reaches its data through the control
 pipe. ``prelabel`` asks a predictor for the next image with the newest checkpoint, and
 ``finish`` turns the pre-label and what the user kept into the quality figure."""
@@ -17,8 +17,8 @@ from typing import Any
 
 from trainer.config import TrainConfig  # torch-free
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Step
-from trainer.live_events import LiveSettings, LiveStatus
-from trainer.live_remote import LiveChild
+from trainer.live.events import LiveSettings, LiveStatus
+from trainer.live.supervisor import LiveChild
 
 from .prelabel_quality import ImageQuality, image_quality
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer import run_files  # torch-free
-from trainer.suggested_threshold import suggested_threshold
+from trainer.evaluation.suggested_threshold import suggested_threshold
+from trainer.run import files as run_files  # torch-free
 
 from ..model import Project, RunRecord
 from .training_runs import resolve, run_checkpoint, run_list, to_stored

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trainer.data_checks import DEFAULT_INPUT, FEW_OBJECTS, TINY_PX, input_scale
+from trainer.dataset.checks import DEFAULT_INPUT, FEW_OBJECTS, TINY_PX, input_scale
 
 from ..model import ImageRecord, Project, Region
 from ..model.attributes import AmbiguousClass

@@ -1,6 +1,6 @@
 """Where to train, for the window and `polymask train --remote`: this computer or a remote
 host (with its Python and work folder), the hosts remembered between sessions (most recent
-first), and the host named in a run's record. The SSH work itself is `trainer.ssh` (Qt-free,
+first), and the host named in a run's record. The SSH work itself is `trainer.launch.ssh` (Qt-free,
 annotator-free, so it also serves `python -m trainer train --remote`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from trainer.ssh.transport import DEFAULT_PYTHON, DEFAULT_WORKDIR, RemoteTarget  # torch-free
+from trainer.launch.ssh.transport import DEFAULT_PYTHON, DEFAULT_WORKDIR, RemoteTarget  # torch-free
 
 MAX_REMEMBERED = 10
 HOST_KEY = "host"  # the run record's key naming the machine a remote run trained on

@@ -1,4 +1,4 @@
-"""What a run folder says about its run, read back from its files (trainer.run_files): the
+"""What a run folder says about its run, read back from its files (trainer.run.files): the
 curves in metrics.jsonl (each loss term per step, the validation figures per epoch), how the
 run ended (its last finished / failed line), its settings (config.json) and its summary
 (summary.json). The Runs list uses it for runs the project recorded and for folders it does not
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from polymask_common.atomic import atomic_write_text
-from trainer import run_files  # torch-free
+from trainer.run import files as run_files  # torch-free
 
 FINISHED, STOPPED, FAILED, RUNNING = "finished", "stopped", "failed", "running"
 INTERRUPTED = "interrupted"  # its log has no end: killed, or the window closed hard

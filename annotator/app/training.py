@@ -2,7 +2,7 @@
 `plan_run(project, settings)` gives the run's one TrainConfig (the project's training data,
 its train/val split, the run folder beside the project) and what was learnt on the way
 (image sizes read, images that could not be read). The window's settings come from its form,
-the terminal's from flags (`trainer.cli.settings_from_args`); the policy is the same."""
+the terminal's from flags (`trainer.commands.train.settings_from_args`); the policy is the same."""
 
 from __future__ import annotations
 

@@ -1,17 +1,17 @@
 """The starting weights of a run, as a person chooses them: what each choice gives for the chosen
-model (trainer.recipe.pretrained_parts says it once for the trainer, the CLI and the window), the
+model (trainer.run.recipe.pretrained_parts says it once for the trainer, the CLI and the window), the
 choice remembered per project (``project.polymask.train_settings``), and what to do when the
 pretrained weights cannot be downloaded (offline): asked once, the answer remembered."""
 
 from __future__ import annotations
 
-from trainer.recipe import FAST_NAMES, pretrained_parts  # torch-free
+from trainer.run.recipe import FAST_NAMES, pretrained_parts  # torch-free
 
 from ..model import Project
 
 WEIGHTS = "weights"  # train_settings key: the weights chosen ("coco", "none", a file...)
 OFFLINE = "offline_answer"  # train_settings key: the answer to "cannot download" ("file" | "none")
-# trainer.weights.fetch_state_dict's message when the download fails (WeightsUnavailableError)
+# trainer.model.weights.fetch_state_dict's message when the download fails (WeightsUnavailableError)
 _DOWNLOAD_FAILED = "Could not get the pretrained weights"
 DOWNLOADED = ("coco", "imagenet")  # the choices that need torchvision's files (downloaded once)
 
@@ -47,7 +47,7 @@ def weights_gives(model: str | None, weights: str) -> str:
 
 
 def weights_detail(model: str | None, weights: str) -> str:
-    """The same, in the trainer's own words (trainer.recipe.pretrained_parts): the hint's tooltip."""
+    """The same, in the trainer's own words (trainer.run.recipe.pretrained_parts): the hint's tooltip."""
     text = pretrained_parts(str(model or "fast"), "file-name" if weights == "file" else weights)
     return text[0].upper() + text[1:] + "."
 

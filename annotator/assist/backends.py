@@ -80,8 +80,8 @@ class OwnModelBackend:
             if self.problem():
                 raise AssistUnavailable(self._problem)
             try:
-                from trainer.box_prompt import BoxSegmenter
                 from trainer.errors import TrainerError
+                from trainer.inference.box_prompt import BoxSegmenter
 
                 try:
                     self._segmenter = BoxSegmenter.from_checkpoint(self.checkpoint, "cpu", self.cache_size)

@@ -14,7 +14,7 @@ from annotator.app.run_log import read_folder, read_previews, read_run_curves, s
 from annotator.io import load_project, save_project
 from annotator.model import RunRecord
 from tests.ui.training_fixtures import make_project
-from trainer import run_files
+from trainer.run import files as run_files
 
 
 @pytest.fixture

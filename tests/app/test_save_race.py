@@ -85,7 +85,7 @@ def test_the_lock_file_is_not_a_project_file(tmp_path):
 
 def test_a_run_recorded_from_the_terminal_keeps_what_the_window_saved_meanwhile(tmp_path, monkeypatch):
     from annotator.cli import main
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
     from trainer.events import CheckpointSaved, Finished
 
     from ..ui.training_fixtures import make_project
@@ -115,7 +115,7 @@ def test_a_save_between_the_terminals_read_and_its_run_record_is_kept(tmp_path, 
     read the file (but before it took a second look) must be merged, not overwritten."""
     from annotator.app import project_location
     from annotator.cli import main
-    from trainer import cli as trainer_cli
+    from trainer.commands import train as trainer_cli
     from trainer.events import CheckpointSaved, Finished
 
     from ..ui.training_fixtures import make_project

@@ -6,7 +6,7 @@ from __future__ import annotations
 from annotator.app import weights_choice as wc
 from annotator.io import load_project, save_project
 from tests.ui.training_fixtures import make_project
-from trainer.recipe import pretrained_parts
+from trainer.run.recipe import pretrained_parts
 
 
 def test_each_choice_says_what_it_gives_for_the_model():

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    from trainer.engine import fit
+    from trainer.run.engine import fit
 
     root = tmp_path_factory.mktemp("assist_model")
     coco = make_dataset(root / "data", n=8)

@@ -19,12 +19,12 @@ from torchvision.transforms import v2
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.photo_sets import standin  # noqa: E402
-from trainer.augment_stats import augmentation_stats  # noqa: E402
+from trainer.augment.stats import augmentation_stats  # noqa: E402
+from trainer.augment.transforms import build_transforms  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import CocoInstances  # noqa: E402
-from trainer.models import resolve_arch  # noqa: E402
-from trainer.prepared import prepare  # noqa: E402
-from trainer.transforms import build_transforms  # noqa: E402
+from trainer.dataset.instances import CocoInstances  # noqa: E402
+from trainer.dataset.prepared import prepare  # noqa: E402
+from trainer.model.registry import resolve_arch  # noqa: E402
 
 
 def scale_jitter_before(size: int) -> v2.Compose:

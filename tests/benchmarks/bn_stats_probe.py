@@ -17,12 +17,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.segm_quality_bench import evaluate_model  # noqa: E402
-from trainer.checkpoint import load_checkpoint  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.evaluate import coco_from_dict  # noqa: E402
-from trainer.models import build_model  # noqa: E402
-from trainer.score_threshold import best_f1_threshold  # noqa: E402
-from trainer.training_set import prepare_training  # noqa: E402
+from trainer.dataset.training_set import prepare_training  # noqa: E402
+from trainer.evaluation.evaluate import coco_from_dict  # noqa: E402
+from trainer.evaluation.score_threshold import best_f1_threshold  # noqa: E402
+from trainer.model.checkpoint import load_checkpoint  # noqa: E402
+from trainer.model.registry import build_model  # noqa: E402
 
 
 def figures(model, prepared) -> dict:

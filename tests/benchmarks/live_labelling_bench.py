@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from annotator.app.live_training import LiveSession  # noqa: E402
 from annotator.app.prelabel_quality import images_until, rolling_mean  # noqa: E402
-from trainer.live_events import LiveSettings  # noqa: E402
-from trainer.live_predict import CheckpointPredictor  # noqa: E402
+from trainer.live.events import LiveSettings  # noqa: E402
+from trainer.live.predict import CheckpointPredictor  # noqa: E402
 
 
 def load_coco(path: str, images: str) -> dict:

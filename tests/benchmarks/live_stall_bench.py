@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from annotator.ui.main_window import MainWindow  # noqa: E402
 from annotator.ui.recent import RecentProjects  # noqa: E402
 from tests.ui.training_fixtures import make_project  # noqa: E402
-from trainer.live_events import LiveSettings  # noqa: E402
+from trainer.live.events import LiveSettings  # noqa: E402
 
 TICK_MS = 10
 

@@ -29,7 +29,7 @@ def prepare(work: Path) -> tuple[Path, Path]:
     from tests.tiny_training import TINY
     from tests.trainer.conftest import untrained_checkpoint
     from trainer.config import TrainConfig
-    from trainer.models import resolve_arch
+    from trainer.model.registry import resolve_arch
 
     work.mkdir(parents=True, exist_ok=True)
     png, ckpt = work / "bomb_13000.png", work / "untrained.pth"

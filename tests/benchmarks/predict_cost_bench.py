@@ -61,7 +61,7 @@ def prepare(work: Path) -> tuple[Path, Path, Path]:
     photos = write_tutorial_layout(work / "photos", sizes=((2048, 1536), (4000, 3000)), orientations=(1, 6), n=13)
     coco.write_text(json.dumps(photos_to_coco(photos)))
     from trainer.config import TrainConfig
-    from trainer.engine import fit
+    from trainer.run.engine import fit
 
     cfg = TrainConfig(
         coco=str(coco),

@@ -31,14 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.photo_sets import via_as_coco  # noqa: E402
 from tests.benchmarks.segm_quality_bench import evaluate_model, train_tutorial  # noqa: E402
+from trainer.augment.transforms import training_dataset  # noqa: E402
 from trainer.config import TrainConfig, parse_value  # noqa: E402
-from trainer.data import collate  # noqa: E402
-from trainer.engine import fit  # noqa: E402
-from trainer.evaluate import coco_from_dict  # noqa: E402
-from trainer.models import build_model, resolve_arch  # noqa: E402
-from trainer.score_threshold import best_f1_threshold  # noqa: E402
-from trainer.training_set import prepare_training  # noqa: E402
-from trainer.transforms import training_dataset  # noqa: E402
+from trainer.dataset.instances import collate  # noqa: E402
+from trainer.dataset.training_set import prepare_training  # noqa: E402
+from trainer.evaluation.evaluate import coco_from_dict  # noqa: E402
+from trainer.evaluation.score_threshold import best_f1_threshold  # noqa: E402
+from trainer.model.registry import build_model, resolve_arch  # noqa: E402
+from trainer.run.engine import fit  # noqa: E402
 
 KEYS = ("segm_AP", "segm_AP50", "segm_AP75", "bbox_AP", "bbox_AP50", "bbox_AP75")
 EVAL_SHARE = 0.15  # of a --minutes budget kept for the per-epoch validation

@@ -28,13 +28,13 @@ from torchvision.transforms import v2
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.photo_sets import standin, via_as_coco  # noqa: E402
+from trainer.augment.transforms import build_transforms  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import CocoInstances, collate  # noqa: E402
-from trainer.engine import fit  # noqa: E402
-from trainer.evaluate import coco_metrics, predict_dataset  # noqa: E402
-from trainer.models import build_model, resolve_arch  # noqa: E402
-from trainer.training_set import prepare_training  # noqa: E402
-from trainer.transforms import build_transforms  # noqa: E402
+from trainer.dataset.instances import CocoInstances, collate  # noqa: E402
+from trainer.dataset.training_set import prepare_training  # noqa: E402
+from trainer.evaluation.evaluate import coco_metrics, predict_dataset  # noqa: E402
+from trainer.model.registry import build_model, resolve_arch  # noqa: E402
+from trainer.run.engine import fit  # noqa: E402
 
 KEYS = ("segm_AP", "segm_AP50", "bbox_AP", "bbox_AP50")
 

@@ -26,13 +26,14 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from trainer.augment.transforms import build_transforms  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.data import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate  # noqa: E402
-from trainer.engine import fit  # noqa: E402
-from trainer.models import build_model, resolve_arch, resolve_model_name  # noqa: E402
-from trainer.predict import Predictor  # noqa: E402
-from trainer.prepared import prepare  # noqa: E402
-from trainer.transforms import build_transforms  # noqa: E402
+from trainer.dataset.instances import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate  # noqa: E402
+from trainer.dataset.prepared import prepare  # noqa: E402
+from trainer.inference.predict import Predictor  # noqa: E402
+from trainer.model.names import resolve_model_name  # noqa: E402
+from trainer.model.registry import build_model, resolve_arch
+from trainer.run.engine import fit  # noqa: E402
 
 
 def make_data(root: Path, n: int, w: int = 640, h: int = 480, seed: int = 0) -> Path:

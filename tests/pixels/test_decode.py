@@ -66,8 +66,8 @@ def _write_high_depth(tmp_path, kind: str):
 def test_viewer_validate_and_trainer_see_the_same_scaled_pixels(kind, tmp_path, qapp):
     from annotator.io.images import load_image
     from annotator.ui.image_cache import read_image
-    from trainer.data import open_image
-    from trainer.predict import to_rgb_array
+    from trainer.dataset.decode import open_image
+    from trainer.inference.predict import to_rgb_array
 
     path = _write_high_depth(tmp_path, kind)
     trained = np.asarray(open_image(path)[0])
@@ -100,7 +100,7 @@ def test_the_cap_is_the_viewers_and_a_setting_raises_it(monkeypatch):
 
 
 def test_training_and_evaluation_refuse_a_bomb_by_name_and_size(bomb):
-    from trainer.data import open_image
+    from trainer.dataset.decode import open_image
 
     with pytest.raises(TooManyPixels) as info:
         open_image(bomb, max_scale_for=(800, 1333))
@@ -110,7 +110,7 @@ def test_training_and_evaluation_refuse_a_bomb_by_name_and_size(bomb):
 
 def test_predict_refuses_a_bomb_in_one_line_and_goes_on(bomb, tmp_path, capsys, monkeypatch):
     from trainer.errors import TrainerError
-    from trainer.predict import to_rgb_array
+    from trainer.inference.predict import to_rgb_array
 
     with pytest.raises(TrainerError, match="13000x13000 is 169,000,000 pixels"):
         to_rgb_array(bomb)
@@ -130,7 +130,7 @@ def test_the_viewer_refuses_a_bomb_before_decoding(bomb, qapp):
 def test_training_and_evaluation_data_skip_a_bomb_and_say_its_size(bomb):
     import json
 
-    from trainer.prepared import prepare
+    from trainer.dataset.prepared import prepare
 
     small = bomb.parent / "small.png"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(small)

@@ -126,9 +126,9 @@ class Environment:
 
 @pytest.fixture(scope="session")
 def environment(sshd, tmp_path_factory) -> Environment:
-    from trainer.ssh.remote_env import ensure_environment
-    from trainer.ssh.transport import Connection, RemoteTarget
-    from trainer.ssh.wheel import local_wheel, version
+    from trainer.launch.ssh.remote_env import ensure_environment
+    from trainer.launch.ssh.transport import Connection, RemoteTarget
+    from trainer.launch.ssh.wheel import local_wheel, version
 
     env = Environment(tmp_path_factory.mktemp("remote-work"))
     conn = Connection(RemoteTarget(HOST, python=sys.executable, workdir=str(env.workdir))).open()
@@ -141,6 +141,6 @@ def environment(sshd, tmp_path_factory) -> Environment:
 
 @pytest.fixture
 def target(environment):
-    from trainer.ssh.transport import RemoteTarget
+    from trainer.launch.ssh.transport import RemoteTarget
 
     return RemoteTarget(HOST, python=sys.executable, workdir=str(environment.workdir))

@@ -14,11 +14,11 @@ import pytest
 
 from tests.ssh.conftest import HOST
 from tests.trainer.conftest import make_dataset, tiny_config
-from trainer.ssh.remote_env import ensure_environment
-from trainer.ssh.session import RemoteRun, cache_key, remote_fit
-from trainer.ssh.sync import sync_images
-from trainer.ssh.transport import Connection, RemoteError, RemoteTarget
-from trainer.ssh.wheel import local_wheel, version
+from trainer.launch.ssh.remote_env import ensure_environment
+from trainer.launch.ssh.session import RemoteRun, cache_key, remote_fit
+from trainer.launch.ssh.sync import sync_images
+from trainer.launch.ssh.transport import Connection, RemoteError, RemoteTarget
+from trainer.launch.ssh.wheel import local_wheel, version
 
 
 @pytest.mark.slow  # builds the environment: ~15 s

@@ -17,9 +17,9 @@ import pytest
 
 from tests.ssh.conftest import HOST
 from tests.trainer.conftest import tiny_config
-from trainer.ssh import remote, session
-from trainer.ssh.session import RemoteRun
-from trainer.ssh.transport import RemoteTarget
+from trainer.launch.ssh import remote, session
+from trainer.launch.ssh.session import RemoteRun
+from trainer.launch.ssh.transport import RemoteTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.ssh.conftest import HOST
-from trainer.ssh.remote_env import check_python, resolve_workdir
-from trainer.ssh.transport import Connection, RemoteError, RemoteTarget
+from trainer.launch.ssh.remote_env import check_python, resolve_workdir
+from trainer.launch.ssh.transport import Connection, RemoteError, RemoteTarget
 
 
 def test_one_login_carries_every_command(ssh_env, tmp_path):
@@ -62,7 +62,7 @@ def test_the_laptop_side_loads_no_torch_and_no_qt():
     import sys
 
     code = (
-        "import sys, trainer.ssh.session, trainer.ssh.cli_args, trainer.ssh.remote;"
+        "import sys, trainer.launch.ssh.session, trainer.launch.ssh.cli_args, trainer.launch.ssh.remote;"
         "bad = [m for m in ('torch', 'torchvision', 'PySide6') if m in sys.modules]; assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -74,8 +74,8 @@ def dataset(tmp_path: Path) -> Path:
 
 def untrained_checkpoint(path: Path, arch: dict, category_ids: list[int]) -> Path:
     """A checkpoint of an untrained model for classes "a" and "b": predict runs, finds noise."""
-    from trainer.checkpoint import save_checkpoint
-    from trainer.models import build_model
+    from trainer.model.checkpoint import save_checkpoint
+    from trainer.model.registry import build_model
 
     state = {
         "model": build_model(arch, 3).state_dict(),

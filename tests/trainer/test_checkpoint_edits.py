@@ -16,7 +16,7 @@ from PIL import Image
 from annotator.cli import main
 from tests.tiny_training import TINY
 from trainer.config import TrainConfig
-from trainer.models import resolve_arch
+from trainer.model.registry import resolve_arch
 
 from .conftest import untrained_checkpoint
 

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from trainer.config import LOSS_NAMES, TrainConfig
+from trainer.choices import LOSS_NAMES
+from trainer.config import TrainConfig
 from trainer.config_checks import rules
 from trainer.errors import ConfigError
 from trainer.events import (

@@ -92,7 +92,7 @@ def test_run_with_workers_trains_and_stops_mid_run_leaving_no_process(dataset, t
 def test_control_pipe_stops_on_a_stop_line_or_on_eof():
     import threading
 
-    from trainer.__main__ import watch_control
+    from trainer.launch.control_pipe import watch_control
 
     for data, close in ((b"noise\n  STOP \r\nmore", False), (b"not a stop", True)):
         r, w = os.pipe()

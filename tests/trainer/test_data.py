@@ -5,16 +5,11 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from trainer.data import (
-    CocoInstances,
-    EpochRandomSampler,
-    GroupedBatchSampler,
-    decode_segmentation,
-    open_image,
-)
+from trainer.augment.transforms import build_transforms
+from trainer.dataset.decode import decode_segmentation, open_image
+from trainer.dataset.instances import CocoInstances, EpochRandomSampler, GroupedBatchSampler
+from trainer.dataset.prepared import prepare, stable_val_score
 from trainer.errors import DatasetError
-from trainer.prepared import prepare, stable_val_score
-from trainer.transforms import build_transforms
 
 from .conftest import make_dataset
 
@@ -78,8 +73,8 @@ def test_large_photos_are_scaled_once_and_masks_stay_on_their_objects(tmp_path):
     from torchvision.transforms.v2 import functional as TF
 
     from tests.real_photos import write_tutorial_layout
-    from trainer.data import input_scale
-    from trainer.transforms import training_dataset
+    from trainer.augment.transforms import training_dataset
+    from trainer.dataset.decode import input_scale
 
     from .photo_coco import iou, photos_to_coco, raster
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from shapely.geometry import Polygon
 
-from trainer.data_checks import FEW_OBJECTS, TINY_PX, repair_rings
-from trainer.training_set import prepare_training
+from trainer.dataset.checks import FEW_OBJECTS, TINY_PX, repair_rings
+from trainer.dataset.training_set import prepare_training
 
 from .conftest import make_dataset, tiny_config
 

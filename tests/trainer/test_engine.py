@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from trainer.checkpoint import load_checkpoint
-from trainer.config import LOSS_NAMES
-from trainer.engine import fit
+from trainer.choices import LOSS_NAMES
 from trainer.events import METRIC_KEYS
-from trainer.predict import Predictor, write_coco_results
+from trainer.inference.predict import Predictor, write_coco_results
+from trainer.model.checkpoint import load_checkpoint
+from trainer.run.engine import fit
 
 from .conftest import make_dataset, tiny_config
 

@@ -18,13 +18,13 @@ import torch
 from PIL import Image
 
 from polymask_common import atomic as atomic_module
-from trainer import checkpoint as checkpoint_module
 from trainer.__main__ import main as trainer_main
-from trainer.checkpoint import load_checkpoint, save_checkpoint
-from trainer.engine import fit
+from trainer.dataset.prepared import prepare
 from trainer.errors import DatasetError
-from trainer.models import build_model, resolve_arch
-from trainer.prepared import prepare
+from trainer.model import checkpoint as checkpoint_module
+from trainer.model.checkpoint import load_checkpoint, save_checkpoint
+from trainer.model.registry import build_model, resolve_arch
+from trainer.run.engine import fit
 
 from .conftest import make_dataset, tiny_config, untrained_checkpoint
 
@@ -114,7 +114,7 @@ def test_polymask_train_exits_non_zero_when_training_diverges(tmp_path, capsys):
 
 def nan_losses_from_call(monkeypatch, first_bad: int) -> None:
     """Training forward passes (with gradients) from the ``first_bad``-th on return NaN losses."""
-    import trainer.engine as engine
+    import trainer.run.engine as engine
 
     real_build = engine.build_model
     calls = {"n": 0}

@@ -14,10 +14,10 @@ import pytest
 
 from tests.process_tree import HAS_PROC, in_group
 from trainer.events import CheckpointSaved, Finished, Step
-from trainer.live_data import LiveImages
-from trainer.live_events import LiveSettings, LiveStatus
-from trainer.live_loop import _LiveRun
-from trainer.live_remote import LiveChild
+from trainer.live.data import LiveImages
+from trainer.live.events import LiveSettings, LiveStatus
+from trainer.live.loop import _LiveRun
+from trainer.live.supervisor import LiveChild
 
 from .conftest import make_dataset, tiny_config
 
@@ -116,7 +116,7 @@ def test_it_pauses_when_the_validation_loss_stops_improving_and_resumes_on_a_new
 
 
 def test_checkpoints_are_a_run_that_predict_can_load(tmp_path):
-    from trainer.predict import Predictor
+    from trainer.inference.predict import Predictor
 
     run, control, stop, _ = _run(tmp_path)
     saved = []
@@ -145,7 +145,7 @@ def test_the_child_takes_new_images_through_its_pipe_and_stop_leaves_no_process(
             assert child.put(later[0][0], later[0][1], str(coco.parent / "images" / later[0][0]["file_name"]))
             assert child.request_checkpoint()
         if isinstance(ev, CheckpointSaved):
-            from trainer.checkpoint import load_checkpoint
+            from trainer.model.checkpoint import load_checkpoint
 
             seen_new = later[0][0]["id"] in load_checkpoint(ev.path)["live"]["images"]
             stop.set()
@@ -160,8 +160,8 @@ def test_the_child_takes_new_images_through_its_pipe_and_stop_leaves_no_process(
 def test_the_prelabel_predictor_reloads_when_a_newer_checkpoint_is_written(tmp_path):
     from PIL import Image
 
-    from trainer.live_predict import CheckpointPredictor
-    from trainer.models import resolve_arch
+    from trainer.live.predict import CheckpointPredictor
+    from trainer.model.registry import resolve_arch
 
     from .conftest import untrained_checkpoint
 
@@ -180,7 +180,7 @@ def test_the_prelabel_predictor_reloads_when_a_newer_checkpoint_is_written(tmp_p
 
 
 def test_predict_pre_labels_with_the_weights_of_this_step_and_training_goes_on(tmp_path):
-    from trainer.live_events import LivePrediction
+    from trainer.live.events import LivePrediction
 
     run, control, stop, _ = _run(tmp_path)
     images = tmp_path / "data" / "images"

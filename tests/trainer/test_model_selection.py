@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from trainer.evaluate import coco_from_dict
-from trainer.model_selection import epoch_record, is_better, selection_key
-from trainer.score_threshold import best_f1_threshold, score_distribution
+from trainer.evaluation.evaluate import coco_from_dict
+from trainer.evaluation.score_threshold import best_f1_threshold, score_distribution
+from trainer.model.selection import epoch_record, is_better, selection_key
 
 
 def chosen_epoch(per_epoch: list[tuple[float, float, float]]) -> int:

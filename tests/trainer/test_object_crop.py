@@ -7,11 +7,11 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from trainer.augment_stats import augmentation_stats
-from trainer.data import CocoInstances
-from trainer.object_crop import ObjectZoomCrop
-from trainer.prepared import prepare
-from trainer.transforms import build_transforms
+from trainer.augment.object_crop import ObjectZoomCrop
+from trainer.augment.stats import augmentation_stats
+from trainer.augment.transforms import build_transforms
+from trainer.dataset.instances import CocoInstances
+from trainer.dataset.prepared import prepare
 
 from .conftest import make_dataset
 

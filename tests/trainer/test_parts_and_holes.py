@@ -8,8 +8,8 @@ from PIL import Image
 
 from annotator.io.coco import project_to_coco, read_coco
 from annotator.model import MultiPolygon, Polygon, own_data
-from trainer.data import CocoInstances
-from trainer.prepared import prepare
+from trainer.dataset.instances import CocoInstances
+from trainer.dataset.prepared import prepare
 
 from ..io import multipart_fixtures as fx
 

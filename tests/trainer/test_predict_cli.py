@@ -14,9 +14,9 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from trainer.__main__ import main as trainer_main
+from trainer.commands.predict import ProgressLine
 from trainer.config import TrainConfig
-from trainer.models import resolve_arch
-from trainer.predict_cli import ProgressLine
+from trainer.model.registry import resolve_arch
 
 from ..tiny_training import TINY
 from .conftest import untrained_checkpoint
@@ -103,8 +103,8 @@ def test_predict_uses_the_runs_threshold_and_says_when_the_run_learned_little(tm
 
 
 def test_no_suggestion_falls_back_to_half_and_a_good_run_gets_no_warning(tmp_path, capsys):
-    from trainer.predict_cli import _run_threshold
-    from trainer.suggested_threshold import poor_fit_note
+    from trainer.commands.predict import _run_threshold
+    from trainer.evaluation.suggested_threshold import poor_fit_note
 
     assert _run_threshold(str(tmp_path / "best.pth")) == 0.5
     assert "the run suggested none" in capsys.readouterr().err

@@ -12,10 +12,10 @@ from pycocotools import mask as mask_utils
 from torchvision.models.detection.roi_heads import paste_masks_in_image
 
 from trainer.config import TrainConfig
-from trainer.masks import detect, paste_in_box
-from trainer.models import build_model, resolve_arch
-from trainer.polygons import mask_to_polygons
-from trainer.predict import output_to_instances
+from trainer.inference.masks import detect, paste_in_box
+from trainer.inference.polygons import mask_to_polygons
+from trainer.inference.predict import output_to_instances
+from trainer.model.registry import build_model, resolve_arch
 
 from ..tiny_training import TINY
 

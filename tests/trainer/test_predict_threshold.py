@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainer.suggested_threshold import suggested_threshold
+from trainer.evaluation.suggested_threshold import suggested_threshold
 
 
 def test_found_in_summary_metrics_or_the_newest_log_record(tmp_path):

@@ -12,7 +12,7 @@ from pycocotools import mask as mask_utils
 
 from tests.real_photos import write_tutorial_layout
 from trainer.__main__ import main
-from trainer.data import input_scale
+from trainer.dataset.decode import input_scale
 
 from .photo_coco import iou, photos_to_coco, raster
 from .test_data import REAL_PHOTOS

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from trainer.cli import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, ProgressPrinter
+from trainer.commands.train import EXIT_FAILED, EXIT_OK, EXIT_STOPPED, ProgressPrinter
 from trainer.events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Preview, Started, Step, WarningEvent
 
 RUN = [

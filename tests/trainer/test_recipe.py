@@ -7,9 +7,9 @@ import json
 import warnings
 from pathlib import Path
 
-from trainer.cli import ProgressPrinter
-from trainer.engine import fit
-from trainer.recipe import pretrained_parts, recipe_line
+from trainer.commands.train import ProgressPrinter
+from trainer.run.engine import fit
+from trainer.run.recipe import pretrained_parts, recipe_line
 
 from .conftest import tiny_config
 

@@ -1,4 +1,4 @@
-"""``trainer.remote.fit_in_subprocess``: the supervisor of a training child, Qt-free. The child
+"""``trainer.launch.supervisor.fit_in_subprocess``: the supervisor of a training child, Qt-free. The child
 here is a small script speaking the same JSON-line protocol (the real ``python -m trainer
 run-json`` child is covered by test_control_channel and the window's training tests)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.process_tree import HAS_PROC, in_group
-from trainer.remote import ChildCommand, ChildRun, fit_in_subprocess
+from trainer.launch.supervisor import ChildCommand, ChildRun, fit_in_subprocess
 
 pytestmark = pytest.mark.skipif(os.name != "posix" or not HAS_PROC, reason="process groups and /proc are POSIX/Linux")
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from trainer.__main__ import main
-from trainer.coco_merge import merge_coco
 from trainer.config import TrainConfig
+from trainer.dataset.coco_merge import merge_coco
+from trainer.dataset.training_set import prepare_training
 from trainer.errors import DatasetError
-from trainer.training_set import prepare_training
 
 from .conftest import make_dataset
 

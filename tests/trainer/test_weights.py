@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from trainer import weights
 from trainer.config import TrainConfig
 from trainer.errors import CheckpointError, ConfigError, WeightsUnavailableError
-from trainer.models import build_model, resolve_arch
-from trainer.weights import _coco_enum, cache_path, load_initial_weights
+from trainer.model import weights
+from trainer.model.registry import build_model, resolve_arch
+from trainer.model.weights import _coco_enum, cache_path, load_initial_weights
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_imagenet_backbone_reports_how_much_starts_fresh(hub_dir, monkeypatch):
 
 
 def test_train_with_a_planted_cache_file_fails_without_starting(hub_dir, tmp_path, dataset):
-    from trainer.engine import fit
+    from trainer.run.engine import fit
 
     from .conftest import tiny_config
 
@@ -167,7 +167,7 @@ def test_norm_choice_builds_those_layers_and_auto_follows_the_weights():
     from torch import nn
     from torchvision.ops.misc import FrozenBatchNorm2d
 
-    from trainer.models import NORM_LAYERS, SCRATCH_NORM
+    from trainer.model.registry import NORM_LAYERS, SCRATCH_NORM
 
     def norms(weights, norm="auto", model="fast"):
         arch = resolve_arch(TrainConfig(model=model, weights=weights, norm=norm, min_size=128, max_size=128))

@@ -19,7 +19,7 @@ from tests.process_tree import HAS_PROC, descendants
 from tests.tiny_training import TINY
 from tests.ui.training_fixtures import make_project
 from trainer.events import CheckpointSaved, Finished, Started
-from trainer.live_events import LivePrediction, LiveSettings
+from trainer.live.events import LivePrediction, LiveSettings
 
 CHILD_TIMEOUT = 180_000  # ms: the real child imports torch and trains a step on a busy 2-core machine
 

@@ -14,7 +14,7 @@ import torch
 
 from annotator.model import Polygon
 from tests.ui.training_fixtures import make_project
-from trainer.predict import output_to_instances
+from trainer.inference.predict import output_to_instances
 
 SIZE = 600
 

@@ -17,7 +17,7 @@ from annotator.model import RunRecord
 from tests.real_photos import write_tutorial_layout
 from tests.tiny_training import TINY
 from tests.ui.training_fixtures import make_project
-from trainer import run_files
+from trainer.run import files as run_files
 
 RUN_TIMEOUT = 240_000  # ms; a tiny run takes ~10-60 s on a busy 2-core machine
 
@@ -159,7 +159,7 @@ def test_rename_delete_undo_and_compare_in_the_runs_dock(make_window, runs_proje
 
 
 def test_a_failed_download_asks_once_and_the_answer_sticks_to_the_project(make_window, qtbot, tmp_path, monkeypatch):
-    import trainer.weights
+    import trainer.model.weights
     from trainer.errors import WeightsUnavailableError
 
     def offline(enum):
@@ -168,7 +168,7 @@ def test_a_failed_download_asks_once_and_the_answer_sticks_to_the_project(make_w
             "[Errno -3] Temporary failure in name resolution>)."
         )
 
-    monkeypatch.setattr(trainer.weights, "fetch_state_dict", offline)
+    monkeypatch.setattr(trainer.model.weights, "fetch_state_dict", offline)
     project = make_project(tmp_path / "proj", n=6, unlabelled=0)
     pio.save_project(project, project.path)
     w = make_window(project.path)

@@ -14,8 +14,8 @@ from annotator.model import RunRecord
 from annotator.ui.training.progress import ProgressPanel
 from annotator.ui.training.train_panel import TrainPanel
 from tests.ui.training_fixtures import make_project
-from trainer import run_files
 from trainer.events import EpochEnd, Started, Step
+from trainer.run import files as run_files
 
 
 @pytest.fixture

@@ -250,13 +250,13 @@ def test_window_opens_without_torch_or_pyqtgraph(tmp_path):
 def test_out_of_memory_is_a_readable_dialog(window, qtbot, tmp_path, monkeypatch):
     import torch
 
-    import trainer.engine
+    import trainer.run.engine
 
     def oom(config, stop):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(trainer.engine, "_fit", oom)
+    monkeypatch.setattr(trainer.run.engine, "_fit", oom)
     ctl = window.training
     open_project(window, qtbot, tmp_path, n=2)
     assert ctl.train(TINY)
@@ -382,7 +382,7 @@ def test_a_run_that_ignores_stop_is_killed_with_its_workers(qtbot, tmp_path, mon
         pytest.skip("counts processes through /proc")
     script = tmp_path / "child.py"
     script.write_text(UNRESPONSIVE_CHILD)
-    from trainer.remote import ChildCommand
+    from trainer.launch.supervisor import ChildCommand
 
     class Config:
         out = str(tmp_path / "run")

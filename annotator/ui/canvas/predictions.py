@@ -2,7 +2,7 @@
 in the class colour, with "class score" labels. Predictions are not regions: they are
 drawn here only, never hit-tested, and enter the project only when accepted.
 
-Instances are duck-typed like trainer.predict.Instance: the mask as `crop` (bool array
+Instances are duck-typed like trainer.inference.predict.Instance: the mask as `crop` (bool array
 inside the box) at `origin` (x, y) in an image of `image_size` (h, w), or as an HxW bool
 `mask` (or None), `polygons` (flat [x0, y0, ...] lists, image coordinates), `box` (x0, y0, x1, y1),
 `score`, `class_name`. All masks are blended into one ARGB image once per change, so

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.config import LOSS_NAMES, TrainConfig  # torch-free
+from trainer.choices import LOSS_NAMES
+from trainer.config import TrainConfig  # torch-free
 
 _DEFAULTS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 W = TypeVar("W", bound=QWidget)

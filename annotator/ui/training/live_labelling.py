@@ -22,7 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QBoxLayout, QLabel, QMenu, QStatusBar
 
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Started, Step  # torch-free
-from trainer.live_events import LivePrediction, LiveSettings, LiveStatus
+from trainer.live.events import LivePrediction, LiveSettings, LiveStatus
 
 from ...app.live_feed import Finish, LiveFeed, Op, PrelabelInstance, Put, Remove, is_accept, next_to_label
 from ...app.live_training import MIN_IMAGES, LiveSession, best_previous_weights

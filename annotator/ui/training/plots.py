@@ -15,7 +15,7 @@ import math
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from trainer.config import LOSS_NAMES  # torch-free
+from trainer.choices import LOSS_NAMES  # torch-free
 
 from ...app.run_log import RunCurves
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trainer.polygons import DEFAULT_TOLERANCE  # torch-free
+from trainer.inference.polygons import DEFAULT_TOLERANCE  # torch-free
 
 from ...app.prediction_counts import ImageCounts
 from .predictions import DEFAULT_THRESHOLD

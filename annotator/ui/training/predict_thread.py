@@ -31,7 +31,7 @@ class PredictThread(QThread):
             try:
                 predictor = self.predictors.get(checkpoint)
                 if predictor is None:
-                    from trainer.predict import Predictor  # torch loads here, off the UI thread
+                    from trainer.inference.predict import Predictor  # torch loads here, off the UI thread
 
                     predictor = self.predictors[checkpoint] = Predictor.from_checkpoint(checkpoint, "auto")
                 from ...io.images import load_image

@@ -10,8 +10,8 @@ from collections import deque
 
 from PySide6.QtCore import QObject, Signal
 
-from trainer.polygons import DEFAULT_TOLERANCE  # torch-free modules
-from trainer.suggested_threshold import suggested_threshold
+from trainer.evaluation.suggested_threshold import suggested_threshold
+from trainer.inference.polygons import DEFAULT_TOLERANCE  # torch-free modules
 
 from ...app.prediction_counts import ImageCounts, count, has_outline
 from ...app.uncertainty import order_by_uncertainty
@@ -21,7 +21,7 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def _outlined(inst, tolerance: float):
-    """trainer.predict.Instance re-simplifies from its mask; objects without one (test
+    """trainer.inference.predict.Instance re-simplifies from its mask; objects without one (test
     doubles) keep the polygons they came with."""
     at_tolerance = getattr(inst, "at_tolerance", None)
     return at_tolerance(tolerance) if at_tolerance is not None else inst

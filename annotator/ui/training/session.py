@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 from trainer.events import Event, Failed, Finished  # torch-free
-from trainer.ssh.cli_args import remote_fitter  # torch-free
+from trainer.launch.ssh.cli_args import remote_fitter  # torch-free
 
 from ...app.remote_host import RemoteChoice, name_host
 from ...app.run_record import Change, RunRecorder

@@ -1,7 +1,7 @@
 """TrainRunner: one training run at a time behind one Qt interface, in two designs.
 
 * ``"thread"``: a ``QThread`` iterates ``trainer.fit(config, stop)`` in this process.
-* ``"process"``: the same ``QThread`` iterates ``trainer.remote.fit_in_subprocess`` (a
+* ``"process"``: the same ``QThread`` iterates ``trainer.launch.supervisor.fit_in_subprocess`` (a
   supervised ``python -m trainer run-json`` child); the training's Python code then never
   competes with the UI thread for the GIL.
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QObject, QThread, Signal
 
 from trainer.events import Event, Failed  # torch-free
-from trainer.remote import STOP_GRACE_S, ChildRun, Launcher, local_python  # torch-free
+from trainer.launch.supervisor import STOP_GRACE_S, ChildRun, Launcher, local_python  # torch-free
 
 DESIGNS = ("process", "thread")
 DEFAULT_DESIGN = "process"  # main-thread stall p99 measured lower than the in-process thread; see the bench
@@ -50,14 +50,14 @@ class _EventThread(QThread):
 
 
 def _fit_here(config, stop: threading.Event) -> Iterator[Event]:
-    from trainer.engine import fit  # torch loads here, on the run's thread, never on the UI thread
+    from trainer.run.engine import fit  # torch loads here, on the run's thread, never on the UI thread
 
     return fit(config, stop)
 
 
 class TrainRunner(QObject):
     """One training run at a time, in the chosen design. `command`: how a "process" run's child
-    is started (trainer.remote.Launcher; this interpreter's ``python -m trainer`` by default)."""
+    is started (trainer.launch.supervisor.Launcher; this interpreter's ``python -m trainer`` by default)."""
 
     event = Signal(object)  # type: ignore[assignment]  # a signal named as QObject.event(): its users connect to it by this name
     ended = Signal()

@@ -1,0 +1,1 @@
+"""Augmentation: what the model is shown (transforms, object crops), measured and previewed."""

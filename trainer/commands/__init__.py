@@ -1,0 +1,1 @@
+"""The command lines (``polymask train|merge|predict|evaluate`` and ``python -m trainer``)."""

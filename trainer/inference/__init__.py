@@ -1,0 +1,1 @@
+"""A trained model at work: checkpoint + image -> instances, masks, polygons, box prompts."""

@@ -1,0 +1,1 @@
+"""Training elsewhere: a supervised child process here (torch-free), or another host over SSH."""

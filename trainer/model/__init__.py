@@ -1,0 +1,1 @@
+"""The network: building it by name, initial weights, checkpoints, which epoch's weights are best."""
