@@ -121,3 +121,22 @@ def test_the_weights_chosen_are_kept_in_the_project_and_come_back(make_window, p
     w.close()
     again = make_window(project_with_a_run)
     assert again.training.panel.values()["weights"] == "imagenet"
+
+
+def test_curves_left_small_by_an_earlier_session_grow_to_300_px_when_shown(make_window, project_with_a_run, qtbot):
+    """A layout restored from an earlier session may hold the curves small: showing them
+    grows them to a readable height too, not only on a first launch."""
+    from PySide6.QtCore import Qt
+
+    from annotator.ui.recent import settings
+
+    w = make_window(project_with_a_run, size=(1280, 800))
+    views, plots = w.training.views, w.training.plots
+    qtbot.waitUntil(lambda: plots.loss_plot.getViewBox().sceneBoundingRect().height() >= 300)
+    qtbot.wait(600)  # the first layout's own fitting is over
+    w.resizeDocks([views.curves_dock], [150], Qt.Orientation.Vertical)
+    qtbot.wait(600)
+    assert plots.loss_plot.getViewBox().sceneBoundingRect().height() < 250  # as an earlier session left it
+    views.show_curves()
+    qtbot.waitUntil(lambda: plots.loss_plot.getViewBox().sceneBoundingRect().height() >= 300)
+    settings().remove("window")  # the next window starts from a first launch's layout

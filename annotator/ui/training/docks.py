@@ -102,7 +102,7 @@ class TrainingDocks(QObject):
         self.docks = [self.train_dock, self.predict_dock, self.runs_dock, self.curves_dock, self.gallery_dock]
         for d in self.docks:
             d.hide()
-        self.curves_dock.visibilityChanged.connect(lambda v: v and self.ensure_plots())
+        self.curves_dock.visibilityChanged.connect(self._curves_visible)
         self.actions = self._actions()
         self._menu_and_toolbar(toolbar)
         QTimer.singleShot(0, self._hide_stray_tab_bars)
@@ -214,6 +214,17 @@ class TrainingDocks(QObject):
             self._hide_stray_tab_bars()
         if raise_:
             dock.raise_()
+        if dock is self.curves_dock:  # also in a layout restored from an earlier session, left small
+            self._fit_curves_soon()
+
+    def _curves_visible(self, visible: bool) -> None:
+        if visible:  # shown by a restored layout too, where no show_dock ran
+            self.ensure_plots()
+            self._fit_curves_soon()
+
+    def _fit_curves_soon(self) -> None:
+        for ms in (0, 150, 400):  # once laid out (pyqtgraph's scene follows a little later), the chrome is known
+            QTimer.singleShot(ms, self._fit_curves)
 
     def _arrange_bottom(self) -> None:
         """Curves on the left at a readable height (CURVES_HEIGHT px of plot), the Runs list and
@@ -232,8 +243,7 @@ class TrainingDocks(QObject):
                 [max(CURVES_HEIGHT + CURVES_CHROME, self.window.height() * 2 // 5)],
                 Qt.Orientation.Vertical,
             )
-            for ms in (0, 150, 400):  # once laid out (pyqtgraph's scene follows a little later), the chrome is known
-                QTimer.singleShot(ms, self._fit_curves)
+            self._fit_curves_soon()
         self._hide_stray_tab_bars()
 
     def _fit_curves(self) -> None:
