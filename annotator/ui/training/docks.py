@@ -201,6 +201,7 @@ class TrainingDocks(QObject):
         tabified only once shown: tabifying hidden docks leaves stray tab bars). The bottom ones
         (curves, runs, previews) are first laid out together (`show_curves`)."""
         bottom = [self.curves_dock, self.runs_dock, self.gallery_dock]
+        was_visible = dock.isVisible()
         if dock in bottom and not any(d.isVisible() for d in bottom):
             self._arrange_bottom()
         if not dock.isVisible():
@@ -214,8 +215,8 @@ class TrainingDocks(QObject):
             self._hide_stray_tab_bars()
         if raise_:
             dock.raise_()
-        if dock is self.curves_dock:  # also in a layout restored from an earlier session, left small
-            self._fit_curves_soon()
+        if dock is self.curves_dock and was_visible:  # left small by an earlier session's layout;
+            self._fit_curves_soon()  # a dock that appears is fitted on its visibilityChanged
 
     def _curves_visible(self, visible: bool) -> None:
         if visible:  # shown by a restored layout too, where no show_dock ran
@@ -242,8 +243,7 @@ class TrainingDocks(QObject):
                 [self.curves_dock],
                 [max(CURVES_HEIGHT + CURVES_CHROME, self.window.height() * 2 // 5)],
                 Qt.Orientation.Vertical,
-            )
-            self._fit_curves_soon()
+            )  # then fitted as the curves appear (_curves_visible)
         self._hide_stray_tab_bars()
 
     def _fit_curves(self) -> None:
