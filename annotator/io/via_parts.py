@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import OWN_KEY, MultiPolygon, Polygon, Problem, Region, own_data
-from ..model.project import ImageRecord, Project
+from ..model.project import Project
+from ..model.records import ImageRecord
 from .numbers import coordinate_out
 
 PART_OF = "polymask_part_of"

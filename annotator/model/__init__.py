@@ -35,8 +35,9 @@ from .edits import (
 )
 from .image_edits import AddImages, IgnoreImages, RemoveImages, RestackRegions
 from .object_edits import add_part, cut_hole, merge_regions, paint, split_part
-from .project import OWN_KEY, ImageRecord, Project, Region, new_region_id, own_data
+from .project import Project
 from .project_data import PolymaskData, RunRecord
+from .records import OWN_KEY, ImageRecord, Region, new_region_id, own_data
 from .shapes import (
     MIN_RING_VERTICES,
     SHAPE_TYPES,

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .attributes import DEFAULT_CLASS, AttributeDef
-from .project import ImageRecord, Project, Region
+from .project import Project
+from .records import ImageRecord, Region
 from .shapes import MIN_RING_VERTICES, MultiPolygon, PathShape, Shape, min_vertices
 
 

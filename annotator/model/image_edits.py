@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .edits import PROJECT_WIDE, Edit, Scope
-from .project import ImageRecord, Project
+from .project import Project
+from .records import ImageRecord
 
 
 def _set_ignored(project: Project, names: list[str], ignored: bool) -> list[str]:

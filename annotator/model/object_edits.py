@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 
 from .edits import AddRegions, Edit, EditGroup, RemoveRegions, SetShape
-from .project import ImageRecord, Region
+from .records import ImageRecord, Region
 from .shapes import MultiPolygon, Polygon, Shape, area_geometry, shape_from_geometry
 
 # Brush strokes are simplified by this much (px) so painted outlines keep sane vertex counts.

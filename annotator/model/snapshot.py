@@ -6,10 +6,20 @@ learnt (``Project.learn_size``), so a snapshot of 10,000 images costs millisecon
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .project import ImageRecord, Project, Region
+from .records import ImageRecord, Region
+
+
+class Snapshottable(Protocol):
+    """What a snapshot reads of a project (annotator.model.project.Project)."""
+
+    images: list[ImageRecord]
+
+    def take_learnt(self) -> set[str]: ...
+
+
+P = TypeVar("P", bound=Snapshottable)
 
 
 def _copy_region(r: Region) -> Region:
@@ -41,7 +51,7 @@ class SnapshotCache:
         elif self._dirty is not None:
             self._dirty.update(keys)
 
-    def take(self, project: Project) -> Project:
+    def take(self, project: P) -> P:
         dirty, self._dirty = self._dirty, set()
         learnt = project.take_learnt()
         copies = {}

@@ -11,7 +11,8 @@ from shapely.geometry import box as shapely_box
 from shapely.validation import explain_validity, make_valid
 
 from .attributes import AmbiguousClass
-from .project import ImageRecord, Project, Region
+from .project import Project
+from .records import ImageRecord, Region
 from .shapes import (
     MIN_RING_VERTICES,
     Circle,

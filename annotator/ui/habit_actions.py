@@ -19,7 +19,7 @@ from .project_memory import ProjectMemory
 from .shape_menu import ShapeMenu, duplicate, restack, select_all
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    pass
 
 # menu title -> (the action after which they go, or None for the end) -> [(name, text, keys, tip)]
 HABIT_ACTIONS: dict[str, tuple[str | None, list]] = {
@@ -47,7 +47,11 @@ HABIT_ACTIONS: dict[str, tuple[str | None, list]] = {
 }
 
 
-def install_habit_actions(window: MainWindow) -> tuple[ImageFiles, ProjectMemory, ShapeMenu]:
+if TYPE_CHECKING:
+    from .window_context import WindowContext
+
+
+def install_habit_actions(window: WindowContext) -> tuple[ImageFiles, ProjectMemory, ShapeMenu]:
     """Create the actions, put them in the menus and connect them; the helpers behind them."""
     a = window.actions
     for title, (after, entries) in HABIT_ACTIONS.items():
@@ -106,7 +110,7 @@ class EscapeCloses(QObject):
         return False
 
 
-def show_cheat_sheet(window: MainWindow):
+def show_cheat_sheet(window: WindowContext):
     """The F1 list: one at a time (F1 again brings it forward), as tall as its rows up to the
     window's height (it scrolls beyond), wide enough for its longest row, over the window; Esc
     closes it from the list or from the window."""

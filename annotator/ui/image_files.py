@@ -29,13 +29,17 @@ from .image_roles import KeyRole
 from .new_images_bar import NewImagesBar, plural
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    pass
+
+if TYPE_CHECKING:
+    from .window_context import WindowContext
+
 
 RESCAN_DELAY_MS = 400  # a copy of many files fires many changes: look once they settle
 
 
 class ImageFiles(QObject):
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: WindowContext):
         super().__init__(window)
         self.window = window
         self.project: Project | None = None

@@ -16,11 +16,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
-    QMainWindow,
     QMessageBox,
 )
 
-from ..model import Edit, Project, SetClass, SetDone
+from ..model import Edit, SetClass, SetDone
 from .actions import EXPORTS, MENUS, TOOLS, Actions
 from .attribute_panel import AttributePanel
 from .autosave import Autosaver
@@ -44,11 +43,11 @@ from .thumbnails import ThumbnailLoader
 from .training import TrainingController
 from .training.live_labelling import LiveLabelling
 from .view_menu import ViewMenu
+from .window_context import WindowContext
 
 
-class MainWindow(QMainWindow):
-    actions: Actions  # type: ignore[assignment]  # the window's commands by name (QWidget.actions() is not used)
-    project: Project | None
+class MainWindow(WindowContext):
+    navigator: Navigator
 
     def __init__(
         self,

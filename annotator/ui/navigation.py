@@ -16,11 +16,15 @@ from .go_to_image import GoToImageDialog
 from .image_problem_bar import describe_failure
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    pass
+
+
+if TYPE_CHECKING:
+    from .window_context import WindowContext
 
 
 class Navigator:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: WindowContext):
         self.window = window
         self.dialog: GoToImageDialog | None = None  # Go to image (Ctrl+G), the one shown last
 

@@ -13,11 +13,15 @@ from ..app.project_location import open_for_editing
 from ..io.errors import FormatError
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    pass
+
+
+if TYPE_CHECKING:
+    from .window_context import WindowContext
 
 
 class Opener:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: WindowContext):
         self.window = window
 
     def open_dialog(self, folder: bool = False) -> None:

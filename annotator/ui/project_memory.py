@@ -11,11 +11,14 @@ from .canvas.brush import BRUSH_SIZES, DEFAULT_BRUSH
 
 if TYPE_CHECKING:
     from ..model import Project
-    from .main_window import MainWindow
+
+
+if TYPE_CHECKING:
+    from .window_context import WindowContext
 
 
 class ProjectMemory:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: WindowContext):
         self.window = window
         self._opened_at: str | None = None  # the image the project file names (as read or last saved)
         self._applying = False

@@ -16,7 +16,7 @@ from ..app.selection import PASTE_OFFSET
 from ..model import MultiPolygon, RestackRegions, class_or_none, paste_edit
 
 if TYPE_CHECKING:
-    from .main_window import MainWindow
+    from .window_context import WindowContext
 
 
 def swatch(colour: str) -> QIcon:
@@ -26,7 +26,7 @@ def swatch(colour: str) -> QIcon:
 
 
 class ShapeMenu:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: WindowContext):
         self.window = window
         self.menu: QMenu | None = None  # the one shown last (tests read it)
         window.canvas.context_menu_requested.connect(self.popup)
@@ -90,7 +90,7 @@ class ShapeMenu:
 
 
 # ---- what the menu's own entries do (they are also Edit-menu actions) ------------------------
-def duplicate(window: MainWindow) -> None:
+def duplicate(window: WindowContext) -> None:
     """Copies of the selected shapes (with their class and attributes), moved a little, selected;
     the clipboard is left as it was."""
     c = window.canvas
@@ -105,7 +105,7 @@ def duplicate(window: MainWindow) -> None:
     c.select_regions(new_ids)
 
 
-def restack(window: MainWindow, to_front: bool) -> None:
+def restack(window: WindowContext, to_front: bool) -> None:
     c = window.canvas
     record = c.record()
     ids = c.selected_region_ids()
@@ -113,7 +113,7 @@ def restack(window: MainWindow, to_front: bool) -> None:
         c.push(RestackRegions(record.key, ids, to_front))
 
 
-def select_all(window: MainWindow) -> None:
+def select_all(window: WindowContext) -> None:
     """Every shape shown on the image (a class filter hides the others)."""
     c = window.canvas
     record = c.record()

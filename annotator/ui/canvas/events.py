@@ -9,24 +9,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGraphicsView
 
 from .background import Background
 from .keymap import NUDGE, NUDGE_SHIFT_PX, binding_for
-from .tools import Drag
+from .tools import Drag, Tool
+from .tools.base import CanvasContext
 from .tools.select import region_at
 from .view import Pointer
 
-if TYPE_CHECKING:
-    from .canvas import Canvas
+
+class EventsContext(CanvasContext, Protocol):
+    """The canvas as its event handling sees it (annotator.ui.canvas.canvas.Canvas)."""
+
+    context_menu_requested: SignalInstance
+    cursor_moved: SignalInstance
+    drawing_changed: SignalInstance
+
+    def active_tool(self) -> Tool: ...
+    def has_drawing(self) -> bool: ...
+    def undo_draft_vertex(self) -> bool: ...
+    def setFocus(self, reason: Qt.FocusReason) -> None: ...
 
 
 class Events:
-    def __init__(self, canvas: Canvas):
+    def __init__(self, canvas: EventsContext):
         self.canvas = canvas
         self.pointer = Pointer()
         self.gesture: Drag | None = None
