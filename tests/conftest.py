@@ -9,6 +9,11 @@ import tempfile
 import threading
 
 os.environ["QT_QPA_PLATFORM"] = os.environ.get("QT_QPA_PLATFORM", "offscreen") or "offscreen"
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One worker per core: torch (and the trainer processes a test starts) must not each take
+    # every core as well, or the workers slow each other down.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 _home = tempfile.mkdtemp(prefix="polymask-test-home-")
 for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
     os.environ[var] = os.path.join(_home, sub)  # QSettings / QStandardPaths never touch the real home
@@ -62,7 +67,11 @@ def no_thread_left_running(request):
 
 
 def pytest_collection_finish(session):
-    """Start the lint and type gates beside the other tests when they are among those run."""
+    """Start the lint and type gates beside the other tests when they are among those run. Under
+    pytest-xdist every worker collects every test, so there the worker that runs a gate starts
+    them when it gets there (the other worker keeps the second core busy meanwhile)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     if any(item.nodeid.startswith("tests/test_gates.py") for item in session.items):
         from tests.test_gates import start_gates
 
