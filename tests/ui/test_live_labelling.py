@@ -108,6 +108,7 @@ def test_done_and_next_is_ctrl_enter_marks_done_and_opens_the_next_image_to_do(w
     assert window.status.currentMessage() == "Every image is done."
 
 
+@pytest.mark.slow  # the live trainer process through the window: ~10 s
 def test_the_toggle_starts_the_trainer_after_five_done_images_and_stopping_leaves_no_child(window, qtbot, tmp_path):
     project = open_project(window, qtbot, tmp_path, n=6, unlabelled=1)
     live = window.live

@@ -37,6 +37,7 @@ def steps_in_log(folder) -> int:
     return sum(json.loads(line).get("kind") == "step" for line in lines)
 
 
+@pytest.mark.slow  # real-sized photos through the window: ~8 s
 def test_a_run_on_real_sized_photos_comes_back_with_its_curves_after_the_window_closes(make_window, qtbot, tmp_path):
     photos = write_tutorial_layout(
         tmp_path / "weapons", layout="weapons", sizes=((2048, 1536),), orientations=(1, 6), n=6

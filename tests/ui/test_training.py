@@ -294,6 +294,7 @@ def test_closing_the_window_mid_training_stops_and_waits(qtbot, tmp_path, design
 
 
 # ---- the tutorial's photos, the panel's defaults ----------------------------------------------
+@pytest.mark.slow  # 2048x1536 JPEGs, DataLoader worker processes: ~17 s
 def test_real_photos_train_with_panel_defaults_stop_and_close_leave_no_process(qtbot, tmp_path):
     """2048x1536 JPEGs (some EXIF-rotated) in data/ beside a VIA project: Train with the panel's
     defaults (process runner, 2 DataLoader workers, fast model) but weights none and 1 epoch. A step
