@@ -161,9 +161,13 @@ class LiveSession:
 
     # ------------------------------------------------------------------ pre-label and quality
     def prelabel(self, image_path: str, predict: Predict) -> tuple[list[dict[str, Any]] | None, Path | None]:
-        """The pre-label of an image by the newest checkpoint: (annotations, that checkpoint);
-        (None, None) while no checkpoint exists yet."""
+        """The pre-label of an image by the newest checkpoint: (annotations, that checkpoint).
+        Before the live run wrote one, a warm start's own checkpoint is the newest; (None, None)
+        while there is none."""
         ckpt = self.checkpoint
+        if ckpt is None or not ckpt.is_file():
+            warm = self.train.get("weights")
+            ckpt = Path(warm) if isinstance(warm, str) and warm not in ("none", "coco") else None
         if ckpt is None or not ckpt.is_file():
             return None, None
         return predict(ckpt, image_path), ckpt

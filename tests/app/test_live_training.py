@@ -112,6 +112,18 @@ def test_prelabel_uses_the_newest_checkpoint(tmp_path):
     s.stop()
 
 
+def test_before_the_live_run_writes_a_checkpoint_a_warm_start_prelabels_with_its_own(tmp_path):
+    warm = tmp_path / "previous" / "best.pth"
+    warm.parent.mkdir()
+    warm.write_bytes(b"w")
+    s = LiveSession(CATS, tmp_path / "run", {"weights": str(warm)}, min_images=1, child=FakeChild)
+    used = []
+    annotations, ckpt = s.prelabel("first.jpg", lambda c, p: used.append(c) or [square(0, 0, 5)])
+    assert ckpt == warm and used == [warm] and annotations == [square(0, 0, 5)]
+    cold = LiveSession(CATS, tmp_path / "cold", {"weights": "none"}, min_images=1, child=FakeChild)
+    assert cold.prelabel("first.jpg", lambda c, p: [square(0, 0, 5)]) == (None, None)
+
+
 def test_the_warm_start_is_the_best_previous_run_on_disk(tmp_path):
     class Run:
         def __init__(self, best, ap):

@@ -5,7 +5,11 @@ against the hand labels (matched per-object IoU, annotator.app.prelabel_quality)
 image done, which feeds it to the running trainer. Same code as the window (LiveSession), no window.
 
     python tests/benchmarks/live_labelling_bench.py VIA_OR_COCO --images DIR [--budget-s S]
-        [--pace-s S] [--weights none|coco|CHECKPOINT] [--out RUN_DIR] [--plot PNG]
+        [--pace-s S] [--weights none|coco|CHECKPOINT] [--labelled-before K] [--out RUN_DIR] [--plot PNG]
+
+``--labelled-before K`` is the warm start of a second session: the first K images were labelled
+before (and ``--weights`` is a run trained on them); they join the live set at once, unscored, and
+the simulated user labels the rest.
 
 Prints one JSON line: per-image IoU, mean IoU over the last 10 images, images until the mean of
 10 first reaches 0.5 and 0.7, wall seconds, steps trained, checkpoints written."""
@@ -75,12 +79,13 @@ def main() -> int:
     ap.add_argument("--weights", default="none")
     ap.add_argument("--model", default="fast")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--labelled-before", type=int, default=0, help="the first K images are labelled already")
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()
 
     coco = load_coco(args.annotations, args.images)
-    images = coco["images"][: args.limit]
+    before, images = coco["images"][: args.labelled_before], coco["images"][args.labelled_before : args.limit]
     anns: dict[int, list[dict]] = {}
     for a in coco.get("annotations", []):
         anns.setdefault(int(a["image_id"]), []).append(a)
@@ -94,10 +99,12 @@ def main() -> int:
         min_images=args.min_images,
     )
     predict = CheckpointPredictor(score_threshold=0.5, threads=1)
+    for im in before:  # labelled in an earlier session: in the live set from the start
+        session.done(im, anns.get(int(im["id"]), []), str((Path(args.images) / im["file_name"]).resolve()))
     t_start = time.monotonic()
     log = []
     try:
-        for k, im in enumerate(images, 1):
+        for k, im in enumerate(images, args.labelled_before + 1):
             started = time.monotonic()
             path = str((Path(args.images) / im["file_name"]).resolve())
             predicted, ckpt = session.prelabel(path, predict)
@@ -117,6 +124,7 @@ def main() -> int:
         "images": len(ious),
         "pace_s": round(pace, 2),
         "weights": args.weights,
+        "labelled_before": args.labelled_before,
         "iou": [round(v, 3) for v in ious],
         "mean_iou_last10": round(sum(ious[-10:]) / max(1, len(ious[-10:])), 4),
         "images_until_mean_0.5": images_until(ious, 0.5),
