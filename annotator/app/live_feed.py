@@ -69,6 +69,19 @@ class PrelabelInstance:
         )
 
 
+def prelabel_annotations(
+    instances: list[PrelabelInstance], categories: list[dict[str, Any]], threshold: float
+) -> list[dict[str, Any]]:
+    """The instances at or above `threshold` as COCO annotations of `categories` (by class name)."""
+    ids = {c["name"]: c["id"] for c in categories}
+    out = []
+    for inst in instances:
+        polys = [list(map(float, p)) for p in (inst.polygons or []) if len(p) >= 6]
+        if inst.score >= threshold and polys and inst.class_name in ids:
+            out.append({"category_id": ids[inst.class_name], "segmentation": polys, "score": float(inst.score)})
+    return out
+
+
 def is_accept(edit: Edit) -> bool:
     """Accepting predictions (annotator.app.accept names its edit "Accept N prediction(s)")."""
     return isinstance(edit, EditGroup) and edit.text.startswith("Accept ")
@@ -174,10 +187,4 @@ class LiveFeed:
 
     def prelabel_annotations(self, instances: list, threshold: float) -> list[dict[str, Any]]:
         """A model's instances shown at `threshold`, as COCO annotations of this set's classes."""
-        ids = {c["name"]: c["id"] for c in self.categories}
-        out = []
-        for inst in instances:
-            polys = [list(map(float, p)) for p in (inst.polygons or []) if len(p) >= 6]
-            if inst.score >= threshold and polys and inst.class_name in ids:
-                out.append({"category_id": ids[inst.class_name], "segmentation": polys, "score": float(inst.score)})
-        return out
+        return prelabel_annotations(instances, self.categories, threshold)

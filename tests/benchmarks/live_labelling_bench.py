@@ -1,5 +1,7 @@
 """Live training while labelling, simulated: a user labels the images in list order; before each
-image the current live model (its newest checkpoint) pre-labels it, and the pre-label is scored
+image the current live model pre-labels it (as in the window: the trainer child predicts between two
+steps with the weights as they are; ``--prelabel checkpoint``: the newest checkpoint file, in this
+process), and the pre-label is scored
 against the hand labels (matched per-object IoU, annotator.app.prelabel_quality); then the user
 "labels" for the pace's seconds (the trainer keeps training in the background) and marks the
 image done, which feeds it to the running trainer. Same code as the window (LiveSession), no window.
@@ -20,14 +22,17 @@ import argparse
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from annotator.app.live_feed import PrelabelInstance, prelabel_annotations  # noqa: E402
 from annotator.app.live_training import LiveSession  # noqa: E402
 from annotator.app.prelabel_quality import images_until, rolling_mean  # noqa: E402
-from trainer.live.events import LiveSettings  # noqa: E402
+from annotator.app.uncertainty import FLOOR  # noqa: E402
+from trainer.live.events import LivePrediction, LiveSettings  # noqa: E402
 from trainer.live.predict import CheckpointPredictor  # noqa: E402
 
 
@@ -41,6 +46,36 @@ def load_coco(path: str, images: str) -> dict:
     project = read_file(path, images=images).project
     fill_image_sizes(project)
     return project_to_coco(project)
+
+
+class ChildPrelabels:
+    """Pre-labels asked of the running trainer child (its ``predict`` control message), as the
+    window asks; before the child runs, the session's checkpoint (a warm start's) stands in."""
+
+    def __init__(self, session: LiveSession, fallback: CheckpointPredictor, threshold: float, timeout_s: float = 120):
+        self.session, self.fallback, self.threshold, self.timeout_s = session, fallback, threshold, timeout_s
+        self._answers: dict[str, LivePrediction] = {}
+        self._arrived = threading.Condition()
+        session.listeners.append(self._seen)
+
+    def _seen(self, ev) -> None:
+        if isinstance(ev, LivePrediction):
+            with self._arrived:
+                self._answers[ev.key] = ev
+                self._arrived.notify_all()
+
+    def __call__(self, key: str, path: str) -> tuple[list[dict] | None, str | None]:
+        child = self.session.child
+        if child is None or not self.session.running or not child.predict(key, path, FLOOR):
+            predicted, ckpt = self.session.prelabel(path, self.fallback)
+            return predicted, str(ckpt) if ckpt else None
+        with self._arrived:
+            self._arrived.wait_for(lambda: key in self._answers, self.timeout_s)
+            ev = self._answers.pop(key, None)
+        if ev is None or ev.error:
+            return None, None
+        instances = [PrelabelInstance.from_dict(d) for d in ev.instances]
+        return prelabel_annotations(instances, self.session.categories, self.threshold), f"live step {ev.step}"
 
 
 def plot(ious: list[float], seconds: list[float], path: Path) -> None:
@@ -80,6 +115,8 @@ def main() -> int:
     ap.add_argument("--model", default="fast")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--labelled-before", type=int, default=0, help="the first K images are labelled already")
+    ap.add_argument("--prelabel", choices=("child", "checkpoint"), default="child")
+    ap.add_argument("--score", type=float, default=0.5, help="the pre-label's score threshold")
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()
@@ -98,7 +135,8 @@ def main() -> int:
         LiveSettings(),
         min_images=args.min_images,
     )
-    predict = CheckpointPredictor(score_threshold=0.5, threads=1)
+    predict = CheckpointPredictor(score_threshold=args.score, threads=1)
+    by_child = ChildPrelabels(session, predict, args.score) if args.prelabel == "child" else None
     for im in before:  # labelled in an earlier session: in the live set from the start
         session.done(im, anns.get(int(im["id"]), []), str((Path(args.images) / im["file_name"]).resolve()))
     t_start = time.monotonic()
@@ -107,7 +145,10 @@ def main() -> int:
         for k, im in enumerate(images, args.labelled_before + 1):
             started = time.monotonic()
             path = str((Path(args.images) / im["file_name"]).resolve())
-            predicted, ckpt = session.prelabel(path, predict)
+            if by_child is not None:
+                predicted, ckpt = by_child(str(im["id"]), path)
+            else:
+                predicted, ckpt = session.prelabel(path, predict)
             kept = anns.get(int(im["id"]), [])
             time.sleep(max(0.0, pace - (time.monotonic() - started)))  # the user labels; the trainer trains
             q = session.finish(im, kept, predicted, started, path)
@@ -125,6 +166,8 @@ def main() -> int:
         "pace_s": round(pace, 2),
         "weights": args.weights,
         "labelled_before": args.labelled_before,
+        "prelabel": args.prelabel,
+        "score": args.score,
         "iou": [round(v, 3) for v in ious],
         "mean_iou_last10": round(sum(ious[-10:]) / max(1, len(ious[-10:])), 4),
         "images_until_mean_0.5": images_until(ious, 0.5),
