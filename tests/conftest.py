@@ -7,6 +7,7 @@ import gc
 import os
 import tempfile
 import threading
+import warnings
 
 os.environ["QT_QPA_PLATFORM"] = os.environ.get("QT_QPA_PLATFORM", "offscreen") or "offscreen"
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -27,7 +28,12 @@ def _running_qthreads():
     except ImportError:
         return []
     out = []
-    for obj in gc.get_objects():
+    with warnings.catch_warnings():
+        # isinstance() on every live object touches deprecated module attributes (torch.distributed.reduce_op)
+        warnings.simplefilter("ignore", FutureWarning)
+        objects = gc.get_objects()
+        qt_objects = [o for o in objects if isinstance(o, (QThread, QThreadPool))]
+    for obj in qt_objects:
         try:
             if isinstance(obj, QThread) and obj.isRunning() and obj is not QThread.currentThread():
                 out.append(f"QThread {obj!r}")
