@@ -59,7 +59,7 @@ class TrainConfig:
     box_score_thresh: float = 0.05
     box_nms_thresh: float = 0.5
     # optimisation
-    epochs: int = 10
+    epochs: int | None = None  # None: as many as make about AUTO_ITERATIONS steps (trainer.run.recipe)
     batch_size: int = 2
     lr: float | None = None
     optimizer: str = "sgd"
@@ -75,7 +75,7 @@ class TrainConfig:
     seed: int = 0
     resume: bool | str = False
     preview_images: int = 4
-    eval_interval: int = 1
+    eval_interval: int | None = None  # None: about AUTO_EVALUATIONS evaluations per run
     tensorboard: bool = True
 
     # ------------------------------------------------------------------ I/O

@@ -62,7 +62,7 @@ def rules() -> tuple[tuple[str, Check, str], ...]:
     return (
         ("norm", one_of(NORMS), f"one of {', '.join(NORMS)}"),
         ("weights", non_empty_text, "coco, imagenet, none, last or a .pth file"),
-        ("epochs", whole(1), "a whole number ≥ 1"),
+        ("epochs", optional(whole(1)), "a whole number ≥ 1 (or null: planned by iterations)"),
         ("batch_size", whole(1), "a whole number ≥ 1"),
         ("lr", optional(positive), "a positive number (or null for the default)"),
         ("optimizer", one_of(OPTIMIZERS), f"one of {', '.join(OPTIMIZERS)}"),
@@ -86,7 +86,7 @@ def rules() -> tuple[tuple[str, Check, str], ...]:
             "0..5 (ResNet) or 0..6 (MobileNet)",
         ),
         ("preview_images", whole(0), "a whole number ≥ 0"),
-        ("eval_interval", whole(1), "a whole number ≥ 1"),
+        ("eval_interval", optional(whole(1)), "a whole number ≥ 1 (or null: about 8 evaluations a run)"),
         ("device", non_empty_text, "auto, cpu, cuda, cuda:N or mps"),
         ("augment", optional(lambda v: isinstance(v, (list, tuple))), f"a list of {', '.join(AUGMENTATIONS)}"),
     )

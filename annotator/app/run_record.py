@@ -36,7 +36,7 @@ class Change(enum.Enum):
 class RunRecorder:
     """The record of one run: created (or the continued run's reused) when it starts."""
 
-    def __init__(self, project: Project, out: str, model: str, epochs: int, design: str):
+    def __init__(self, project: Project, out: str, model: str, epochs: int | None, design: str):
         self.project = project
         runs = run_list(project)
         same = [r for r in runs if resolve(project, r.dir) == Path(out)]
@@ -80,6 +80,7 @@ class RunRecorder:
                 return Change.NONE
             case Started():
                 run.device, run.classes = ev.device, list(ev.class_names)
+                run.epochs = ev.epochs  # planned by the trainer when the settings left it open
                 return Change.PROGRESS
             case EpochEnd():
                 run.epochs_done = ev.epoch

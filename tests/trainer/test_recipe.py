@@ -9,7 +9,8 @@ from pathlib import Path
 
 from trainer.commands.train import ProgressPrinter
 from trainer.run.engine import fit
-from trainer.run.recipe import pretrained_parts, recipe_line
+from trainer.run import recipe
+from trainer.run.recipe import AUTO_ITERATIONS, planned_schedule, pretrained_parts, recipe_line
 
 from .conftest import tiny_config
 
@@ -41,3 +42,23 @@ def test_the_run_log_summary_and_terminal_name_norm_schedule_and_anchors(dataset
     assert logged["kind"] == "started" and logged["recipe"] == recipe
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["recipe"] == recipe
     assert recipe_line(recipe) in capsys.readouterr().out
+
+
+def test_unset_epochs_are_planned_by_iterations_and_set_ones_are_kept():
+    small = planned_schedule(None, None, 32)  # gun/sword: 64 photos, batch 2
+    assert small[0] == -(-AUTO_ITERATIONS // 32) and small[0] * 32 >= AUTO_ITERATIONS > (small[0] - 1) * 32
+    assert small[1] == max(1, round(small[0] / recipe.AUTO_EVALUATIONS))
+    assert planned_schedule(None, None, 3000) == (1, 1), "a large set: one epoch is already the budget"
+    assert planned_schedule(7, 3, 32) == (7, 3), "what the person set is kept"
+
+
+def test_a_run_without_epochs_plans_them_and_its_config_keeps_the_plan(dataset: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(recipe, "AUTO_ITERATIONS", 9)
+    cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", epochs=None, eval_interval=None)
+    events = list(fit(cfg))
+    started = next(e for e in events if e.kind == "started")
+    planned = -(-9 // started.iters_per_epoch)
+    assert planned >= 2 and started.epochs == planned
+    assert [e.epoch for e in events if e.kind == "epoch"] == list(range(1, planned + 1))
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["epochs"] == planned and saved["eval_interval"] == max(1, round(planned / recipe.AUTO_EVALUATIONS))

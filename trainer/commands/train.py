@@ -72,7 +72,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
         "from scratch, group, measured best on real photos), batch, local (BatchNorm with each batch's own statistics, also when "
         "predicting: no running averages), group (GroupNorm) or frozen",
     )
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--epochs", type=int, help="default: as many as make about 1,300 steps (planned from the images)")
     p.add_argument("--batch-size", type=int, dest="batch_size")
     p.add_argument("--lr", type=float, help="learning rate (default: by optimizer and batch size)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N, mps")

@@ -46,7 +46,7 @@ from trainer.run.one_epoch import (
     lr_factor,
     train_one_epoch,
 )
-from trainer.run.recipe import describe
+from trainer.run.recipe import describe, planned_schedule
 
 __all__ = ["fit", "default_lr", "lr_factor"]
 
@@ -104,6 +104,7 @@ class _Run:
         self.history: list[dict[str, Any]] = []  # per evaluated epoch: what best.pth is chosen by
         self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
         self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
+        self.epochs = self.eval_interval = 1  # planned once the epoch's length is known (planned_schedule)
 
     def events(self) -> Iterator[Event]:
         """The run's events; each is also written to the run folder's log."""
@@ -123,6 +124,8 @@ class _Run:
         warnings = list(prepared.warnings)
         arch = self._arch(prepared, ckpt)
         data = self._data(prepared, arch)
+        self.epochs, self.eval_interval = planned_schedule(self.cfg.epochs, self.cfg.eval_interval, data.iters)
+        self.cfg = self.cfg.replace(epochs=self.epochs, eval_interval=self.eval_interval)  # config.json keeps the plan
         self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
         self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)  # log, summary
         if self.main:
@@ -137,7 +140,7 @@ class _Run:
             num_val_images=len(data.val),
             class_names=t.names,
             iters_per_epoch=data.iters,
-            epochs=self.cfg.epochs,
+            epochs=self.epochs,
             start_epoch=t.start_epoch,
             world_size=self.info.world_size,
             recipe=self.recipe,
@@ -203,7 +206,7 @@ class _Run:
             opt = torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
         else:
             opt = torch.optim.AdamW(params, lr=lr, weight_decay=cfg.weight_decay)
-        total, warmup = cfg.epochs * iters, min(cfg.warmup_iters, iters)  # as the references: ≤ one epoch
+        total, warmup = self.epochs * iters, min(cfg.warmup_iters, iters)  # as the references: ≤ one epoch
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: lr_factor(it, warmup, total, cfg.schedule))
         amp = (device.type == "cuda") if cfg.amp is None else bool(cfg.amp and device.type == "cuda")
         t = Training(prepared, arch, core, model, opt, sched, torch.amp.GradScaler(device.type, enabled=amp), amp)
@@ -227,10 +230,10 @@ class _Run:
         self.history = list(ckpt.get("selection_history") or [])
         self.best_summary = dict(ckpt.get("best_summary") or {})
         self.saved_epoch = int(ckpt["epoch"])
-        if t.start_epoch > self.cfg.epochs:
+        if t.start_epoch > self.epochs:
             raise ConfigError(
                 f"Nothing to resume: {self.resume_path} already finished epoch {ckpt['epoch']} "
-                f"of {self.cfg.epochs}; ask for more epochs to train longer."
+                f"of {self.epochs}; ask for more epochs to train longer."
             )
 
     def _open_run_dir(self) -> list[str]:
@@ -253,7 +256,7 @@ class _Run:
     def _epochs(self, t: Training, data: RunData) -> Iterator[Event]:
         """The epoch loop: train, evaluate (when due), save; a stop ends it with a checkpoint."""
         step = (t.start_epoch - 1) * data.iters
-        for epoch in range(t.start_epoch, self.cfg.epochs + 1):
+        for epoch in range(t.start_epoch, self.epochs + 1):
             t0 = time.perf_counter()
             data.batches.set_epoch(epoch)
             stopped, done = yield from train_one_epoch(self, t, data.loader, epoch, data.iters, step)
@@ -270,11 +273,11 @@ class _Run:
             if stopped:
                 yield from self._finish(epoch, 0, t.metrics, stopped=True, saved=True)
                 return
-        yield from self._finish(self.cfg.epochs, 0, t.metrics, stopped=False, saved=True)
+        yield from self._finish(self.epochs, 0, t.metrics, stopped=False, saved=True)
 
     def _end_epoch(self, t: Training, data: RunData, epoch: int, t0: float) -> Iterator[Event]:
         """Evaluate on the validation images when due (main process); always an EpochEnd unless stopped."""
-        due = epoch % self.cfg.eval_interval == 0 or epoch == self.cfg.epochs
+        due = epoch % self.eval_interval == 0 or epoch == self.epochs
         result = (yield from evaluate(self, t, data)) if due and data.val_loader is not None else None
         if result is None:  # not due, or no validation image could be read
             yield EpochEnd(epoch, {}, {}, time.perf_counter() - t0)

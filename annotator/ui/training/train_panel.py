@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trainer.run.recipe import AUTO_ITERATIONS  # torch-free
+
 from ...app.weights_choice import weights_detail, weights_gives, weights_label
 from .form_fields import Choice, Field, Flags, LossWeights, Number, Numbers, Percent, Weights, Whole
 from .where_to_train import WhereToTrain
@@ -68,7 +70,7 @@ def basic_fields() -> list[Field]:
     return [
         Choice("model", "Model", MODELS),
         Weights("weights", "Weights", WEIGHTS),
-        Whole("epochs", "Epochs", 1, 1000),
+        Whole("epochs", "Epochs", 0, 1000, none=f"auto (≈{AUTO_ITERATIONS:,} steps)"),
         Whole("batch_size", "Batch size", 1, 64),
         Number("lr", "Learning rate", 0.0, 1.0, 0.001, 5, none="auto"),
         Choice("device", "Device", [(d, d) for d in DEVICES]),
