@@ -8,8 +8,8 @@ import warnings
 from pathlib import Path
 
 from trainer.commands.train import ProgressPrinter
-from trainer.run.engine import fit
 from trainer.run import recipe
+from trainer.run.engine import fit
 from trainer.run.recipe import AUTO_ITERATIONS, planned_schedule, pretrained_parts, recipe_line
 
 from .conftest import tiny_config
