@@ -24,8 +24,20 @@ def test_pretrained_parts_say_what_starts_from_scratch():
     assert "model.pth" in pretrained_parts("fast", "/x/model.pth")
 
 
-def test_the_run_log_summary_and_terminal_name_norm_schedule_and_anchors(dataset: Path, tmp_path: Path, capsys):
-    cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", norm="group", aspect_ratios=[0.2, 1.0, 5.0])
+def test_the_run_log_summary_and_terminal_name_norm_schedule_and_anchors(
+    dataset: Path, tmp_path: Path, capsys, monkeypatch
+):
+    """Also: epochs and eval_interval left unset are planned by iterations, and config.json keeps the plan."""
+    monkeypatch.setattr(recipe, "AUTO_ITERATIONS", 6)  # the tiny set has 5 steps an epoch: 2 epochs
+    cfg = tiny_config(
+        dataset,
+        dataset.parent / "images",
+        tmp_path / "run",
+        norm="group",
+        aspect_ratios=[0.2, 1.0, 5.0],
+        epochs=None,
+        eval_interval=None,
+    )
     printer = ProgressPrinter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -34,14 +46,19 @@ def test_the_run_log_summary_and_terminal_name_norm_schedule_and_anchors(dataset
     for ev in events:
         printer.handle(ev, 0)
     started = next(e for e in events if e.kind == "started")
-    recipe = started.recipe
-    assert recipe["norm"] == "group" and recipe["anchors"]["aspect_ratios"] == [0.2, 1.0, 5.0]
-    assert recipe["schedule"].startswith(f"cosine over {started.iters_per_epoch} iterations")
-    assert recipe["pretrained"] == pretrained_parts("fast", "none")
+    described = started.recipe
+    assert described["norm"] == "group" and described["anchors"]["aspect_ratios"] == [0.2, 1.0, 5.0]
+    planned = -(-6 // started.iters_per_epoch)
+    assert planned >= 2 and started.epochs == planned
+    assert [e.epoch for e in events if e.kind == "epoch"] == list(range(1, planned + 1))
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["epochs"] == planned and saved["eval_interval"] == max(1, round(planned / recipe.AUTO_EVALUATIONS))
+    assert described["schedule"].startswith(f"cosine over {planned * started.iters_per_epoch} iterations")
+    assert described["pretrained"] == pretrained_parts("fast", "none")
     logged = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])
-    assert logged["kind"] == "started" and logged["recipe"] == recipe
-    assert json.loads((tmp_path / "run" / "summary.json").read_text())["recipe"] == recipe
-    assert recipe_line(recipe) in capsys.readouterr().out
+    assert logged["kind"] == "started" and logged["recipe"] == described
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["recipe"] == described
+    assert recipe_line(described) in capsys.readouterr().out
 
 
 def test_unset_epochs_are_planned_by_iterations_and_set_ones_are_kept():
@@ -50,15 +67,3 @@ def test_unset_epochs_are_planned_by_iterations_and_set_ones_are_kept():
     assert small[1] == max(1, round(small[0] / recipe.AUTO_EVALUATIONS))
     assert planned_schedule(None, None, 3000) == (1, 1), "a large set: one epoch is already the budget"
     assert planned_schedule(7, 3, 32) == (7, 3), "what the person set is kept"
-
-
-def test_a_run_without_epochs_plans_them_and_its_config_keeps_the_plan(dataset: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(recipe, "AUTO_ITERATIONS", 9)
-    cfg = tiny_config(dataset, dataset.parent / "images", tmp_path / "run", epochs=None, eval_interval=None)
-    events = list(fit(cfg))
-    started = next(e for e in events if e.kind == "started")
-    planned = -(-9 // started.iters_per_epoch)
-    assert planned >= 2 and started.epochs == planned
-    assert [e.epoch for e in events if e.kind == "epoch"] == list(range(1, planned + 1))
-    saved = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert saved["epochs"] == planned and saved["eval_interval"] == max(1, round(planned / recipe.AUTO_EVALUATIONS))
