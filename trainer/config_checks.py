@@ -86,7 +86,7 @@ def rules() -> tuple[tuple[str, Check, str], ...]:
             "0..5 (ResNet) or 0..6 (MobileNet)",
         ),
         ("preview_images", whole(0), "a whole number ≥ 0"),
-        ("eval_interval", optional(whole(1)), "a whole number ≥ 1 (or null: about 8 evaluations a run)"),
+        ("eval_interval", optional(whole(1)), "a whole number ≥ 1 (or null: about 10 evaluations a run)"),
         ("device", non_empty_text, "auto, cpu, cuda, cuda:N or mps"),
         ("augment", optional(lambda v: isinstance(v, (list, tuple))), f"a list of {', '.join(AUGMENTATIONS)}"),
     )

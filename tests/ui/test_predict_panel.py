@@ -132,3 +132,16 @@ def test_predictions_without_an_outline_are_never_listed_and_accepted_counts_obj
     assert panel.instances.count() == 1
     assert panel.instances.item(0).text().startswith("1 at or above 0.50 with an empty mask")
     assert ctl.accept() == 0 and panel.status.text().startswith("No predictions to accept")
+
+
+def test_the_models_name_keeps_its_wrapped_lines_in_a_short_dock(qtbot):
+    from annotator.ui.training.predict_panel import PredictPanel
+
+    panel = PredictPanel()
+    qtbot.addWidget(panel)
+    panel.show_model("Model (best run): run 2026-12-07 04:11 · last.pth · no validation figures yet, a long name")
+    panel.resize(290, 300)  # as tall as the panel can be made: its lists at their minimum
+    panel.show()
+    qtbot.waitExposed(panel)
+    label = panel.model_label
+    assert label.height() >= label.heightForWidth(label.width()), "the name's lines are cut"

@@ -33,7 +33,7 @@ _IMAGENET = (
 # scratch (docs/learning.md): segm AP50 still rose between 300 and 1,300 steps on both photo sets;
 # 1,300 steps of the fast model at 320 px take about 25 minutes on 2 CPU cores (a GPU: minutes).
 AUTO_ITERATIONS = 1300
-AUTO_EVALUATIONS = 8  # an unset `eval_interval`: evaluate about this often (and after the last epoch)
+AUTO_EVALUATIONS = 10  # an unset `eval_interval`: evaluate about this often (and after the last epoch)
 
 
 def planned_schedule(epochs: int | None, eval_interval: int | None, iters_per_epoch: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -46,6 +47,8 @@ class PredictPanel(QWidget):
         super().__init__(parent)
         self.model_label = QLabel("No model yet: train one, or pick a run in the Runs panel.")
         self.model_label.setWordWrap(True)
+        # Its two or three wrapped lines are never squeezed to one (the lists below take the cut).
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_menu = QMenu(self)  # filled by the controller when it opens
         self.model_button = QToolButton()
