@@ -198,3 +198,33 @@ def test_frozen_norm_from_scratch_is_refused_with_a_reason():
         TrainConfig(coco={"images": []}, weights="none", norm="frozen").validate()
     with pytest.raises(ConfigError, match="'norm' must be one of auto, batch, local, group, frozen"):
         TrainConfig(coco={"images": []}, norm="layer").validate()
+
+
+def test_a_warm_start_from_our_checkpoint_builds_the_network_it_was_trained_with(tmp_path):
+    """A GroupNorm run from scratch, given as --weights FILE with the settings left open, is
+    continued as GroupNorm with its own sizes, anchors and trainable layers, and every tensor fits
+    (it used to be built with frozen BatchNorm and 3 trainable layers: the live model collapsed)."""
+    from torch import nn
+
+    from trainer.model.checkpoint import save_checkpoint
+
+    trained = resolve_arch(
+        TrainConfig(model="fast", weights="none", norm="group", min_size=160, max_size=224, aspect_ratios=[0.2, 1, 5])
+    )
+    path = save_checkpoint(
+        {"model": build_model(trained, 3).state_dict(), "arch": trained, "class_names": ["a", "b"], "epoch": 3},
+        tmp_path / "best.pth",
+    )
+    arch = resolve_arch(TrainConfig(model="fast", weights=str(path)))
+    for key in ("norm", "min_size", "max_size", "anchor_sizes", "aspect_ratios", "trainable_backbone_layers"):
+        assert arch[key] == trained[key], key
+    model = build_model(arch, 3)
+    assert nn.GroupNorm in {type(m) for m in model.backbone.modules()}
+    [message] = load_initial_weights(model, arch, str(path))
+    assert message.startswith(f"Loaded {len(model.state_dict())} of {len(model.state_dict())} tensors")
+    # what the person sets still wins; another model or a plain state dict keeps the usual defaults
+    assert resolve_arch(TrainConfig(model="fast", weights=str(path), norm="batch", min_size=320))["norm"] == "batch"
+    assert resolve_arch(TrainConfig(model="fast", weights=str(path), min_size=320))["min_size"] == 320
+    plain = tmp_path / "plain.pth"
+    torch.save(build_model(trained, 3).state_dict(), plain)
+    assert resolve_arch(TrainConfig(model="fast", weights=str(plain)))["norm"] == "frozen"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,7 +22,7 @@ from torchvision.models.detection.mask_rcnn import MaskRCNNHeads
 from torchvision.ops import misc as misc_nn_ops
 
 from trainer.choices import ARCH_KEYS
-from trainer.errors import ConfigError
+from trainer.errors import ConfigError, TrainerError
 from trainer.model.names import FAST, MODEL_DEFAULTS, resolve_model_name
 
 # The fast model's normalisation from scratch. Trained at batch 2, BatchNorm's running averages do
@@ -70,23 +71,49 @@ def norm_of(arch: dict[str, Any]) -> str:
     return "frozen" if arch.get("frozen_bn") else str(arch.get("norm", "batch"))
 
 
+def warm_start_arch(weights: str, name: str) -> dict[str, Any] | None:
+    """The network a Polymask checkpoint given as `weights` (a file) was trained with, when it is
+    the same model `name`; None for coco / imagenet / none / last, a plain state dict or another model."""
+    if weights in ("none", "coco", "imagenet", "last") or not Path(weights).is_file():
+        return None
+    from trainer.model.checkpoint import load_checkpoint
+
+    try:
+        obj = load_checkpoint(weights, require_ours=False)
+    except TrainerError:
+        return None  # said when the weights are loaded
+    arch = obj.get("arch") if isinstance(obj, dict) else None
+    if not isinstance(arch, dict) or arch.get("model") != name:
+        return None
+    return arch
+
+
 def resolve_arch(config) -> dict[str, Any]:
-    """Everything that shapes the network, JSON-safe, with model defaults filled in."""
+    """Everything that shapes the network, JSON-safe, with model defaults filled in. Starting from
+    a checkpoint of ours (``weights`` a file), what the config leaves open (norm auto, sizes,
+    anchors, trainable layers) follows that checkpoint's network, so its weights fit as trained
+    (a GroupNorm run warm-started into frozen BatchNorm layers predicts nothing)."""
     name = resolve_model_name(config.model)
     d = MODEL_DEFAULTS[name]
-    pretrained = config.weights not in ("none",)
-    norm = resolve_norm(config.norm, name, pretrained)
+    warm = warm_start_arch(config.weights, name)
+    pretrained = config.weights not in ("none",) and (warm is None or norm_of(warm) == "frozen")
+    norm = norm_of(warm) if warm is not None and config.norm == "auto" else resolve_norm(config.norm, name, pretrained)
     arch: dict[str, Any] = {"model": name, "norm": norm, "frozen_bn": norm == "frozen"}
     for k in ARCH_KEYS:
         v = getattr(config, k)
-        arch[k] = d[k] if v is None else v
+        arch[k] = (warm[k] if warm is not None and k in warm else d[k]) if v is None else v
     if config.min_size is not None and config.max_size is None:
         arch["max_size"] = max(arch["max_size"], config.min_size)
-    sizes, ratios = _anchors(
-        config.anchor_sizes or d["anchor_sizes"], config.aspect_ratios or [0.5, 1.0, 2.0], d["levels"], name
-    )
+    if warm is not None and not config.anchor_sizes and not config.aspect_ratios:
+        sizes, ratios = warm["anchor_sizes"], warm["aspect_ratios"]
+    else:
+        sizes, ratios = _anchors(
+            config.anchor_sizes or d["anchor_sizes"], config.aspect_ratios or [0.5, 1.0, 2.0], d["levels"], name
+        )
     arch["anchor_sizes"], arch["aspect_ratios"] = sizes, ratios
     tl = config.trainable_backbone_layers
+    if tl is None and warm is not None:
+        tl = warm.get("trainable_backbone_layers")
     arch["trainable_backbone_layers"] = min(
         d["max_trainable"], tl if tl is not None else (3 if pretrained else d["max_trainable"])
     )
