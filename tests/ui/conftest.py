@@ -13,6 +13,11 @@ from annotator.ui.recent import RecentProjects
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
+    from annotator.ui.recent import settings
+
+    # Every test starts from a first launch's layout: the window layout is kept in the process's
+    # own settings, and under pytest-xdist which test ran before in this process varies.
+    settings().remove("window")
     windows = []
 
     def make(path=None, delay=150, size=(1100, 760), wait="image", settings=None):
