@@ -17,7 +17,7 @@ from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
 from tests.process_tree import HAS_PROC, descendants
 from tests.tiny_training import TINY
-from tests.ui.training_fixtures import make_project
+from tests.ui.training_fixtures import make_project, open_project
 from trainer.events import CheckpointSaved, Finished, Started
 from trainer.live.events import LivePrediction, LiveSettings
 
@@ -80,13 +80,6 @@ def window(qtbot, tmp_path):
     w.shutdown()
 
 
-def open_project(w, qtbot, tmp_path, **kw):
-    project = make_project(tmp_path / "proj", **kw)
-    w.set_project(project)
-    qtbot.waitUntil(lambda: w.current_key is not None)
-    return project
-
-
 def ctrl_enter(w):
     w.canvas.setFocus()
     QTest.keyClick(w.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -143,16 +136,23 @@ def test_the_toggle_starts_the_trainer_after_five_done_images_and_stopping_leave
     assert run.status == "stopped" and run.last_checkpoint, "the live run is listed with its checkpoint"
 
 
-def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weights(window, qtbot, tmp_path):
-    project = open_project(window, qtbot, tmp_path, n=1, unlabelled=4)
+def start_with_a_fake_trainer(window, qtbot):
+    """Learn as I label on, from the first done image, with FakeChild as the trainer: image 0 is
+    marked done (Done & next) and the session's child is running; returns the live controller."""
     live = window.live
     live.min_images = 1
     live.child_factory = FakeChild
     live.toggle.trigger()
-    ctrl_enter(window)  # image 0 done: the (fake) trainer starts
+    ctrl_enter(window)
     qtbot.waitUntil(
         lambda: bool(FakeChild.made) and live.session is not None and live.session.child is FakeChild.made[-1]
     )
+    return live
+
+
+def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weights(window, qtbot, tmp_path):
+    project = open_project(window, qtbot, tmp_path, n=1, unlabelled=4)
+    live = start_with_a_fake_trainer(window, qtbot)  # image 0 done: the (fake) trainer starts
     child = FakeChild.made[-1]
     shown = window.current_key
     assert not [m for m in child.sent if m[0] == "predict"], "nothing trained yet: no pre-label asked"
@@ -180,12 +180,7 @@ def test_the_image_that_opens_is_prelabelled_by_the_trainer_with_its_newest_weig
 
 def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot, tmp_path):
     project = open_project(window, qtbot, tmp_path, n=1, unlabelled=3)
-    live = window.live
-    live.min_images = 1
-    live.child_factory = FakeChild
-    live.toggle.trigger()
-    ctrl_enter(window)
-    qtbot.waitUntil(lambda: live.session is not None and live.session.child is not None)
+    live = start_with_a_fake_trainer(window, qtbot)  # image 0 done: the (fake) trainer starts
     ckpt = tmp_path / "c.pth"
     ckpt.write_bytes(b"1")
     FakeChild.made[-1].found = [square(0, 0, 20, 20)]
@@ -210,12 +205,7 @@ def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot,
 
 def test_opening_another_project_stops_learning(window, qtbot, tmp_path):
     open_project(window, qtbot, tmp_path, n=2, unlabelled=1)
-    live = window.live
-    live.min_images = 1
-    live.child_factory = FakeChild
-    live.toggle.trigger()
-    ctrl_enter(window)
-    qtbot.waitUntil(lambda: live.session is not None and live.session.child is not None)
+    live = start_with_a_fake_trainer(window, qtbot)  # image 0 done: the (fake) trainer starts
     session = live.session
     window.set_project(make_project(tmp_path / "other", n=1, unlabelled=1))
     assert not live.toggle.isChecked() and live.session is None

@@ -19,7 +19,7 @@ from annotator.model import AddRegions, Polygon, Region
 from annotator.ui.main_window import MainWindow
 from annotator.ui.recent import RecentProjects
 from tests.tiny_training import TINY
-from tests.ui.training_fixtures import make_project
+from tests.ui.training_fixtures import open_project
 
 RUN_TIMEOUT = 240_000  # ms; a tiny run takes ~10-30 s on a busy 2-core machine
 
@@ -37,13 +37,6 @@ def window(qtbot, tmp_path, request):
     yield w
     w.training.shutdown()
     w.shutdown()
-
-
-def open_project(w, qtbot, tmp_path, **kw):
-    project = make_project(tmp_path / "proj", **kw)
-    w.set_project(project)
-    qtbot.waitUntil(lambda: w.current_key is not None)
-    return project
 
 
 def wait_run(qtbot, ctl, timeout=RUN_TIMEOUT):

@@ -43,3 +43,11 @@ def make_project(folder, n: int = 6, unlabelled: int = 2, size: int = 64, seed: 
         path=folder / "polymask.json",
         image_root=folder,
     )
+
+
+def open_project(w, qtbot, tmp_path, **kw):
+    """`make_project` (keywords passed on) under tmp_path/proj, shown in window `w`."""
+    project = make_project(tmp_path / "proj", **kw)
+    w.set_project(project)
+    qtbot.waitUntil(lambda: w.current_key is not None)
+    return project
