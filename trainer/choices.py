@@ -9,6 +9,8 @@ AUGMENTATIONS = ("hflip", "vflip", "scale_jitter", "color")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
 NORMS = ("auto", "batch", "local", "group", "frozen")
+# The starting weights a config names; any other value is a file.
+NAMED_WEIGHTS = ("coco", "imagenet", "none", "last")
 # The settings that size the network (None in a config: the model's default).
 ARCH_KEYS = (
     "min_size",

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from trainer.choices import ARCH_KEYS, AUGMENTATIONS, LOSS_NAMES, NORMS, OPTIMIZERS, SCHEDULES
+from trainer.choices import ARCH_KEYS, AUGMENTATIONS, LOSS_NAMES, NAMED_WEIGHTS, NORMS, OPTIMIZERS, SCHEDULES
 from trainer.errors import ConfigError
 
 Check = Callable[[Any], bool]
@@ -116,7 +116,7 @@ def _files(cfg: Any) -> list[str]:
         (cfg.val_images, os.path.isdir, "the validation image folder"),
     )
     found += [f"{what} {path} does not exist" for path, test, what in exists if path is not None and not test(path)]
-    if isinstance(cfg.weights, str) and cfg.weights and cfg.weights not in ("coco", "imagenet", "none", "last"):
+    if isinstance(cfg.weights, str) and cfg.weights and cfg.weights not in NAMED_WEIGHTS:
         if not os.path.isfile(cfg.weights):
             found.append(f"the weights file {cfg.weights} does not exist")
     return found

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from trainer.choices import NAMED_WEIGHTS  # torch-free
 from trainer.config import TrainConfig  # torch-free
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Step
 from trainer.live.events import LiveSettings, LiveStatus
@@ -167,7 +168,7 @@ class LiveSession:
         ckpt = self.checkpoint
         if ckpt is None or not ckpt.is_file():
             warm = self.train.get("weights")
-            ckpt = Path(warm) if isinstance(warm, str) and warm not in ("none", "coco") else None
+            ckpt = Path(warm) if isinstance(warm, str) and warm not in NAMED_WEIGHTS else None
         if ckpt is None or not ckpt.is_file():
             return None, None
         return predict(ckpt, image_path), ckpt

@@ -6,6 +6,8 @@ download ever happens here (see ``trainer.model.weights``)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +23,7 @@ from torchvision.models.detection.faster_rcnn import FastRCNNConvFCHead, RPNHead
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads
 from torchvision.ops import misc as misc_nn_ops
 
-from trainer.choices import ARCH_KEYS
+from trainer.choices import ARCH_KEYS, NAMED_WEIGHTS
 from trainer.errors import ConfigError, TrainerError
 from trainer.model.names import FAST, MODEL_DEFAULTS, resolve_model_name
 
@@ -74,18 +76,27 @@ def norm_of(arch: dict[str, Any]) -> str:
 def warm_start_arch(weights: str, name: str) -> dict[str, Any] | None:
     """The network a Polymask checkpoint given as `weights` (a file) was trained with, when it is
     the same model `name`; None for coco / imagenet / none / last, a plain state dict or another model."""
-    if weights in ("none", "coco", "imagenet", "last") or not Path(weights).is_file():
+    if weights in NAMED_WEIGHTS or not Path(weights).is_file():
         return None
+    st = Path(weights).stat()
+    arch = _checkpoint_arch(str(Path(weights).resolve()), st.st_mtime_ns, st.st_size)
+    if arch is None or arch.get("model") != name:
+        return None
+    return copy.deepcopy(arch)
+
+
+@functools.lru_cache(maxsize=8)
+def _checkpoint_arch(path: str, mtime_ns: int, size: int) -> dict[str, Any] | None:
+    """A checkpoint file's arch, read once per version of the file: a run resolves its
+    architecture more than once (data preparation, the engine) before it loads the weights."""
     from trainer.model.checkpoint import load_checkpoint
 
     try:
-        obj = load_checkpoint(weights, require_ours=False)
+        obj = load_checkpoint(path, require_ours=False)
     except TrainerError:
         return None  # said when the weights are loaded
     arch = obj.get("arch") if isinstance(obj, dict) else None
-    if not isinstance(arch, dict) or arch.get("model") != name:
-        return None
-    return arch
+    return arch if isinstance(arch, dict) else None
 
 
 def resolve_arch(config) -> dict[str, Any]:
