@@ -6,6 +6,8 @@ number of objects added. Qt-free: the window's Accept and any other front end ca
 
 from __future__ import annotations
 
+from polymask_common.text import plural
+
 from ..model import EditGroup, MultiPolygon, Polygon, Project, Shape, new_region_edit
 from .prediction_counts import MIN_VERTICES
 
@@ -44,4 +46,4 @@ def accept_edit(project: Project, image_key: str, instances: list) -> tuple[Edit
     if not edits:
         return None, []
     n = len(edits)
-    return EditGroup(edits, f"Accept {n} prediction" + ("s" if n != 1 else "")), ids
+    return EditGroup(edits, f"Accept {plural(n, 'prediction')}"), ids

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from polymask_common.text import plural
+
 from ..io.images import IMAGE_SUFFIXES, is_image_file
 from ..model import ImageRecord, Project
 from .image_search import is_local
@@ -158,7 +160,7 @@ def find_image(project: Project, text: str) -> tuple[int | None, str]:
         number = int(text)
         if 1 <= number <= n:
             return number - 1, ""
-        return None, f"There is no image {number}: the project has {n} image{'s' if n != 1 else ''}"
+        return None, f"There is no image {number}: the project has {plural(n, 'image')}"
     lower = text.lower()
     exact = [i for i, im in enumerate(project.images) if im.filename.lower() in (lower, f"./{lower}")]
     if not exact:

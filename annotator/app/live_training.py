@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from polymask_common.text import plural
 from trainer.choices import NAMED_WEIGHTS  # torch-free
 from trainer.config import TrainConfig  # torch-free
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Step
@@ -101,7 +102,7 @@ class LiveSession:
             return f"stopped: {self.ended.reason}" if isinstance(self.ended, Failed) else "stopped"
         if self.child is None:
             need = self.min_images - len(self.done_images)
-            return f"needs {need} more labelled image{'s' if need != 1 else ''}"
+            return f"needs {plural(need, 'more labelled image')}"
         s = self.status
         if s is None and self.step is None:
             return "starting the trainer…"

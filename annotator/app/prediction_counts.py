@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from polymask_common.text import plural
+
 MIN_VERTICES = 3
 
 
@@ -74,7 +76,7 @@ def batch_message(results: Mapping[str, Sequence], unlabelled: Sequence[str], th
         return "No unlabelled images: every image has regions or is marked done."
     done = [k for k in unlabelled if k in results]
     with_objects = sum(1 for k in done if any(float(i.score) >= threshold and has_outline(i) for i in results[k]))
-    text = f"{len(done)} of {total} unlabelled image{'s' if total != 1 else ''} predicted"
+    text = f"{len(done)} of {plural(total, 'unlabelled image')} predicted"
     text += f"; {total - len(done)} to go" if len(done) < total else ""
     if done:
         text += f" ({with_objects} with an object at or above {threshold:.2f})"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from polymask_common.text import plural
+
 from .edits import PROJECT_WIDE, Edit, Scope
 from .project import Project
 from .records import ImageRecord
@@ -35,7 +37,7 @@ class AddImages(Edit):
     @property
     def text(self):
         n = len(self.images)
-        return f"Add {n} image{'s' if n != 1 else ''}"
+        return f"Add {plural(n, 'image')}"
 
     def apply(self, project):
         known = {im.key for im in project.images}
@@ -65,7 +67,7 @@ class RemoveImages(Edit):
     @property
     def text(self):
         n = len(self.keys)
-        return f"Remove {n} image{'s' if n != 1 else ''} from the project"
+        return f"Remove {plural(n, 'image')} from the project"
 
     def apply(self, project):
         gone = set(self.keys)
@@ -94,7 +96,7 @@ class IgnoreImages(Edit):
     @property
     def text(self):
         n = len(self.names)
-        return f"Ignore {n} new image{'s' if n != 1 else ''}"
+        return f"Ignore {plural(n, 'new image')}"
 
     def apply(self, project):
         self._changed = _set_ignored(project, self.names, ignored=True)

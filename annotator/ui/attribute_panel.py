@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from polymask_common.text import plural
+
 from ..model import AttributeDef, SetFileAttribute, SetRegionAttribute
 
 
@@ -184,7 +186,7 @@ class AttributePanel(QWidget):
             if self._region_fields or not image
             else "This project has no region attributes; add a class to create one."
         )
-        self.region_box.setTitle(f"{len(regions)} selected region{'s' if len(regions) != 1 else ''}")
+        self.region_box.setTitle(plural(len(regions), "selected region"))
         for name, field in self._region_fields.items():
             values = [r.attributes.get(name) for r in regions]
             first = values[0] if values else None

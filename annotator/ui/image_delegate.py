@@ -7,6 +7,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate
 
+from polymask_common.text import plural
+
 from .image_roles import DoneRole, ProblemRole, RegionCountRole, SizeRole, ThumbRole
 from .thumbnails import THUMB_SIZE
 
@@ -74,7 +76,7 @@ class ImageDelegate(QStyledItemDelegate):
         small.setPointSizeF(max(7.0, font.pointSizeF() * 0.88))
         painter.setFont(small)
         painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-        sub = f"{count} region{'s' if count != 1 else ''}"
+        sub = plural(count, "region")
         if problem:
             sub += "  ·  cannot be shown"
         w, h = index.data(SizeRole) or (None, None)

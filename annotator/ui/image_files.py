@@ -14,6 +14,8 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QBoxLayout, QFileDialog, QMenu
 
+from polymask_common.text import plural
+
 from ..app.image_folders import (
     MAX_WATCHED_FOLDERS,
     FolderScan,
@@ -26,7 +28,7 @@ from ..app.image_folders import (
 from ..io.images import IMAGE_SUFFIXES
 from ..model import AddImages, IgnoreImages, Project, RemoveImages
 from .image_roles import KeyRole
-from .new_images_bar import NewImagesBar, plural
+from .new_images_bar import NewImagesBar
 
 if TYPE_CHECKING:
     pass

@@ -7,14 +7,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QToolButton
 
+from polymask_common.text import plural
+
 STYLE = (
     "#newImagesBar { background: #e3effd; border: 1px solid #8fb5e8; border-radius: 6px; }"
     "#newImagesBar QLabel { color: #0b2a52; }"
 )
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 class NewImagesBar(QFrame):

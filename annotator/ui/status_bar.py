@@ -6,6 +6,8 @@ import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from polymask_common.text import plural
+
 
 class StatusBar(QStatusBar):
     def __init__(self, parent=None):
@@ -32,9 +34,7 @@ class StatusBar(QStatusBar):
     def set_image(self, width, height, index: int, total: int, regions: int) -> None:
         self.image_size.setText(f"{width} × {height} px" if width else "")
         self.counts.setText(
-            f"image {index + 1:,} / {total:,}  ·  {regions} region{'s' if regions != 1 else ''}"
-            if total
-            else "no images"
+            f"image {index + 1:,} / {total:,}  ·  {plural(regions, 'region')}" if total else "no images"
         )
 
     def set_saved(self, state: str) -> None:

@@ -93,3 +93,11 @@ def test_a_malformed_remembered_value_is_kept_as_read_not_used(tmp_path):
     save_project(p)
     again = load_project(p.path).project.polymask
     assert again.brush_radius is None and again.extra["brush_radius"] == "big"
+
+
+def test_the_undo_texts_count_images_in_the_right_number():
+    one, two = ImageRecord("a.jpg", size=1), ImageRecord("b.jpg", size=1)
+    assert AddImages([one]).text == "Add 1 image"
+    assert AddImages([one, two]).text == "Add 2 images"
+    assert RemoveImages([one.key, two.key]).text == "Remove 2 images from the project"
+    assert IgnoreImages(["c.jpg"]).text == "Ignore 1 new image"

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog
 
+from polymask_common.text import plural
+
 from ...app import model_choice
 from ...app.accept import accept_edit
 from ...app.prediction_counts import batch_message, next_list_reason
@@ -292,7 +294,7 @@ class PredictionController(QObject):
         self.refresh_overlay()
         self._update_next()
         n = len(ids)
-        self.say(f"Added {n} object{'s' if n != 1 else ''} to {project.image(key).filename} (Ctrl+Z undoes).")
+        self.say(f"Added {plural(n, 'object')} to {project.image(key).filename} (Ctrl+Z undoes).")
         return n
 
     def next_uncertain(self) -> str | None:
