@@ -51,7 +51,7 @@ Op = Put | Remove | Finish
 @dataclass(frozen=True)
 class PrelabelInstance:
     """One object of a live pre-label, as the trainer child sends it
-    (``trainer.inference.predict.Instance.to_dict()``, without its mask): what the Predictions panel lists,
+    (``trainer.inference.predict.Instance.to_dict()``, without its mask): what the Pre-label panel lists,
     the canvas outlines and Accept turns into polygons."""
 
     class_name: str

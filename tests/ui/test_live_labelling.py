@@ -108,7 +108,7 @@ def test_the_toggle_starts_the_trainer_after_five_done_images_and_stopping_leave
     window.training.overrides = dict(TINY)
     live.settings = LiveSettings(val_every=0, checkpoint_every_s=1.0, threads=1, nice=0)
     before = descendants() if HAS_PROC else set()
-    live.panel.check.click()  # the Predictions panel's toggle, the Model menu's action follows
+    live.panel.check.click()  # the Pre-label panel's toggle, the Model menu's action follows
     assert live.toggle.isChecked() and live.status_label.isVisible()
     assert live.state_text() == "needs 5 more labelled images"
     for n in range(4):

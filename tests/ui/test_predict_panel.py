@@ -145,3 +145,19 @@ def test_the_models_name_keeps_its_wrapped_lines_in_a_short_dock(qtbot):
     qtbot.waitExposed(panel)
     label = panel.model_label
     assert label.height() >= label.heightForWidth(label.width()), "the name's lines are cut"
+
+
+def test_the_pre_label_dock_is_titled_as_the_readme_names_it_and_keeps_an_older_layout(make_window, qtbot):
+    """The dock was titled "Predictions"; a layout saved then names its object "training-Predictions",
+    and restoring that layout under the new title still shows the dock."""
+    from annotator.ui.recent import settings
+
+    w = make_window()
+    dock = w.training.views.predict_dock
+    assert dock.windowTitle() == "Pre-label" and dock.objectName() == "training-Predictions"
+    w.training.views.show_dock(dock)
+    qtbot.waitUntil(dock.isVisible)
+    w.close()  # saves the layout, as a person closing the window does
+    again = make_window()
+    qtbot.waitUntil(again.training.views.predict_dock.isVisible)
+    settings().remove("window")

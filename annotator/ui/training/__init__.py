@@ -1,5 +1,5 @@
 """Click-to-train in the window: the Model menu, the Train / Training curves / Previews /
-Runs / Predictions docks, background training (trainer.fit in a QThread or a supervised
+Runs / Pre-label docks, background training (trainer.fit in a QThread or a supervised
 subprocess) and predicting, accepting predictions as undoable polygons.
 
 Use: ``window.training = TrainingController(window, ...)`` once the window is built (its

@@ -1,4 +1,4 @@
-"""The training widgets in the window: the Train, Predictions, Runs, Training curves and
+"""The training widgets in the window: the Train, Pre-label, Runs, Training curves and
 Previews docks, the Model menu with its toolbar buttons, and how a run's events show in
 them. pyqtgraph loads with the first plot, not when the window opens."""
 
@@ -93,7 +93,9 @@ class TrainingDocks(QObject):
         top.addWidget(self.maximise_button, 0, Qt.AlignmentFlag.AlignTop)
         self._curves_layout.addLayout(top)
         self.train_dock = self._dock("Train", train_host, RIGHT)
-        self.predict_dock = self._dock("Predictions", self.predict_panel, RIGHT)
+        # Titled as the README and the Model menu name it; the object name stays, so a layout
+        # saved before the rename still finds the dock.
+        self.predict_dock = self._dock("Pre-label", self.predict_panel, RIGHT, name="Predictions")
         self.runs_dock = self._dock("Runs", self.runs_panel, BOTTOM)
         self.curves_dock = self._dock("Training curves", curves_host, BOTTOM, floatable=True)
         self.curves_dock.topLevelChanged.connect(self._docked_again)
@@ -107,9 +109,11 @@ class TrainingDocks(QObject):
         self._menu_and_toolbar(toolbar)
         QTimer.singleShot(0, self._hide_stray_tab_bars)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, floatable: bool = False) -> QDockWidget:
+    def _dock(
+        self, title: str, widget: QWidget, area: Qt.DockWidgetArea, floatable: bool = False, name: str = ""
+    ) -> QDockWidget:
         dock = QDockWidget(title, self.window)
-        dock.setObjectName(f"training-{title}")
+        dock.setObjectName(f"training-{name or title}")
         dock.setWidget(widget)
         features = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         if floatable:  # undocked with its title bar's button, or Maximise

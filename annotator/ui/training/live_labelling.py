@@ -1,4 +1,4 @@
-""" "Learn as I label" in the window (issue 22): the toggle (Model menu and the Predictions panel),
+""" "Learn as I label" in the window (issue 22): the toggle (Model menu and the Pre-label panel),
 "Done & next" (Ctrl+Enter), its state in the status bar, feeding the live trainer, pre-labelling
 the image that opens, and the quality curve.
 

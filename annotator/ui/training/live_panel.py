@@ -1,4 +1,4 @@
-"""The "Learn as I label" box of the Predictions panel: the toggle, the live run's state, and the
+"""The "Learn as I label" box of the Pre-label panel: the toggle, the live run's state, and the
 "is it helping?" curve: pre-label IoU (matched per object, against what the user kept) and the
 seconds spent, per image labelled. The plot is made with the first image labelled while learning
 (pyqtgraph is imported when learning starts, so that costs no stall later)."""
@@ -15,7 +15,7 @@ IOU_COLOUR, MEAN_COLOUR, SECONDS_COLOUR = "#4e79a7", "#e15759", "#f28e2b"
 
 
 class LivePanel(QWidget):
-    """Compact (the Predictions panel shares its column): the toggle and the state on one row,
+    """Compact (the Pre-label panel shares its column): the toggle and the state on one row,
     then a one-line summary and the curve, shown once an image was labelled."""
 
     def __init__(self, parent=None):
