@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from polymask_common.text import plural
+
 from ..model import Project, RunRecord
 from .run_log import FAILED, FINISHED, INTERRUPTED, RUNNING, STOPPED, FolderRun, is_run_folder, read_folder
 from .training_runs import project_folder, resolve, run_list
@@ -39,6 +41,20 @@ class RunEntry:
     @property
     def known(self) -> bool:
         return self.record is not None
+
+    @property
+    def not_evaluated(self) -> bool:
+        """Ended without an AP: stopped or failed before its first evaluation."""
+        return self.state != RUNNING and self.mask_ap is None and self.box_ap is None
+
+    def ap_text(self) -> str:
+        """Why the AP columns are empty, or "" when they are not."""
+        if not self.not_evaluated:
+            return ""
+        return (
+            f"No AP: the run ended after {plural(self.epochs_done or 0, 'epoch')}, before its first evaluation "
+            "(a run that finishes is always evaluated after its last epoch)."
+        )
 
     def state_text(self) -> str:
         """The state in a few words: a failed run with its error, a gone folder, a folder found."""

@@ -89,6 +89,17 @@ def test_records_and_unknown_folders_are_listed_with_state_epochs_ap_date_model_
     assert any("cannot predict" in line for line in describe(bad))
 
 
+def test_a_run_stopped_before_its_first_evaluation_says_why_it_has_no_ap(project):
+    runs = project.path.parent / "runs"
+    write_run(runs / "early", [step(1, 3.0), {"kind": "finished", "stopped": True}], epochs=40)
+    write_run(runs / "evaluated", [step(1, 2.0), epoch(1, 0.5, 0.6), {"kind": "finished", "stopped": True}])
+    entries = {e.name: e for e in list_runs(project)}
+    early, evaluated = entries["early"], entries["evaluated"]
+    assert early.not_evaluated and early.mask_ap is None
+    assert early.ap_text().startswith("No AP: the run ended after 0 epochs, before its first evaluation")
+    assert not evaluated.not_evaluated and evaluated.ap_text() == ""
+
+
 def test_a_record_left_running_by_a_closed_window_reads_as_interrupted_unless_it_runs(project):
     record = RunRecord(dir="runs/r", model="fast", status="running", epochs=3)
     project.polymask.runs.append(record)

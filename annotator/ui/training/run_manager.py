@@ -116,8 +116,10 @@ class RunManager(QObject):
 
     @staticmethod
     def headline(entry: RunEntry) -> str:
-        return (
-            f"Run {entry.name} ({fmt_date(entry.started)}): {entry.state_text()}; "
+        head = f"Run {entry.name} ({fmt_date(entry.started)}): {entry.state_text()}; "
+        if entry.not_evaluated:
+            return head + entry.ap_text()
+        return head + (
             f"{entry.epochs_done or 0} epoch(s), best mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
         )
 

@@ -195,6 +195,9 @@ class RunsPanel(QWidget):
         tip = f"{entry.folder}{notes}" + (f"\n\n{entry.error}" if entry.error else "")
         for c in range(len(COLUMNS)):
             item.setToolTip(c, tip)
+        if entry.not_evaluated:
+            for c in (2, 3):
+                item.setToolTip(c, entry.ap_text())
         colour = MISSING_COLOUR if entry.missing else STATE_COLOURS.get(entry.state)
         if colour:
             item.setForeground(1, QBrush(QColor(colour)))
