@@ -104,7 +104,16 @@ class _Run:
         self.history: list[dict[str, Any]] = []  # per evaluated epoch: what best.pth is chosen by
         self.evaluated: dict[str, Any] | None = None  # this epoch's evaluation, until it is saved
         self.best_summary: dict[str, Any] = {}  # the best epoch's figures, for summary.json
-        self.epochs = self.eval_interval = 1  # planned once the epoch's length is known (planned_schedule)
+
+    # The schedule lives in the config alone (config.json keeps the plan): planned once the epoch's
+    # length is known (planned_schedule); 1 until then.
+    @property
+    def epochs(self) -> int:
+        return self.cfg.epochs or 1
+
+    @property
+    def eval_interval(self) -> int:
+        return self.cfg.eval_interval or 1
 
     def events(self) -> Iterator[Event]:
         """The run's events; each is also written to the run folder's log."""
@@ -124,8 +133,8 @@ class _Run:
         warnings = list(prepared.warnings)
         arch = self._arch(prepared, ckpt)
         data = self._data(prepared, arch)
-        self.epochs, self.eval_interval = planned_schedule(self.cfg.epochs, self.cfg.eval_interval, data.iters)
-        self.cfg = self.cfg.replace(epochs=self.epochs, eval_interval=self.eval_interval)  # config.json keeps the plan
+        epochs, interval = planned_schedule(self.cfg.epochs, self.cfg.eval_interval, data.iters)
+        self.cfg = self.cfg.replace(epochs=epochs, eval_interval=interval)
         self.t = t = self._training(prepared, arch, ckpt, data.iters, warnings)
         self.recipe = describe(self.cfg, arch, default_lr(self.cfg, self.info.world_size), data.iters)  # log, summary
         if self.main:
