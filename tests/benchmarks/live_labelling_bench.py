@@ -7,7 +7,8 @@ against the hand labels (matched per-object IoU, annotator.app.prelabel_quality)
 image done, which feeds it to the running trainer. Same code as the window (LiveSession), no window.
 
     python tests/benchmarks/live_labelling_bench.py VIA_OR_COCO --images DIR [--budget-s S]
-        [--pace-s S] [--weights none|coco|CHECKPOINT] [--labelled-before K] [--out RUN_DIR] [--plot PNG]
+        [--pace-s S] [--weights none|coco|CHECKPOINT] [--labelled-before K] [--set KEY=VALUE]
+        [--out RUN_DIR] [--plot PNG]
 
 ``--labelled-before K`` is the warm start of a second session: the first K images were labelled
 before (and ``--weights`` is a run trained on them); they join the live set at once, unscored, and
@@ -32,6 +33,7 @@ from annotator.app.live_feed import PrelabelInstance, prelabel_annotations  # no
 from annotator.app.live_training import LiveSession  # noqa: E402
 from annotator.app.prelabel_quality import images_until, rolling_mean  # noqa: E402
 from annotator.app.uncertainty import FLOOR  # noqa: E402
+from trainer.config import parse_value  # noqa: E402
 from trainer.live.events import LivePrediction, LiveSettings  # noqa: E402
 from trainer.live.predict import CheckpointPredictor  # noqa: E402
 
@@ -117,6 +119,7 @@ def main() -> int:
     ap.add_argument("--labelled-before", type=int, default=0, help="the first K images are labelled already")
     ap.add_argument("--prelabel", choices=("child", "checkpoint"), default="child")
     ap.add_argument("--score", type=float, default=0.5, help="the pre-label's score threshold")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a training setting (lr=0.001)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()
@@ -128,10 +131,14 @@ def main() -> int:
         anns.setdefault(int(a["image_id"]), []).append(a)
     pace = args.budget_s / len(images) if args.budget_s else args.pace_s
     out = Path(args.out or tempfile.mkdtemp(prefix="live-bench-"))
+    train = {"model": args.model, "weights": args.weights, "batch_size": 2}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        train[key.strip()] = parse_value(value)
     session = LiveSession(
         coco["categories"],
         out,
-        {"model": args.model, "weights": args.weights, "batch_size": 2},
+        train,
         LiveSettings(),
         min_images=args.min_images,
     )
@@ -168,6 +175,7 @@ def main() -> int:
         "labelled_before": args.labelled_before,
         "prelabel": args.prelabel,
         "score": args.score,
+        "set": args.set,
         "iou": [round(v, 3) for v in ious],
         "mean_iou_last10": round(sum(ious[-10:]) / max(1, len(ious[-10:])), 4),
         "images_until_mean_0.5": images_until(ious, 0.5),
