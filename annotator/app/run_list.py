@@ -37,6 +37,7 @@ class RunEntry:
     missing: bool = False  # recorded, but its folder is gone
     has_checkpoint: bool = False
     index: int | None = None  # of its record in the project's run records
+    live_steps: int | None = None  # a live run's steps (Learn as I label); None for any other run
 
     @property
     def known(self) -> bool:
@@ -51,6 +52,11 @@ class RunEntry:
         """Why the AP columns are empty, or "" when they are not."""
         if not self.not_evaluated:
             return ""
+        if self.live_steps is not None:
+            return (
+                f"No AP: a live run (Learn as I label, {plural(self.live_steps, 'step')}) is judged by its "
+                "pre-labels' IoU in the Pre-label panel, not evaluated on validation images."
+            )
         return (
             f"No AP: the run ended after {plural(self.epochs_done or 0, 'epoch')}, before its first evaluation "
             "(a run that finishes is always evaluated after its last epoch)."
@@ -93,6 +99,7 @@ def _from_files(entry: RunEntry, files: FolderRun) -> None:
     entry.mask_ap, entry.box_ap = _best(files.best.get("segm_AP")), _best(files.best.get("bbox_AP"))
     entry.started, entry.model, entry.weights = files.started, files.model, files.weights
     entry.has_checkpoint = files.has_checkpoint
+    entry.live_steps = files.live_steps
 
 
 def _from_record(entry: RunEntry, r: RunRecord, project: Project | None, files: FolderRun | None, running: bool):

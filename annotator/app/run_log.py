@@ -43,6 +43,7 @@ class RunCurves:
     val_loss: Series = field(default_factory=Series)  # validation total per epoch (x: epoch)
     metrics: dict[str, Series] = field(default_factory=dict)  # segm_AP, bbox_AP, ... per epoch
     iters_per_epoch: int = 1
+    live: bool = False  # a live run: it logs no steps (trainer.live), its figure is the pre-label IoU
 
     def is_empty(self) -> bool:
         return not any(s.x for s in self.losses.values()) and not any(s.x for s in self.metrics.values())
@@ -63,6 +64,11 @@ class FolderRun:
     started: str | None = None  # ISO time
     summary: dict[str, Any] = field(default_factory=dict)
     has_checkpoint: bool = False
+
+    @property
+    def live_steps(self) -> int | None:
+        """The steps of a live run (Learn as I label: no epochs, no AP); None for any other run."""
+        return int(self.summary.get("last_step") or 0) if self.summary.get("live") else None
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -93,6 +99,7 @@ def read_run_curves(folder: Path | None) -> RunCurves:
     curves = RunCurves()
     if folder is None:
         return curves
+    curves.live = bool(_json(folder / run_files.SUMMARY).get("live"))
     for d in _lines(folder / run_files.METRICS):
         kind = d.get("kind")
         if kind == "started":

@@ -100,6 +100,21 @@ def test_a_run_stopped_before_its_first_evaluation_says_why_it_has_no_ap(project
     assert not evaluated.not_evaluated and evaluated.ap_text() == ""
 
 
+def test_a_live_run_is_listed_by_its_steps_and_says_it_is_judged_by_its_pre_labels(project):
+    """A live run (trainer.live) writes no metrics.jsonl, only summary.json with its steps."""
+    from annotator.ui.training.runs import fmt_epochs
+
+    folder = project.path.parent / "runs" / "20261207-062702-live-fast"
+    folder.mkdir(parents=True)
+    (folder / run_files.CONFIG).write_text(json.dumps({"model": "fast", "weights": "none"}))
+    (folder / run_files.SUMMARY).write_text(json.dumps({"live": True, "last_step": 26, "val_loss": None}))
+    (folder / run_files.LAST).write_bytes(b"x")
+    live = {e.name: e for e in list_runs(project)}["20261207-062702-live-fast"]
+    assert live.live_steps == 26 and fmt_epochs(live) == "26 steps" and live.has_checkpoint
+    assert live.ap_text().startswith("No AP: a live run (Learn as I label, 26 steps) is judged by its pre-labels")
+    assert read_run_curves(folder).live and not read_run_curves(project.path.parent / "runs").live
+
+
 def test_a_record_left_running_by_a_closed_window_reads_as_interrupted_unless_it_runs(project):
     record = RunRecord(dir="runs/r", model="fast", status="running", epochs=3)
     project.polymask.runs.append(record)

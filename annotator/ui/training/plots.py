@@ -198,7 +198,10 @@ class TrainingPlots(QWidget):
         """Draw a past run from its log (annotator.app.run_log.read_run_curves)."""
         self.clear()
         self.shown_run = name
-        self.status.setText("No step logged: the run ended before its first step." if curves.is_empty() else "")
+        if curves.live:
+            self.status.setText("A live run logs no loss curve: its figure is the pre-label IoU (Pre-label panel).")
+        else:
+            self.status.setText("No step logged: the run ended before its first step." if curves.is_empty() else "")
         for term, s in curves.losses.items():
             if term in self.losses:
                 for x, y in zip(s.x, s.y):

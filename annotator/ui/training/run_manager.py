@@ -118,7 +118,8 @@ class RunManager(QObject):
     def headline(entry: RunEntry) -> str:
         head = f"Run {entry.name} ({fmt_date(entry.started)}): {entry.state_text()}; "
         if entry.not_evaluated:
-            return head + entry.ap_text()
+            text = entry.ap_text()
+            return head + text[0].lower() + text[1:]
         return head + (
             f"{entry.epochs_done or 0} epoch(s), best mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
         )

@@ -43,6 +43,8 @@ def fmt_date(iso: str | None) -> str:
 
 
 def fmt_epochs(entry: RunEntry) -> str:
+    if entry.live_steps is not None:
+        return f"{entry.live_steps} steps"
     done = entry.epochs_done or 0
     return f"{done}/{entry.epochs}" if entry.epochs else str(done)
 
