@@ -202,3 +202,31 @@ def test_predict_pre_labels_with_the_weights_of_this_step_and_training_goes_on(t
     assert all({"class_name", "score", "polygons", "box"} <= set(i) for i in ok.instances)
     assert bad.key == "k2" and bad.instances == [] and "missing.png" in bad.error
     assert steps == 5, "training went on after predicting"
+
+
+def test_a_live_run_warm_started_from_our_checkpoint_learns_at_a_lower_rate(tmp_path):
+    """From scratch or from named weights: the plain run's rate. From one of our checkpoints (the
+    window's "best previous run"): lowered, so the annealed weights are not shaken loose. A rate the
+    person sets wins."""
+    import torch
+
+    from trainer.config import TrainConfig
+    from trainer.live.loop import WARM_LR_FACTOR, live_lr
+    from trainer.model.checkpoint import save_checkpoint
+    from trainer.model.registry import build_model, resolve_arch
+    from trainer.run.one_epoch import default_lr
+
+    trained = resolve_arch(TrainConfig(model="fast", weights="none", norm="group", min_size=160, max_size=224))
+    ckpt = save_checkpoint(
+        {"model": build_model(trained, 2).state_dict(), "arch": trained, "class_names": ["a"], "epoch": 3},
+        tmp_path / "best.pth",
+    )
+    plain = tmp_path / "plain.pth"
+    torch.save(build_model(trained, 2).state_dict(), plain)
+    base, model = default_lr(TrainConfig(model="fast"), 1), trained["model"]
+    assert live_lr(TrainConfig(model="fast", weights="none"), model) == base
+    assert live_lr(TrainConfig(model="fast", weights="coco"), model) == base
+    assert live_lr(TrainConfig(model="fast", weights=str(plain)), model) == base  # not ours: no arch in it
+    assert live_lr(TrainConfig(model="fast", weights=str(ckpt)), model) == pytest.approx(base * WARM_LR_FACTOR)
+    assert WARM_LR_FACTOR < 1
+    assert live_lr(TrainConfig(model="fast", weights=str(ckpt), lr=0.003), model) == 0.003
