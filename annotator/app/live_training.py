@@ -22,7 +22,7 @@ from trainer.events import CheckpointSaved, Event, Failed, Finished, Step
 from trainer.live.events import LiveSettings, LiveStatus
 from trainer.live.supervisor import LiveChild
 
-from .prelabel_quality import ImageQuality, image_quality
+from .prelabel_quality import ImageQuality, append_quality, image_quality
 
 MIN_IMAGES = 5
 # (checkpoint, image file) → COCO annotations (category_id, polygon segmentation, score)
@@ -187,5 +187,6 @@ class LiveSession:
         size = (int(image.get("width") or 1), int(image.get("height") or 1))
         q = image_quality(int(image["id"]), predicted, kept, size, time.monotonic() - started)
         self.quality.append(q)
+        append_quality(self.out, q)
         self.done(image, kept, path)
         return q

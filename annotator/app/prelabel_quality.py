@@ -8,10 +8,16 @@ each count as a 0."""
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pycocotools import mask as mask_utils
+
+QUALITY_FILE = "prelabel_quality.jsonl"  # in the live run's folder: one line per finished image
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,18 @@ class ImageQuality:
             "seconds": None if self.seconds is None else round(self.seconds, 2),
             "prelabelled": self.prelabelled,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImageQuality:
+        seconds = d.get("seconds")
+        return cls(
+            int(d["image_id"]),
+            float(d["iou"]),
+            int(d.get("predicted") or 0),
+            int(d.get("kept") or 0),
+            float(seconds) if isinstance(seconds, (int, float)) else None,
+            bool(d.get("prelabelled", True)),
+        )
 
 
 def _rle(ann: dict[str, Any], height: int, width: int) -> Any:
@@ -91,3 +109,38 @@ def images_until(values: list[float], target: float, n: int = 10) -> int | None:
         if i + 1 >= n and m >= target:
             return i + 1
     return None
+
+
+def append_quality(folder: Path, quality: ImageQuality) -> None:
+    """Keep the figure in the live run's folder, so the curve outlives the window. A folder that
+    cannot be written costs the record, never the labelling (logged)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / QUALITY_FILE, "a", encoding="utf-8") as f:
+            f.write(json.dumps(quality.to_dict()) + "\n")
+    except OSError as e:
+        log.warning("could not record the pre-label quality in %s: %s", folder, e)
+
+
+def read_quality(folder: Path) -> list[ImageQuality]:
+    """The figures a live run recorded; a damaged line (a killed write) is skipped."""
+    try:
+        text = (folder / QUALITY_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(ImageQuality.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def quality_text(quality: list[ImageQuality], n: int = 10) -> str:
+    """In words: "pre-label IoU 0.25 over the last 10 of 31 images", or why there is none."""
+    helped = [q.iou for q in quality if q.prelabelled]
+    if not helped:
+        return f"no pre-label yet ({len(quality)} labelled)" if quality else "no image labelled while it learned"
+    last = helped[-n:]
+    return f"pre-label IoU {sum(last) / len(last):.2f} over the last {len(last)} of {len(quality)} images"

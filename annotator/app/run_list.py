@@ -14,6 +14,7 @@ from pathlib import Path
 from polymask_common.text import plural
 
 from ..model import Project, RunRecord
+from .prelabel_quality import QUALITY_FILE, ImageQuality, quality_text, read_quality
 from .run_log import FAILED, FINISHED, INTERRUPTED, RUNNING, STOPPED, FolderRun, is_run_folder, read_folder
 from .training_runs import project_folder, resolve, run_list
 
@@ -38,6 +39,7 @@ class RunEntry:
     has_checkpoint: bool = False
     index: int | None = None  # of its record in the project's run records
     live_steps: int | None = None  # a live run's steps (Learn as I label); None for any other run
+    live_quality: str = ""  # a live run's pre-label IoU in words, when it recorded one
 
     @property
     def known(self) -> bool:
@@ -53,9 +55,10 @@ class RunEntry:
         if not self.not_evaluated:
             return ""
         if self.live_steps is not None:
+            judged = f": {self.live_quality}" if self.live_quality else "' IoU in the Pre-label panel"
             return (
-                f"No AP: a live run (Learn as I label, {plural(self.live_steps, 'step')}) is judged by its "
-                "pre-labels' IoU in the Pre-label panel, not evaluated on validation images."
+                f"No AP: a live run (Learn as I label, {plural(self.live_steps, 'step')}) is not evaluated on "
+                f"validation images; it is judged by its pre-labels{judged}."
             )
         return (
             f"No AP: the run ended after {plural(self.epochs_done or 0, 'epoch')}, before its first evaluation "
@@ -100,6 +103,7 @@ def _from_files(entry: RunEntry, files: FolderRun) -> None:
     entry.started, entry.model, entry.weights = files.started, files.model, files.weights
     entry.has_checkpoint = files.has_checkpoint
     entry.live_steps = files.live_steps
+    entry.live_quality = quality_text(files.quality) if files.quality else ""
 
 
 def _from_record(entry: RunEntry, r: RunRecord, project: Project | None, files: FolderRun | None, running: bool):
@@ -182,3 +186,18 @@ def describe(entry: RunEntry) -> list[str]:
     if entry.folder is not None:
         lines.append(f"Folder: {entry.folder}" + (" (gone)" if entry.missing else ""))
     return lines
+
+
+def last_live_quality(project: Project | None) -> tuple[str, list[ImageQuality]]:
+    """The newest live run that recorded pre-label figures: (its folder's name, the figures), so the
+    Pre-label panel shows its curve again after the window was closed; ("", []) when none did."""
+    root = runs_root(project)
+    try:
+        folders = sorted((p for p in root.iterdir() if (p / QUALITY_FILE).is_file()), key=lambda p: p.name)
+    except OSError:
+        return "", []
+    for folder in reversed(folders):
+        quality = read_quality(folder)
+        if quality:
+            return folder.name, quality
+    return "", []

@@ -19,6 +19,8 @@ from typing import Any
 from polymask_common.atomic import atomic_write_text
 from trainer.run import files as run_files  # torch-free
 
+from .prelabel_quality import ImageQuality, read_quality
+
 FINISHED, STOPPED, FAILED, RUNNING = "finished", "stopped", "failed", "running"
 INTERRUPTED = "interrupted"  # its log has no end: killed, or the window closed hard
 _STAMP = re.compile(r"^(\d{8})-(\d{6})")  # new_run_folder's `<date>-<time>-<model>`
@@ -44,6 +46,7 @@ class RunCurves:
     metrics: dict[str, Series] = field(default_factory=dict)  # segm_AP, bbox_AP, ... per epoch
     iters_per_epoch: int = 1
     live: bool = False  # a live run: it logs no steps (trainer.live), its figure is the pre-label IoU
+    quality: list[ImageQuality] = field(default_factory=list)  # a live run's, per finished image
 
     def is_empty(self) -> bool:
         return not any(s.x for s in self.losses.values()) and not any(s.x for s in self.metrics.values())
@@ -64,6 +67,7 @@ class FolderRun:
     started: str | None = None  # ISO time
     summary: dict[str, Any] = field(default_factory=dict)
     has_checkpoint: bool = False
+    quality: list[ImageQuality] = field(default_factory=list)  # a live run's pre-label IoU per finished image
 
     @property
     def live_steps(self) -> int | None:
@@ -100,6 +104,7 @@ def read_run_curves(folder: Path | None) -> RunCurves:
     if folder is None:
         return curves
     curves.live = bool(_json(folder / run_files.SUMMARY).get("live"))
+    curves.quality = read_quality(folder)
     for d in _lines(folder / run_files.METRICS):
         kind = d.get("kind")
         if kind == "started":
@@ -153,6 +158,7 @@ def read_folder(folder: Path) -> FolderRun:
         elif kind == "failed":
             run.state, run.error = FAILED, str(d.get("reason") or "failed")
     run.has_checkpoint = (folder / run_files.LAST).is_file() or (folder / run_files.BEST).is_file()
+    run.quality = read_quality(folder)
     run.started = stamp_time(folder.name)
     if run.started is None:
         try:

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from annotator.app.live_training import LiveSession, best_previous_weights
-from annotator.app.prelabel_quality import image_quality, images_until, matched_iou
+from annotator.app.prelabel_quality import QUALITY_FILE, image_quality, images_until, matched_iou, read_quality
 from trainer.events import CheckpointSaved, Finished
 
 CATS = [{"id": 1, "name": "balloon"}, {"id": 2, "name": "kite"}]
@@ -134,3 +134,19 @@ def test_the_warm_start_is_the_best_previous_run_on_disk(tmp_path):
     runs = [Run("medium.pth", 0.3), Run("gone.pth", 0.9), Run("good.pth", 0.5)]
     assert best_previous_weights(runs, lambda p: tmp_path / p if p else None) == str(tmp_path / "good.pth")
     assert best_previous_weights([], lambda p: None) is None
+
+
+def test_each_finished_image_is_recorded_in_the_run_folder_and_read_back(tmp_path):
+    """The curve outlives the window: finish() appends a line to the live run's folder."""
+    out = tmp_path / "runs" / "20261207-101010-live-fast"
+    s = LiveSession(CATS, out, child=FakeChild)
+    s.finish(_image(1), [square(0, 0, 10)], None, started=0.0)  # no model yet
+    s.finish(_image(2), [square(5, 0, 10)], [square(0, 0, 10)], started=0.0)
+    with open(out / QUALITY_FILE, "a") as f:
+        f.write('{"image_id": 3, "iou": 0.')  # a write cut short by a kill
+    back = read_quality(out)
+    assert [(q.image_id, q.prelabelled, q.kept) for q in back] == [(1, False, 1), (2, True, 1)]
+    assert back[1].iou == pytest.approx(1 / 3, abs=1e-3) and back == [
+        type(q).from_dict(q.to_dict()) for q in s.quality
+    ]
+    assert read_quality(tmp_path / "nowhere") == []

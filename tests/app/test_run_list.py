@@ -9,7 +9,8 @@ import json
 import pytest
 
 from annotator.app.run_files_ops import TRASH, RunFileError, purge, rename_run, restore, trash_run
-from annotator.app.run_list import describe, list_runs
+from annotator.app.prelabel_quality import ImageQuality, append_quality
+from annotator.app.run_list import describe, last_live_quality, list_runs
 from annotator.app.run_log import read_folder, read_previews, read_run_curves, save_previews, stamp_time
 from annotator.io import load_project, save_project
 from annotator.model import RunRecord
@@ -111,8 +112,19 @@ def test_a_live_run_is_listed_by_its_steps_and_says_it_is_judged_by_its_pre_labe
     (folder / run_files.LAST).write_bytes(b"x")
     live = {e.name: e for e in list_runs(project)}["20261207-062702-live-fast"]
     assert live.live_steps == 26 and fmt_epochs(live) == "26 steps" and live.has_checkpoint
-    assert live.ap_text().startswith("No AP: a live run (Learn as I label, 26 steps) is judged by its pre-labels")
+    assert live.ap_text().startswith("No AP: a live run (Learn as I label, 26 steps) is not evaluated")
+    assert "judged by its pre-labels' IoU in the Pre-label panel" in live.ap_text()  # it recorded none
     assert read_run_curves(folder).live and not read_run_curves(project.path.parent / "runs").live
+    assert last_live_quality(project) == ("", [])
+
+    # the figures it recorded while the user labelled: the list and the curves pane say them
+    records = [ImageQuality(i, iou, 1, 1, 30.0, prelabelled=i > 1) for i, iou in enumerate([0, 0.2, 0.4, 0.6], 1)]
+    for q in records:
+        append_quality(folder, q)
+    live = {e.name: e for e in list_runs(project)}["20261207-062702-live-fast"]
+    assert "judged by its pre-labels: pre-label IoU 0.40 over the last 3 of 4 images" in live.ap_text()
+    assert read_run_curves(folder).quality == records
+    assert last_live_quality(project) == ("20261207-062702-live-fast", records)
 
 
 def test_a_record_left_running_by_a_closed_window_reads_as_interrupted_unless_it_runs(project):

@@ -202,6 +202,16 @@ def test_the_quality_curve_from_a_known_prelabel_and_a_known_edit(window, qtbot,
     assert list(xs) == [2.0] and ys[0] == pytest.approx(1 / 3, abs=1e-3)
     assert live.panel.summary.startswith("IoU 0.33 (last 1)") and live.panel.plot.isVisible()
 
+    # learning off, the project opened again (as after closing the window): the curve is read back
+    session = live.session
+    live.toggle.trigger()
+    qtbot.waitUntil(lambda: not session.running)
+    live.panel.show_quality([])
+    assert not live.panel.summary and not live.panel.plot.isVisible()
+    window.set_project(project)
+    assert live.panel.summary.startswith(f"Last session ({session.out.name}): IoU 0.33 (last 1)")
+    assert list(live.panel.curves["iou"].getData()[0]) == [2.0] and live.panel.plot.isVisible()
+
 
 def test_opening_another_project_stops_learning(window, qtbot, tmp_path):
     open_project(window, qtbot, tmp_path, n=2, unlabelled=1)

@@ -26,6 +26,7 @@ from trainer.live.events import LivePrediction, LiveSettings, LiveStatus
 
 from ...app.live_feed import Finish, LiveFeed, Op, PrelabelInstance, Put, Remove, is_accept, next_to_label
 from ...app.live_training import MIN_IMAGES, LiveSession, best_previous_weights
+from ...app.run_list import last_live_quality
 from ...app.run_record import Change, RunRecorder
 from ...app.training_runs import CONTINUE_LAST, new_run_folder, resolve, run_list
 from ...app.uncertainty import FLOOR
@@ -155,7 +156,7 @@ class LiveLabelling(QObject):
         self._projects[id(session)] = project
         feed.shown(self.host.current_key, time.monotonic())
         self._submit(session, feed.sync(feed.all_keys(), time.monotonic(), initial=True))
-        self.panel.ensure_plot()
+        self.panel.show_quality([])  # a past session's curve gives way to this one's
         self.training.views.show_dock(self.training.views.predict_dock, raise_=False)
         self._tick.start()
         self.refresh_state()
@@ -196,6 +197,10 @@ class LiveLabelling(QObject):
         if self.session is not None and self.feed is not None and self.feed.project is not self.host.project:
             self.stop("the project changed")
         doc.changed.connect(self._edited)
+        if self.session is None:
+            name, quality = last_live_quality(self.host.project)
+            if quality or self.panel.plot is not None:
+                self.panel.show_quality(quality, name)
 
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop every session and wait for their processes to be gone (closing the window)."""

@@ -85,9 +85,15 @@ class LivePanel(QWidget):
             self._lay.addWidget(self.plot)
         return self.plot
 
-    def show_quality(self, quality: list[ImageQuality]) -> None:
-        """One point per image finished while learning (x: its place among them)."""
+    def show_quality(self, quality: list[ImageQuality], session: str = "") -> None:
+        """One point per image finished while learning (x: its place among them). `session`: the
+        run folder's name when the curve is a past session's (shown on opening the project)."""
         self.ensure_plot()
+        if not quality:
+            self.summary = ""
+            self.summary_label.hide()
+            self.plot.hide()
+            return
         xs = [float(i) for i in range(1, len(quality) + 1)]
         helped = [(x, q.iou) for x, q in zip(xs, quality) if q.prelabelled]
         hx, hy = [x for x, _ in helped], [y for _, y in helped]
@@ -96,12 +102,12 @@ class LivePanel(QWidget):
         timed = [(x, q.seconds) for x, q in zip(xs, quality) if q.seconds is not None]
         self.curves["seconds"].setData([x for x, _ in timed], [s for _, s in timed])
         self.seconds_box.enableAutoRange()
-        if quality:
-            last = hy[-10:]
-            mean = f"IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
-            secs = [s for _, s in timed[-10:]]
-            pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
-            self.summary = f"{mean}{pace} · {len(quality)} labelled"
-            self.summary_label.setText(self.summary)  # a label, not the plot's title: it wraps
-            self.summary_label.show()
-            self.plot.show()
+        last = hy[-10:]
+        mean = f"IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
+        secs = [s for _, s in timed[-10:]]
+        pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
+        past = f"Last session ({session}): " if session else ""
+        self.summary = f"{past}{mean}{pace} · {len(quality)} labelled"
+        self.summary_label.setText(self.summary)  # a label, not the plot's title: it wraps
+        self.summary_label.show()
+        self.plot.show()

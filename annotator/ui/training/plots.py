@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidg
 
 from trainer.choices import LOSS_NAMES  # torch-free
 
+from ...app.prelabel_quality import quality_text
 from ...app.run_log import RunCurves
 
 TERM_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f")  # the trainer's loss terms, in order
@@ -199,7 +200,8 @@ class TrainingPlots(QWidget):
         self.clear()
         self.shown_run = name
         if curves.live:
-            self.status.setText("A live run logs no loss curve: its figure is the pre-label IoU (Pre-label panel).")
+            figure = quality_text(curves.quality) if curves.quality else "the pre-label IoU (Pre-label panel)"
+            self.status.setText(f"A live run logs no loss curve: its figure is {figure}.")
         else:
             self.status.setText("No step logged: the run ended before its first step." if curves.is_empty() else "")
         for term, s in curves.losses.items():

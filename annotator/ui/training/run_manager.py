@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from polymask_common.text import plural
 from trainer.events import Preview, event_from_dict  # torch-free
 
 from ...app.run_files_ops import RunFileError, Trashed, purge, rename_run, restore, trash_run
@@ -121,7 +122,7 @@ class RunManager(QObject):
             text = entry.ap_text()
             return head + text[0].lower() + text[1:]
         return head + (
-            f"{entry.epochs_done or 0} epoch(s), best mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
+            f"{plural(entry.epochs_done or 0, 'epoch')}, best mask AP {fmt_ap(entry.mask_ap)}, box AP {fmt_ap(entry.box_ap)}."
         )
 
     def compare(self, entries: list[RunEntry]) -> None:
