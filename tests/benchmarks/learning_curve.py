@@ -14,7 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-COLOURS = [(220, 60, 40), (40, 110, 220), (40, 160, 80), (150, 80, 200)]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.chart import Chart  # noqa: E402
 
 
 def curve(run: Path, s_per_iter: float | None) -> list[dict]:
@@ -42,38 +44,20 @@ def curve(run: Path, s_per_iter: float | None) -> list[dict]:
 
 
 def plot(curves: dict[str, list[dict]], path: Path) -> None:
-    from PIL import Image, ImageDraw
-
-    w, h, m = 720, 400, 48
-    im = Image.new("RGB", (w, h), "white")
-    d = ImageDraw.Draw(im)
     xmax = max([30.0] + [p["minutes"] or p["wall_minutes"] for c in curves.values() for p in c])
     top = max((max(p.get("bbox_AP50", 0), p.get("segm_AP50", 0)) for c in curves.values() for p in c), default=0)
-    ymax = max(10.0, top * 1.1)
-
-    def xy(x: float, y: float) -> tuple[float, float]:
-        return m + (w - 2 * m) * x / xmax, h - m - (h - 2 * m) * y / ymax
-
-    d.rectangle([m, m, w - m, h - m], outline="black")
-    for y in range(0, int(ymax) + 1, 10):
-        d.line([xy(0, y), xy(xmax, y)], fill=(225, 225, 225))
-        d.text((8, xy(0, y)[1] - 6), f"{y}%", fill="black")
-    for x in range(0, int(xmax) + 1, 5):
-        d.text((xy(x, 0)[0] - 6, h - m + 6), f"{x}", fill="black")
-    d.line([xy(30, 0), xy(30, ymax)], fill=(160, 160, 160))  # the budget: 30 minutes
-    d.text((xy(30, ymax)[0] + 4, m + 4), "30 min", fill=(120, 120, 120))
-    for i, (name, points) in enumerate(curves.items()):
-        colour = COLOURS[i % len(COLOURS)]
-        seg = [xy(p["minutes"] or p["wall_minutes"], p["segm_AP50"]) for p in points]
-        if len(seg) > 1:
-            d.line(seg, fill=colour, width=2)
-        for p in points:
-            x, y = xy(p["minutes"] or p["wall_minutes"], p.get("bbox_AP50", 0))
-            d.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour)
-        d.text((m + 8, m + 8 + 14 * i), name, fill=colour)
-    d.text((m, 14), "segm AP50 (line) and bbox AP50 (dots), % on the val photos, against minutes", fill="black")
-    d.text((w - m - 60, h - 18), "minutes", fill="black")
-    im.save(path)
+    chart = Chart(0, xmax, 0, max(10.0, top * 1.1))
+    chart.y_grid(range(0, int(chart.y1) + 1, 10), "{}%")
+    chart.x_ticks(range(0, int(xmax) + 1, 5))
+    chart.x_mark(30, "30 min")  # the budget
+    for name, points in curves.items():
+        minutes = [p["minutes"] or p["wall_minutes"] for p in points]
+        chart.series(
+            name,
+            line=[(x, p["segm_AP50"]) for x, p in zip(minutes, points)],
+            dots=[(x, p.get("bbox_AP50", 0)) for x, p in zip(minutes, points)],
+        )
+    chart.save(path, "segm AP50 (line) and bbox AP50 (dots), % on the val photos, against minutes", "minutes")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from annotator.app.prelabel_quality import rolling_mean  # noqa: E402
-from tests.benchmarks.learning_curve import COLOURS  # noqa: E402
+from tests.benchmarks.chart import Chart  # noqa: E402
 
 
 def session(run_dir: Path) -> dict:
@@ -35,35 +35,14 @@ def session(run_dir: Path) -> dict:
 
 
 def plot(sessions: dict[str, dict], path: Path) -> None:
-    from PIL import Image, ImageDraw
-
-    w, h, m = 720, 400, 48
-    im = Image.new("RGB", (w, h), "white")
-    d = ImageDraw.Draw(im)
     last = max([10] + [s["first_image"] + s["images"] - 1 for s in sessions.values()])
-
-    def xy(n: float, v: float) -> tuple[float, float]:
-        return m + (w - 2 * m) * (n - 1) / max(1, last - 1), h - m - (h - 2 * m) * v
-
-    d.rectangle([m, m, w - m, h - m], outline="black")
-    for v in (0.25, 0.5, 0.7, 1.0):
-        d.line([xy(1, v), xy(last, v)], fill=(225, 225, 225))
-        d.text((8, xy(1, v)[1] - 6), f"{v:g}", fill="black")
-    for n in range(10, last + 1, 10):
-        d.text((xy(n, 0)[0] - 6, h - m + 6), str(n), fill="black")
-    for i, (name, s) in enumerate(sessions.items()):
-        colour = COLOURS[i % len(COLOURS)]
+    chart = Chart(1, last, 0, 1)
+    chart.y_grid((0.25, 0.5, 0.7, 1.0))
+    chart.x_ticks(range(10, last + 1, 10))
+    for name, s in sessions.items():
         numbers = range(s["first_image"], s["first_image"] + s["images"])
-        for n, v in zip(numbers, s["iou"]):
-            x, y = xy(n, v)
-            d.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour)
-        mean = rolling_mean(s["iou"])
-        if len(mean) > 1:
-            d.line([xy(n, v) for n, v in zip(numbers, mean)], fill=colour, width=2)
-        d.text((m + 8, m + 8 + 14 * i), name, fill=colour)
-    d.text((m, 14), "pre-label IoU per image (dots) and its mean over the last 10 (line)", fill="black")
-    d.text((w - m - 120, h - 18), "image in the list", fill="black")
-    im.save(path)
+        chart.series(name, line=list(zip(numbers, rolling_mean(s["iou"]))), dots=list(zip(numbers, s["iou"])))
+    chart.save(path, "pre-label IoU per image (dots) and its mean over the last 10 (line)", "image in the list")
 
 
 def main(argv: list[str] | None = None) -> None:
