@@ -5,7 +5,9 @@ as the project file writes paths). Without one, or when the chosen file is gone,
 best run by the trainer's own selection metric (the mean of mask and box AP of the epoch its
 checkpoint holds), finished runs before stopped ones. A run that never finished an epoch is never
 the default: its last.pth holds weights from part of one epoch (the trainer saves them when stopped
-early), which predict little but noise. Such runs can still be picked by hand.
+early), which predict little but noise. Such runs can still be picked by hand. A live run (Learn as
+I label) has no epochs: it counts by its steps, and its figure is its pre-labels' IoU; having no AP,
+it is the default only when no evaluated run is there.
 
 Qt-free and torch-free: reads run records and the run folders' summary.json."""
 
@@ -18,10 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polymask_common.text import plural
 from trainer.evaluation.suggested_threshold import suggested_threshold
 from trainer.run import files as run_files  # torch-free
 
 from ..model import Project, RunRecord
+from .prelabel_quality import quality_text, read_quality
+from .run_record import LIVE
 from .training_runs import resolve, run_checkpoint, run_list, to_stored
 
 FINISHED = "finished"
@@ -38,6 +43,7 @@ class ModelOption:
     metrics: dict[str, Any] = field(default_factory=dict)  # of the epoch the checkpoint holds, when known
     threshold: float | None = None  # the score threshold the run suggests (best F1 on validation)
     advice: str | None = None  # the run's own word on a poor fit ("finds 1 of 8 validation objects ...")
+    live_steps: int | None = None  # a live run's steps (Learn as I label); None for any other
 
     @property
     def selection(self) -> float | None:
@@ -48,7 +54,8 @@ class ModelOption:
     @property
     def can_be_default(self) -> bool:
         status = self.run.status if self.run is not None else None
-        return self.run is not None and self.epochs_done >= 1 and status != "running"
+        trained = self.epochs_done >= 1 or bool(self.live_steps)
+        return self.run is not None and trained and status != "running"
 
     def label(self) -> str:
         """ "run 2026-12-04 14:10 · best.pth · mask AP50 31 %"."""
@@ -60,6 +67,10 @@ class ModelOption:
         return f"{where} · {self.figure()}"
 
     def figure(self) -> str:
+        if self.live_steps is not None:
+            quality = read_quality(self.checkpoint.parent)
+            judged = f", {quality_text(quality)}" if quality else ""
+            return f"learned while labelling, {plural(self.live_steps, 'step')}{judged}"
         if self.run is not None and self.epochs_done < 1:
             return "stopped before its first epoch ended"
         ap50 = _number(self.metrics.get("segm_AP50"))
@@ -145,6 +156,7 @@ def option_for_file(project: Project | None, path: str | os.PathLike) -> ModelOp
 def _option(checkpoint: Path, run: RunRecord | None) -> ModelOption:
     summary = _summary(checkpoint.parent)
     advice = summary.get("advice") if checkpoint.name == run_files.BEST else None
+    live = run is not None and run.design == LIVE
     return ModelOption(
         checkpoint,
         run,
@@ -152,6 +164,7 @@ def _option(checkpoint: Path, run: RunRecord | None) -> ModelOption:
         _metrics_for(checkpoint, run, summary),
         suggested_threshold(checkpoint),
         advice if isinstance(advice, str) else None,
+        int(_number(summary.get("last_step")) or 0) if live else None,
     )
 
 
@@ -188,7 +201,7 @@ def model_in_use(project: Project | None) -> ModelInUse:
         early = [o for o in options(project) if not o.can_be_default and o.run is not None]
         if early and note is None:
             note = (
-                f"No model yet: {len(early)} run(s) stopped before finishing an epoch, too early to "
+                f"No model yet: {plural(len(early), 'run')} stopped before finishing an epoch, too early to "
                 "predict with. Train at least one epoch, or pick one by hand."
             )
         return ModelInUse(None, chosen=False, note=f"{note}. {NO_RUN}" if stored else note)

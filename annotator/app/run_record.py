@@ -25,6 +25,7 @@ from ..model import Project, RunRecord
 from .training_runs import resolve, run_list, to_stored
 
 FINISHED = "finished"
+LIVE = "live"  # the design of a run that learned while the user labelled (RunRecord.design)
 
 
 class Change(enum.Enum):

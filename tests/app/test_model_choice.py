@@ -58,7 +58,7 @@ def test_a_run_stopped_inside_its_first_epoch_is_never_the_default(tmp_path):
     add_run(project, "early", status="stopped", epochs_done=None, ap=None, best=False, summary={"last_epoch": 0})
     assert default_option(project) is None
     in_use = model_in_use(project)
-    assert in_use.option is None and "1 run(s) stopped before finishing an epoch" in in_use.describe()
+    assert in_use.option is None and "1 run stopped before finishing an epoch" in in_use.describe()
     (early,) = options(project)  # it can still be picked by hand
     assert not early.can_be_default and early.figure() == "stopped before its first epoch ended"
     good = add_run(project, "good", ap=0.2)
@@ -141,3 +141,23 @@ def test_no_run_says_so(tmp_path):
     assert model_in_use(project).option is None
     assert model_in_use(project).describe() == model_choice.NO_RUN
     assert model_in_use(None).option is None
+
+
+def test_a_live_run_counts_by_its_steps_and_is_the_default_only_without_an_evaluated_run(tmp_path):
+    """Learn as I label writes last.pth and no epochs: Predict can use it after the session."""
+    from annotator.app.prelabel_quality import ImageQuality, append_quality
+
+    project = project_in(tmp_path / "p")
+    live = add_run(project, "live", status="stopped", epochs_done=0, ap=None, best=False)
+    live.design = "live"
+    (project.path.parent / "runs" / "live" / "summary.json").write_text(json.dumps({"live": True, "last_step": 91}))
+    append_quality(project.path.parent / "runs" / "live", ImageQuality(1, 0.4, 1, 1, 20.0))
+    assert default_option(project).run is live
+    figure = model_in_use(project).describe()
+    assert "learned while labelling, 91 steps, pre-label IoU 0.40 over the last 1 of 1 images" in figure
+    assert "stopped before" not in figure
+    evaluated = add_run(project, "evaluated", status="stopped", ap=0.05, started="2026-12-04T10:00:00")
+    assert default_option(project).run is evaluated, "a run with validation figures comes first"
+    project.polymask.runs = [live]
+    live.design = None  # the same folder recorded as a plain run stopped inside its first epoch
+    assert default_option(project) is None

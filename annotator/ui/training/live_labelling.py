@@ -27,7 +27,7 @@ from trainer.live.events import LivePrediction, LiveSettings, LiveStatus
 from ...app.live_feed import Finish, LiveFeed, Op, PrelabelInstance, Put, Remove, is_accept, next_to_label
 from ...app.live_training import MIN_IMAGES, LiveSession, best_previous_weights
 from ...app.run_list import last_live_quality
-from ...app.run_record import Change, RunRecorder
+from ...app.run_record import LIVE, Change, RunRecorder
 from ...app.training_runs import CONTINUE_LAST, new_run_folder, resolve, run_list
 from ...app.uncertainty import FLOOR
 from ...model import Edit, Project, SetDone
@@ -280,7 +280,7 @@ class LiveLabelling(QObject):
         active = session is self.session
         recorder = self._recorders.get(id(session))
         if isinstance(ev, Started) and recorder is None and id(session) in self._projects:
-            recorder = RunRecorder(self._projects[id(session)], str(session.out), ev.model, 0, "live")
+            recorder = RunRecorder(self._projects[id(session)], str(session.out), ev.model, 0, LIVE)
             self._recorders[id(session)] = self.recorder = recorder
         if recorder is not None and not isinstance(ev, (LiveStatus, LivePrediction)):
             if recorder.apply(ev) is Change.SAVE and self.host.project is recorder.project:
@@ -358,7 +358,7 @@ class LiveLabelling(QObject):
         self.prelabelled_with[ev.key] = ev.step
         if ev.key == self.host.current_key:
             n = len(feed.prelabels[ev.key])
-            self.status.showMessage(f"Pre-labelled by the live model (step {ev.step}): {n} object(s)", 5000)
+            self.status.showMessage(f"Pre-labelled by the live model (step {ev.step}), objects found: {n}", 5000)
 
     # ---- done & next ----------------------------------------------------------------------
     def done_and_next(self) -> str | None:
