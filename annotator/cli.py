@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from polymask_common.text import plural
+
 from . import __version__
 
 COMMANDS = ("convert", "validate", "demo", "train", "merge", "predict", "evaluate", "assist")
@@ -203,7 +205,7 @@ def cmd_convert(args) -> int:
     problems += written.left_out
     summary = written.summary()
     if problems:  # scripts must notice what was skipped
-        print(f"wrote {dst} ({args.to}) with {len(problems)} problem(s) listed above: {summary}")
+        print(f"wrote {dst} ({args.to}) with {plural(len(problems), 'problem')} listed above: {summary}")
         return 1
     print(f"wrote {dst} ({args.to}): {summary}")
     return 0
@@ -248,7 +250,7 @@ def cmd_validate(args) -> int:
     n_regions = sum(len(im.regions) for im in project.images)
     summary = f"{len(project.images)} images, {n_regions} regions, {len(project.class_names())} classes"
     if problems:
-        print(f"{len(problems)} problem(s) in {args.file}: {summary}", file=sys.stderr)
+        print(f"{plural(len(problems), 'problem')} in {args.file}: {summary}", file=sys.stderr)
         return 1
     print(f"{args.file}: no problems ({summary})")
     return 0

@@ -255,7 +255,7 @@ def test_convert_names_the_unreadable_image_and_writes_the_rest(tmp_path, capsys
     assert code == 1
     assert "photo_001.jpg" in err.err and "not an image Pillow can read" in err.err
     assert "--images" not in err.err
-    assert "with 1 problem(s)" in err.out
+    assert "with 1 problem listed above" in err.out
     assert [im["file_name"] for im in json.loads(out.read_text())["images"]] == ["photo_000.jpg", "photo_002.jpg"]
 
 
@@ -267,7 +267,7 @@ def test_convert_with_a_wrong_images_folder_says_so(tmp_path, capsys):
     out = tmp_path / "w.json"
     assert main(["convert", str(photos.json_path), str(out), "--to", "coco", "--images", str(tmp_path / "empty")]) == 2
     err = capsys.readouterr().err
-    assert "2 image(s) were not found" in err and "check the folder given with --images" in err
+    assert "2 images were not found" in err and "check the folder given with --images" in err
     assert not out.exists()
 
 
@@ -295,7 +295,7 @@ def test_convert_skipping_annotations_exits_one(tmp_path, capsys):
     out = tmp_path / "v.json"
     assert main(["convert", str(src), str(out), "--to", "via"]) == 1
     captured = capsys.readouterr()
-    assert "with 2 problem(s)" in captured.out
+    assert "with 2 problems listed above" in captured.out
     assert out.exists() and sum(len(v["regions"]) for v in json.loads(out.read_text()).values()) == 1
 
 

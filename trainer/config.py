@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from polymask_common import atomic
+from polymask_common.text import plural
 from trainer.choices import LOSS_NAMES
 from trainer.config_checks import problems
 from trainer.errors import ConfigError, TrainerError
@@ -93,7 +94,7 @@ class TrainConfig:
             for k in unknown:
                 close = difflib.get_close_matches(str(k), names, n=1)
                 hints.append(f"'{k}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-            raise ConfigError("Unknown training setting(s): " + ", ".join(hints) + ".")
+            raise ConfigError(f"{plural(len(hints), 'unknown training setting')}: " + ", ".join(hints) + ".")
         cfg = cls(**d)
         if cfg.loss_weights is not None and set(cfg.loss_weights) != set(LOSS_NAMES):
             merged = _default_loss_weights()

@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from polymask_common.text import plural
 from trainer.choices import ARCH_KEYS, AUGMENTATIONS, LOSS_NAMES, NAMED_WEIGHTS, NORMS, OPTIMIZERS, SCHEDULES
 from trainer.errors import ConfigError
 
@@ -147,10 +148,14 @@ def _relations(cfg: Any) -> list[str]:
         elif bad := sorted({str(v) for v in cfg.split.values()} - {"train", "val"}):
             found.append(f"'split' values must be 'train' or 'val', found {', '.join(bad)}")
     if isinstance(cfg.augment, (list, tuple)) and (bad := [a for a in cfg.augment if a not in AUGMENTATIONS]):
-        found.append(f"unknown augmentation(s) {', '.join(map(repr, bad))}; choose from {', '.join(AUGMENTATIONS)}")
+        named = ", ".join(map(repr, bad))
+        found.append(f"{plural(len(bad), 'unknown augmentation')} {named}; choose from {', '.join(AUGMENTATIONS)}")
     if isinstance(cfg.loss_weights, dict):
         if bad := [k for k in cfg.loss_weights if k not in LOSS_NAMES]:
-            found.append(f"unknown loss name(s) in 'loss_weights': {', '.join(bad)}; use {', '.join(LOSS_NAMES)}")
+            named = ", ".join(bad)
+            found.append(
+                f"{plural(len(bad), 'unknown loss name')} in 'loss_weights': {named}; use {', '.join(LOSS_NAMES)}"
+            )
         if not all(is_num(v) and v >= 0 for v in cfg.loss_weights.values()):
             found.append("loss weights must be numbers ≥ 0")
     return found

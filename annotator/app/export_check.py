@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from polymask_common.text import plural
+
 from ..io import export, fill_image_sizes
 from ..io.errors import split_notes
 from ..model import Problem
@@ -38,15 +40,17 @@ class SizeCheck:
     def reason(self) -> str:
         """Why the export is refused or incomplete, in one line."""
         if self.missing:
-            first = self.missing[0]
+            first, n = self.missing[0], len(self.missing)
             return (
-                f"COCO needs every image's width and height, and {len(self.missing)} image(s) were not found "
+                f"COCO needs every image's width and height, and {plural(n, 'image')} "
+                f"{'was' if n == 1 else 'were'} not found "
                 f"(first: {first.message.removeprefix('image file not found at ')})"
             )
         if self.unreadable:
             names = ", ".join(f"{p.image} ({p.message})" for p in self.unreadable[:3])
             more = f" and {len(self.unreadable) - 3} more" if len(self.unreadable) > 3 else ""
-            return f"{len(self.unreadable)} image(s) cannot be read and are left out: {names}{more}"
+            n = len(self.unreadable)
+            return f"{plural(n, 'image')} cannot be read and {'is' if n == 1 else 'are'} left out: {names}{more}"
         return ""
 
 

@@ -90,7 +90,7 @@ def next_list_reason(has_model: bool, unlabelled: int, predicted: int, busy: boo
     if predicted:
         return None
     if busy:
-        return f"Ranking once the model has predicted the {unlabelled} unlabelled image(s)…"
+        return f"Ranking once the model has predicted the {plural(unlabelled, 'unlabelled image')}…"
     if not has_model:
-        return f"{unlabelled} unlabelled image(s), not ranked: no model to predict with yet."
-    return f"{unlabelled} unlabelled image(s), not ranked yet: click Predict unlabelled."
+        return f"{plural(unlabelled, 'unlabelled image')}, not ranked: no model to predict with yet."
+    return f"{plural(unlabelled, 'unlabelled image')}, not ranked yet: click Predict unlabelled."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from polymask_common.text import plural
 from trainer.dataset.checks import DEFAULT_INPUT, FEW_OBJECTS, TINY_PX, input_scale
 
 from ..model import ImageRecord, Project, Region
@@ -51,12 +52,13 @@ def preflight(project: Project | None) -> list[Issue]:
             except AmbiguousClass:
                 ambiguous.append(im.filename)
     if no_class:
-        files = sorted(set(no_class))
+        files, one = sorted(set(no_class)), len(no_class) == 1
+        them = "it" if one else "them"
         issues.append(
             Issue(
                 "no-class",
-                f"{len(no_class)} region(s) have no class (in {_names(files)}): select them "
-                "and press a class key (1–9), or delete them.",
+                f"{plural(len(no_class), 'region')} {'has' if one else 'have'} no class (in {_names(files)}): "
+                f"select {them} and press a class key (1–9), or delete {them}.",
                 images=files,
             )
         )
@@ -65,7 +67,8 @@ def preflight(project: Project | None) -> list[Issue]:
         issues.append(
             Issue(
                 "ambiguous-class",
-                f"{len(ambiguous)} region(s) have zero or several classes ticked "
+                f"{plural(len(ambiguous), 'region')} {'has' if len(ambiguous) == 1 else 'have'} zero or several "
+                "classes ticked "
                 f"(in {_names(files)}): give each exactly one class (for several ticked, the "
                 "Classes panel's \"Keep the first class of each\" does it in one click).",
                 images=files,
@@ -82,13 +85,14 @@ def preflight(project: Project | None) -> list[Issue]:
         )
     missing = [im.filename for im in used if not project.image_path(im).is_file()]
     if missing:
+        them = "it" if len(missing) == 1 else "them"
         issues.append(
             Issue(
                 "missing-images",
-                f"{len(missing)} annotated image file(s) cannot be found "
-                f"({_names(missing)}): put them back in "
+                f"{plural(len(missing), 'annotated image file')} cannot be found "
+                f"({_names(missing)}): put {them} back in "
                 f"{project.image_root or (project.path.parent if project.path else '.')}"
-                " or remove them from the project.",
+                f" or remove {them} from the project.",
                 images=missing,
             )
         )
@@ -117,11 +121,13 @@ def data_notes(project: Project | None, input_size: tuple[int, int] = DEFAULT_IN
         )
     empty = [im.filename for im in used if not im.regions]
     if empty:
+        one = len(empty) == 1
         notes.append(
             Issue(
                 "no-objects",
-                f"{len(empty)} image(s) marked done have no objects ({_names(empty)}): they are used "
-                "as background, which is right only if nothing in them should be found.",
+                f"{plural(len(empty), 'image')} marked done {'has' if one else 'have'} no objects ({_names(empty)}): "
+                f"{'it is' if one else 'they are'} used as background, which is right only if nothing in "
+                f"{'it' if one else 'them'} should be found.",
                 blocking=False,
                 images=empty,
             )

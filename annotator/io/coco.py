@@ -32,6 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from polymask_common.text import plural
+
 from ..model import (
     OWN_KEY,
     AmbiguousClass,
@@ -534,7 +536,7 @@ def _notes(special: dict[str, int], closing: int) -> list[Problem]:
     notes = [
         Problem(
             SPECIAL_LABEL_LEFT_OUT,
-            f"{n} shape(s) labelled {name!r} left out: labelme's convention for "
+            f"{plural(n, 'shape')} labelled {name!r} left out: labelme's convention for "
             + ("regions to ignore" if name == IGNORE_LABEL else "the background")
             + ", not a category (as labelme2coco)",
         )
@@ -544,7 +546,8 @@ def _notes(special: dict[str, int], closing: int) -> list[Problem]:
         notes.append(
             Problem(
                 CLOSING_VERTEX,
-                f"{closing} polygon(s) end with a vertex repeating the first: written without it "
+                f"{plural(closing, 'polygon')} {'ends' if closing == 1 else 'end'} with a vertex repeating the first: "
+                "written without it "
                 "(COCO polygons close themselves; the shape is the same)",
             )
         )

@@ -15,6 +15,8 @@ import json
 import os
 from pathlib import Path, PurePosixPath
 
+from polymask_common.text import plural
+
 from ..model import ImageRecord, Problem, Project
 from ..model.validation import BAD_FILE_NAME
 from .errors import LABELME_FILE_RENAMED as RENAMED
@@ -60,12 +62,14 @@ def plan(project: Project, folder: Path) -> tuple[list[tuple[ImageRecord, Path]]
         taken.add(str(name).casefold())
         planned.append((image, folder / name))
     if renamed:
+        one = len(renamed) == 1
         problems.append(
             Problem(
                 RENAMED,
-                f"{len(renamed)} image(s) share a name (less the suffix) with another in their folder; "
-                f"their labelme files are named after the whole image name: {', '.join(renamed[:5])}"
-                + (" ..." if len(renamed) > 5 else ""),
+                f"{plural(len(renamed), 'image')} {'shares' if one else 'share'} a name (less the suffix) with "
+                f"another in {'its' if one else 'their'} folder; "
+                f"{'its labelme file is' if one else 'their labelme files are'} named after the whole image name: "
+                f"{', '.join(renamed[:5])}" + (" ..." if len(renamed) > 5 else ""),
             )
         )
     return planned, problems
@@ -98,7 +102,7 @@ def check_replaceable(folder: Path, targets: list[Path], protect: list[Path], re
     if foreign:
         raise FormatError(
             folder,
-            f"holds {len(foreign)} file(s) that Polymask did not write (or that changed since), which this "
+            f"holds {plural(len(foreign), 'file')} that Polymask did not write (or that changed since), which this "
             f"export would replace: {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}; "
             "choose an empty folder or move them",
         )

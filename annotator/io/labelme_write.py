@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from polymask_common.text import plural
+
 from ..model import (
     AmbiguousClass,
     Circle,
@@ -243,12 +245,13 @@ def write_labelme(project: Project, folder, embed_images: bool = False, protect=
     finally:
         if written:
             save_manifest(folder, written)
-    if writer.polylines_closed:
+    if n := writer.polylines_closed:
         problems.append(
             Problem(
                 POLYLINE_AS_POLYGON,
-                f"{writer.polylines_closed} polyline(s) of 3 or more points written as labelme polygons: "
-                "Polymask (and its COCO export) treats them as closed objects",
+                f"{plural(n, 'polyline')} of 3 or more points written as "
+                f"{'a labelme polygon' if n == 1 else 'labelme polygons'}: Polymask (and its COCO export) "
+                f"treats {'it as a closed object' if n == 1 else 'them as closed objects'}",
             )
         )
     return problems + writer.problems

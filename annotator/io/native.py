@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from polymask_common.text import plural
+
 from .. import __version__
 from ..model import OWN_KEY, PolymaskData, Problem, Project, own_data
 from ..model.validation import BAD_PROJECT_DATA
@@ -64,8 +66,8 @@ def from_native(data: dict, source=None) -> ReadResult:
         im.done = meta.get("done") is True
     if bad_sizes:
         problem(
-            f"{bad_sizes} image(s) in {POLYMASK_KEY}.images have a width or height that is not a "
-            "usable size; they are read from the image files instead"
+            f"{plural(bad_sizes, 'image')} in {POLYMASK_KEY}.images {'has' if bad_sizes == 1 else 'have'} a width or "
+            "height that is not a usable size; the size is read from the image file instead"
         )
     wanted = ours.pop("class_attribute", None)
     if isinstance(wanted, str) and wanted in project.region_attributes:
@@ -77,7 +79,9 @@ def from_native(data: dict, source=None) -> ReadResult:
     elif colours:
         kept = {k: c for k, c in colours.items() if isinstance(c, str)}
         if len(kept) != len(colours):
-            problem(f"{len(colours) - len(kept)} class colour(s) are not colour names; default colours are used")
+            n = len(colours) - len(kept)
+            wrong = "is not a colour name" if n == 1 else "are not colour names"
+            problem(f"{plural(n, 'class colour')} {wrong}; default colours are used")
             ours["class_colours"] = kept
     ours.pop("app_version", None)
     via_version = project.polymask.via_data_format_version  # read_via's

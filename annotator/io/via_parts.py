@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from polymask_common.text import plural
+
 from ..model import OWN_KEY, MultiPolygon, Polygon, Problem, Region, own_data
 from ..model.project import Project
 from ..model.records import ImageRecord
@@ -108,7 +110,8 @@ def holes_left_out(project: Project) -> list[Problem]:
                     problems.append(
                         Problem(
                             HOLES_NOT_IN_VIA,
-                            f"VIA has no holes: {holes} hole(s) of this object are written filled (its parts are kept)",
+                            f"VIA has no holes: {plural(holes, 'hole')} of this object {'is' if holes == 1 else 'are'} "
+                            "written filled (its parts are kept)",
                             image.filename,
                             index,
                         )

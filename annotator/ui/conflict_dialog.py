@@ -17,6 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from polymask_common.text import plural
+
 RELOAD, KEEP, MERGE = "reload", "keep", "merge"
 
 
@@ -46,7 +48,7 @@ class ConflictDialog(QDialog):
         self.later_button = QPushButton("Decide later")
         if merge_result is not None and merge_result.ok:
             self.merge_label.setText(
-                f"Merge takes {len(merge_result.from_theirs)} image(s) changed on disk and "
+                f"Merge takes {plural(len(merge_result.from_theirs), 'image')} changed on disk and "
                 f"keeps {len(merge_result.from_mine)} changed here."
             )
         else:

@@ -14,6 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from polymask_common.text import plural
+
 from ..app.conflicts import copy_path, merge_projects, project_from
 from ..io.disk_state import read_state
 from ..io.jsonfile import atomic_write_bytes
@@ -182,7 +184,8 @@ class SaveGuard(QObject):
             self.window.show_image(key)
         self.bar.hide()
         self._status(
-            f"Merged: {len(result.from_theirs)} image(s) from disk, {len(result.from_mine)} from this window", 15000
+            f"Merged: {plural(len(result.from_theirs), 'image')} from disk, {len(result.from_mine)} from this window",
+            15000,
         )
 
     # ---- closing ----------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def test_the_batch_message_says_how_many_were_predicted():
 
 def test_the_next_list_says_why_it_is_empty():
     assert next_list_reason(True, 0, 0, False).startswith("Nothing to rank")
-    assert next_list_reason(False, 5, 0, False) == "5 unlabelled image(s), not ranked: no model to predict with yet."
+    assert next_list_reason(False, 5, 0, False) == "5 unlabelled images, not ranked: no model to predict with yet."
+    assert next_list_reason(True, 1, 0, False) == "1 unlabelled image, not ranked yet: click Predict unlabelled."
     assert "click Predict unlabelled" in next_list_reason(True, 5, 0, False)
     assert next_list_reason(True, 5, 0, True).startswith("Ranking once")
     assert next_list_reason(True, 5, 2, False) is None

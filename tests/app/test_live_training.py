@@ -146,7 +146,5 @@ def test_each_finished_image_is_recorded_in_the_run_folder_and_read_back(tmp_pat
         f.write('{"image_id": 3, "iou": 0.')  # a write cut short by a kill
     back = read_quality(out)
     assert [(q.image_id, q.prelabelled, q.kept) for q in back] == [(1, False, 1), (2, True, 1)]
-    assert back[1].iou == pytest.approx(1 / 3, abs=1e-3) and back == [
-        type(q).from_dict(q.to_dict()) for q in s.quality
-    ]
+    assert back[1].iou == pytest.approx(1 / 3, abs=1e-3) and back == [type(q).from_dict(q.to_dict()) for q in s.quality]
     assert read_quality(tmp_path / "nowhere") == []

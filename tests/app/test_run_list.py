@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from annotator.app.run_files_ops import TRASH, RunFileError, purge, rename_run, restore, trash_run
 from annotator.app.prelabel_quality import ImageQuality, append_quality
+from annotator.app.run_files_ops import TRASH, RunFileError, purge, rename_run, restore, trash_run
 from annotator.app.run_list import describe, last_live_quality, list_runs
 from annotator.app.run_log import read_folder, read_previews, read_run_curves, save_previews, stamp_time
 from annotator.io import load_project, save_project

@@ -177,6 +177,6 @@ def test_a_closing_vertex_repeating_the_first_is_counted_in_the_summary(tmp_path
     closed = {"name": "polygon", "all_points_x": [1, 30, 15, 1], "all_points_y": [1, 2, 20, 1]}
     src = _write(tmp_path / "via.json", _via(["a.png"], shape=closed))
     assert main(["convert", str(src), str(tmp_path / "coco.json"), "--to", "coco"]) == 0
-    assert "1 polygon(s) end with a vertex repeating the first" in capsys.readouterr().err
+    assert "1 polygon ends with a vertex repeating the first" in capsys.readouterr().err
     (ann,) = json.loads((tmp_path / "coco.json").read_text(encoding="utf-8"))["annotations"]
     assert len(ann["segmentation"][0]) == 6

@@ -77,7 +77,10 @@ def test_a_closed_polyline_is_a_labelme_polygon_whose_mask_is_the_coco_mask(tmp_
     _image(tmp_path / "a.png")
     via = _write(tmp_path / "via.json", _via({"a.png": [(SWORD, {"kind": "sword"}), (BLADE, {"kind": "blade"})]}))
     assert main(["convert", str(via), str(tmp_path / "lm"), "--to", "labelme"]) == 0
-    assert "1 polyline(s) of 3 or more points written as labelme polygons" in capsys.readouterr().err
+    assert (
+        "1 polyline of 3 or more points written as a labelme polygon: Polymask (and its COCO export) treats it as a closed object"
+        in capsys.readouterr().err
+    )
     assert main(["convert", str(via), str(tmp_path / "coco.json"), "--to", "coco"]) == 0
     written = json.loads((tmp_path / "lm" / "a.json").read_text(encoding="utf-8"))
     assert [s["shape_type"] for s in written["shapes"]] == ["polygon", "polygon"]  # was a 10 px linestrip
@@ -252,7 +255,7 @@ def test_ignore_and_background_are_not_categories_nor_training_targets(tmp_path,
     assert [c["name"] for c in coco["categories"]] == ["cat"] and len(coco["annotations"]) == 1
     assert main(["convert", str(src), str(tmp_path / "coco.json"), "--to", "coco"]) == 0
     err = capsys.readouterr().err
-    assert "1 shape(s) labelled '__ignore__' left out" in err and "'_background_' left out" in err
+    assert "1 shape labelled '__ignore__' left out" in err and "'_background_' left out" in err
 
 
 # ---- 7. labelme 7's shapes ---------------------------------------------------------------------

@@ -51,9 +51,9 @@ def test_training_warns_in_one_line_and_repairs_what_it_trains_on(tmp_path: Path
     lines = [w for w in prepared.warnings if w.startswith("Data checks:")]
     assert len(lines) == 1
     line = lines[0]
-    assert "1 self-intersecting polygon(s) repaired" in line
-    assert f"1 object(s) under {TINY_PX} px" in line
-    assert "2 training image(s) without objects" in line
+    assert "1 self-intersecting polygon repaired" in line
+    assert f"1 object under {TINY_PX} px" in line
+    assert "2 training images without objects" in line
     assert f"under {FEW_OBJECTS} training objects: 'rare' 1" in line
     repaired = next(a for anns in prepared.anns_by_image.values() for a in anns if a["id"] == 1)
     assert len(repaired["segmentation"]) == 2  # the bow tie's two triangles

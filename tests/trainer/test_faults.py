@@ -264,13 +264,13 @@ def test_empty_and_zero_area_shapes_are_counted_in_a_warning(tmp_path):
     good = add_annotations(coco, 3, [[[2, 2, 30, 2, 30, 30, 2, 30]]])
     prepared = prepare(str(coco), str(tmp_path / "data/images"))
     [message] = [w for w in prepared.warnings if "zero area" in w]
-    assert "Ignored 5 object(s)" in message and f"img_002.png (annotation id {bad[0]})" in message
+    assert "Ignored 5 objects" in message and f"img_002.png (annotation id {bad[0]})" in message
     assert "and 0 more" not in message
     kept = {a["id"] for a in prepared.anns_by_image[3]}
     assert good[0] in kept and not kept & set(bad)
     events = list(fit(tiny_config(coco, tmp_path / "data/images", tmp_path / "run")))
     assert events[-1].kind == "finished" and any(
-        e.kind == "warning" and "Ignored 5 object(s)" in e.message for e in events
+        e.kind == "warning" and "Ignored 5 objects" in e.message for e in events
     )
 
 
@@ -335,5 +335,5 @@ def test_predict_skips_an_oversized_or_unreadable_image_and_goes_on(tmp_path, ca
         assert (tmp_path / "overlays" / f"{path.stem}.png").is_file()
     assert f"skipped: Cannot read the image {bomb}" in captured.err and "decompression bomb" in captured.err
     assert f"skipped: Cannot read the image {garbage}" in captured.err
-    assert "skipped 2 of 4 image(s)" in captured.err and "Traceback" not in captured.err
+    assert "skipped 2 of 4 images that could not be read" in captured.err and "Traceback" not in captured.err
     assert isinstance(json.loads(out.read_text()), list)

@@ -72,7 +72,7 @@ def test_preview_data_writes_aligned_samples_and_does_not_train(tmp_path, capsys
         for inst, m in zip(instances, masks):
             ys, xs = np.nonzero(m)
             assert inst["box"] == pytest.approx([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], abs=2.5)
-    assert "3 training sample(s)" in capsys.readouterr().out
+    assert "3 training samples as the model sees them" in capsys.readouterr().out
 
 
 def test_preview_data_reports_bad_input_without_a_traceback(tmp_path, capsys, dataset):

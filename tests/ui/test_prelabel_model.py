@@ -72,7 +72,7 @@ def test_a_stopped_first_epoch_is_not_the_default_and_the_model_is_named_after_r
     early = project.polymask.runs[-1]
     assert early.status == "stopped" and not early.epochs_done and early.last_checkpoint  # a last.pth exists
     assert ctl.predictions.checkpoint is None  # today's bug: predicting silently used this last.pth
-    assert "1 run(s) stopped before finishing an epoch" in panel.model_label.text()
+    assert "1 run stopped before finishing an epoch" in panel.model_label.text()
     w.show_image(project.images[-1].key)
     assert not ctl.predict_current()
     assert "stopped before finishing an epoch" in panel.status.text()

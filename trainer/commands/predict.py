@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from polymask_common.text import plural
 from trainer.commands.train import EXIT_FAILED, EXIT_OK, _fmt_time, _pct
 from trainer.errors import TrainerError
 from trainer.evaluation.suggested_threshold import run_note, suggested_threshold
@@ -156,7 +157,7 @@ def run_predict(args: argparse.Namespace) -> int:
     print(f"{n_inst} instances in {done} images → {args.out}" + (f", overlays in {overlay_dir}" if overlay_dir else ""))
     if skipped:
         print(
-            f"error: skipped {len(skipped)} of {len(paths)} image(s) that could not be read: "
+            f"error: skipped {len(skipped)} of {plural(len(paths), 'image')} that could not be read: "
             + ", ".join(skipped[:5])
             + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
             + f"; the results of the other {done} are in {args.out}.",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from polymask_common.text import plural
 from trainer.choices import NORMS
 from trainer.config import TrainConfig, parse_value
 from trainer.errors import TrainerError
@@ -227,7 +228,10 @@ def preview_data(cfg: TrainConfig, out_dir: str, count: int) -> int:
     except OSError as e:
         print(f"error: cannot write the preview to {out_dir}: {e.strerror or e}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{len(samples)} training sample(s) as the model sees them → {out_dir} (samples.json + overlay PNGs)")
+    them = "it" if len(samples) == 1 else "them"
+    print(
+        f"{plural(len(samples), 'training sample')} as the model sees {them} → {out_dir} (samples.json + overlay PNGs)"
+    )
     return EXIT_OK
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from shapely.geometry import Polygon
 from shapely.validation import make_valid
 
+from polymask_common.text import plural
+
 TINY_PX = 4  # an object narrower than this at the input size leaves the detector almost nothing to see
 FEW_OBJECTS = 5  # a class with fewer training objects is rarely learned
 DEFAULT_INPUT = (320, 640)  # the fast model's min_size, max_size (trainer.model.registry reads it here)
@@ -32,13 +34,13 @@ class DataChecks:
         """One line for the run's log, or None when all is well."""
         said = []
         if self.repaired:
-            said.append(f"{self.repaired} self-intersecting polygon(s) repaired (shapely make_valid)")
+            said.append(f"{plural(self.repaired, 'self-intersecting polygon')} repaired (shapely make_valid)")
         if self.degenerate:
-            said.append(f"{self.degenerate} polygon part(s) without area dropped")
+            said.append(f"{plural(self.degenerate, 'polygon part')} without area dropped")
         if self.tiny:
-            said.append(f"{self.tiny} object(s) under {TINY_PX} px at the {self.input_size}-px input size")
+            said.append(f"{plural(self.tiny, 'object')} under {TINY_PX} px at the {self.input_size}-px input size")
         if self.empty_images:
-            said.append(f"{self.empty_images} training image(s) without objects (used as background)")
+            said.append(f"{plural(self.empty_images, 'training image')} without objects (used as background)")
         if self.few:
             classes = ", ".join(f"'{name}' {n}" for name, n in self.few.items())
             said.append(f"class(es) with under {FEW_OBJECTS} training objects: {classes} (label more)")

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from polymask_common.text import plural
 from trainer.dataset.decode import decode_segmentation, load_coco, oriented_size
 from trainer.dataset.empty_objects import segmentation_area
 from trainer.errors import DatasetError
@@ -177,10 +178,14 @@ def _read_images(data: dict, root: Path, source: str, check_images: bool) -> _Im
         found.paths[iid] = path
     if missing:
         found.warnings.append(
-            _list_message(f"Skipped {len(missing)} image(s) listed in {source} that are not in {root}", missing)
+            _list_message(
+                f"Skipped {plural(len(missing), 'image')} listed in {source} that "
+                f"{'is' if len(missing) == 1 else 'are'} not in {root}",
+                missing,
+            )
         )
     if unreadable:
-        found.warnings.append(_list_message(f"Skipped {len(unreadable)} unreadable image(s)", unreadable))
+        found.warnings.append(_list_message(f"Skipped {plural(len(unreadable), 'unreadable image')}", unreadable))
     if not found.images_by_id:
         raise DatasetError(
             f"None of the {len(data['images'])} images listed in {source} could be read from {root}: "
@@ -195,7 +200,8 @@ def _read_images(data: dict, root: Path, source: str, check_images: bool) -> _Im
         if mismatched:
             found.warnings.append(
                 _list_message(
-                    f"{len(mismatched)} image(s) differ in size from {source} (EXIF rotation?); "
+                    f"{plural(len(mismatched), 'image')} {'differs' if len(mismatched) == 1 else 'differ'} in size "
+                    f"from {source} (EXIF rotation?); "
                     "annotations are used in the orientation shown",
                     mismatched,
                 )
@@ -231,12 +237,15 @@ def _group_annotations(anns: list[dict], found: _Images, cat_ids: set[int], sour
         out.by_image[a["image_id"]].append(a)
         out.count[a["category_id"]] += 1
     if orphans:
-        out.warnings.append(f"Ignored {orphans} annotation(s) in {source} whose category_id is not in its categories.")
+        out.warnings.append(
+            f"Ignored {plural(orphans, 'annotation')} in {source} whose category_id is not in its categories."
+        )
     if empty:
         out.warnings.append(
             _list_message(
-                f"Ignored {len(empty)} object(s) in {source} whose shape is empty or has zero area (no segmentation, "
-                "fewer than three points, all points on a line, or outside the image); the model cannot learn from them",
+                f"Ignored {plural(len(empty), 'object')} in {source} whose shape is empty or has zero area (no "
+                "segmentation, fewer than three points, all points on a line, or outside the image); the model cannot "
+                f"learn from {'it' if len(empty) == 1 else 'them'}",
                 [f"{found.images_by_id[a['image_id']].get('file_name')} (annotation id {a.get('id')})" for a in empty],
             )
         )

@@ -6,6 +6,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
+from polymask_common.text import plural
 from trainer.errors import ConfigError
 from trainer.events import Event, event_from_dict
 
@@ -71,7 +72,7 @@ class LiveSettings:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(d or {}) - names)
         if unknown:
-            raise ConfigError(f"Unknown live-training setting(s): {', '.join(unknown)}.")
+            raise ConfigError(f"{plural(len(unknown), 'unknown live-training setting')}: {', '.join(unknown)}.")
         return cls(**(d or {}))
 
     def to_dict(self) -> dict[str, Any]:

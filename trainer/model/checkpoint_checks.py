@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from polymask_common.text import plural
 from trainer.errors import CheckpointError
 from trainer.model.registry import build_model
 
@@ -70,13 +71,13 @@ def _fit_problem(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> str:
     if wrong:
         k = wrong[0]
         parts.append(
-            f"{len(wrong)} weight(s) of another shape than the model's, e.g. {k!r} "
+            f"{plural(len(wrong), 'weight')} of another shape than the model's, e.g. {k!r} "
             f"{tuple(state[k].shape)} where the model has {tuple(expected[k].shape)}"
         )
     if missing:
-        parts.append(f"it lacks {len(missing)} weight(s): {_names(missing)}")
+        parts.append(f"it lacks {plural(len(missing), 'weight')}: {_names(missing)}")
     if extra:
-        parts.append(f"{len(extra)} weight(s) the model does not have: {_names(extra)}")
+        parts.append(f"{plural(len(extra), 'weight')} the model does not have: {_names(extra)}")
     return "; ".join(parts)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
+from polymask_common.text import plural
 from trainer.augment.transforms import build_transforms, training_dataset
 from trainer.config import TrainConfig
 from trainer.dataset.instances import CocoInstances, EpochRandomSampler, GroupedBatchSampler, collate
@@ -252,7 +253,7 @@ class _Run:
         removed = clean_stale_temps(self.run_dir)
         if removed:
             warnings.append(
-                f"Removed {len(removed)} unfinished checkpoint file(s) left in {self.run_dir} by "
+                f"Removed {plural(len(removed), 'unfinished checkpoint file')} left in {self.run_dir} by "
                 f"a save that was interrupted: {', '.join(f.name for f in removed)}."
             )
         self.cfg.save(self.run_dir)

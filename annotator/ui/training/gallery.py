@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from polymask_common.text import plural
 from trainer.events import PREVIEW_SCORE  # torch-free
 
 from ..image_cache import BackgroundLoader
@@ -157,21 +158,22 @@ class GalleryPanel(QWidget):
             if record is not None:
                 self._show_photo(cell, str(project.image_path(record)))
             n = len(pred)
-            cell.left.setToolTip(f"{item.get('file_name')}: {n} prediction(s) scoring ≥ {PREVIEW_SCORE}")
-            cell.right.setToolTip(f"{item.get('file_name')}: {len(truth)} annotated region(s)")
+            cell.left.setToolTip(f"{item.get('file_name')}: {plural(n, 'prediction')} scoring ≥ {PREVIEW_SCORE}")
+            cell.right.setToolTip(f"{item.get('file_name')}: {plural(len(truth), 'annotated region')}")
             col = index * 2  # pairs side by side: model | ground truth
             name = QLabel(f"<b>{item.get('file_name')}</b>")
             self.grid.addWidget(name, 0, col, 1, 2)
             self.grid.addWidget(cell.left, 1, col)
             self.grid.addWidget(cell.right, 1, col + 1)
             self.grid.addWidget(
-                QLabel(f"model: {n} prediction(s)" if n else f"model: nothing ≥ {PREVIEW_SCORE}"), 2, col
+                QLabel(f"model: {plural(n, 'prediction')}" if n else f"model: nothing ≥ {PREVIEW_SCORE}"), 2, col
             )
-            self.grid.addWidget(QLabel(f"ground truth: {len(truth)} region(s)"), 2, col + 1)
+            self.grid.addWidget(QLabel(f"ground truth: {plural(len(truth), 'region')}"), 2, col + 1)
             self.grid.setColumnMinimumWidth(col + 1, THUMB + 16)
             self.cells.append(cell)
         self.caption.setText(
-            f"Epoch {ev.epoch}: predictions (score ≥ {PREVIEW_SCORE}) on {len(ev.items)} validation image(s), ground truth beside."
+            f"Epoch {ev.epoch}: predictions (score ≥ {PREVIEW_SCORE}) on "
+            f"{plural(len(ev.items), 'validation image')}, ground truth beside."
         )
 
     @staticmethod

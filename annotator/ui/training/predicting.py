@@ -209,7 +209,7 @@ class PredictionController(QObject):
         self._batch_keys, self._failures = unlabelled, []
         n = self.predictions.request(self._items(keys))
         if n:
-            self.say(f"Predicting {n} of {len(unlabelled)} unlabelled image(s) in the background…", 5000)
+            self.say(f"Predicting {n} of {plural(len(unlabelled), 'unlabelled image')} in the background…", 5000)
         else:
             self.say(self._batch_text(), 8000)
             self._update_next()
@@ -231,7 +231,7 @@ class PredictionController(QObject):
         self._update_next()
         if self._batch_keys is None and key == self.host.current_key:  # "Predict this image" done
             counts = self.predictions.counts(key)
-            listed = f"{counts.shown} object(s) at or above {counts.threshold:.2f}"
+            listed = f"{plural(counts.shown, 'object')} at or above {counts.threshold:.2f}"
             self.say(f"{self.host.project.image(key).filename}: {listed}." if self.host.project else listed)
 
     def _on_failed(self, key: str, message: str) -> None:

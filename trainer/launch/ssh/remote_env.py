@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from polymask_common.text import plural
 from trainer.launch.ssh.transport import Connection, RemoteError, q, remote_failure
 from trainer.launch.ssh.wheel import file_sha256
 
@@ -174,6 +175,6 @@ def describe_host(conn: Connection, side: RemoteSide) -> dict:
 
 def host_line(host: str, info: dict) -> str:
     gpus = info.get("gpus") or []
-    where = f"{len(gpus)} GPU(s): {', '.join(gpus)}" if gpus else "no GPU (training runs on its CPU)"
+    where = f"{plural(len(gpus), 'GPU')}: {', '.join(gpus)}" if gpus else "no GPU (training runs on its CPU)"
     cuda = f", CUDA {info['cuda']}" if info.get("cuda") else ""
     return f"{host}: torch {info.get('torch')}{cuda}, {where}"
