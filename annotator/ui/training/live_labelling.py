@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QBoxLayout, QLabel, QMenu, QStatusBar
 
+from polymask_common.text import plural
 from trainer.events import CheckpointSaved, Event, Failed, Finished, Started, Step  # torch-free
 from trainer.live.events import LivePrediction, LiveSettings, LiveStatus
 
@@ -358,7 +359,7 @@ class LiveLabelling(QObject):
         self.prelabelled_with[ev.key] = ev.step
         if ev.key == self.host.current_key:
             n = len(feed.prelabels[ev.key])
-            self.status.showMessage(f"Pre-labelled by the live model (step {ev.step}), objects found: {n}", 5000)
+            self.status.showMessage(f"Pre-labelled by the live model (step {ev.step}): {plural(n, 'object')}", 5000)
 
     # ---- done & next ----------------------------------------------------------------------
     def done_and_next(self) -> str | None:

@@ -54,7 +54,7 @@ class LivePanel(QWidget):
             import pyqtgraph as pg
 
             self.plot = pg.PlotWidget(background="#232323")
-            self.plot.setMinimumHeight(36)
+            self.plot.setMinimumHeight(72)  # under ~70 px the axis labels run into each other
             # as wide as the column, never wider (its own size hint would push the right axis out)
             self.plot.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.plot.setMinimumWidth(120)
@@ -62,6 +62,7 @@ class LivePanel(QWidget):
             self.plot.hide()  # until an image is labelled while learning
             item = self.plot.getPlotItem()
             item.setYRange(0, 1, padding=0.02)
+            item.getAxis("left").setTicks([[(0.0, "0"), (0.5, ".5"), (1.0, "1")]])  # three fit a small plot
             item.setLabel("left", "IoU", color=MEAN_COLOUR)
             item.showAxis("right")
             item.setLabel("right", "s", color=SECONDS_COLOUR)
