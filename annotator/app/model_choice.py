@@ -44,6 +44,7 @@ class ModelOption:
     threshold: float | None = None  # the score threshold the run suggests (best F1 on validation)
     advice: str | None = None  # the run's own word on a poor fit ("finds 1 of 8 validation objects ...")
     live_steps: int | None = None  # a live run's steps (Learn as I label); None for any other
+    live_quality: str = ""  # a live run's pre-label IoU in words, read from its folder once
 
     @property
     def selection(self) -> float | None:
@@ -68,8 +69,7 @@ class ModelOption:
 
     def figure(self) -> str:
         if self.live_steps is not None:
-            quality = read_quality(self.checkpoint.parent)
-            judged = f", {quality_text(quality)}" if quality else ""
+            judged = f", {self.live_quality}" if self.live_quality else ""
             return f"learned while labelling, {plural(self.live_steps, 'step')}{judged}"
         if self.run is not None and self.epochs_done < 1:
             return "stopped before its first epoch ended"
@@ -157,6 +157,7 @@ def _option(checkpoint: Path, run: RunRecord | None) -> ModelOption:
     summary = _summary(checkpoint.parent)
     advice = summary.get("advice") if checkpoint.name == run_files.BEST else None
     live = run is not None and run.design == LIVE
+    quality = read_quality(checkpoint.parent) if live else []
     return ModelOption(
         checkpoint,
         run,
@@ -165,6 +166,7 @@ def _option(checkpoint: Path, run: RunRecord | None) -> ModelOption:
         suggested_threshold(checkpoint),
         advice if isinstance(advice, str) else None,
         int(_number(summary.get("last_step")) or 0) if live else None,
+        quality_text(quality) if quality else "",
     )
 
 

@@ -137,10 +137,14 @@ def read_quality(folder: Path) -> list[ImageQuality]:
     return out
 
 
+def recent_ious(quality: list[ImageQuality], n: int = 10) -> list[float]:
+    """The IoUs of the last `n` images that had a pre-label (the figure's "last 10")."""
+    return [q.iou for q in quality if q.prelabelled][-n:]
+
+
 def quality_text(quality: list[ImageQuality], n: int = 10) -> str:
     """In words: "pre-label IoU 0.25 over the last 10 of 31 images", or why there is none."""
-    helped = [q.iou for q in quality if q.prelabelled]
-    if not helped:
+    last = recent_ious(quality, n)
+    if not last:
         return f"no pre-label yet ({len(quality)} labelled)" if quality else "no image labelled while it learned"
-    last = helped[-n:]
     return f"pre-label IoU {sum(last) / len(last):.2f} over the last {len(last)} of {len(quality)} images"

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...app.prelabel_quality import ImageQuality, rolling_mean
+from ...app.prelabel_quality import ImageQuality, recent_ious, rolling_mean
 
 IOU_COLOUR, MEAN_COLOUR, SECONDS_COLOUR = "#4e79a7", "#e15759", "#f28e2b"
 
@@ -103,7 +103,7 @@ class LivePanel(QWidget):
         timed = [(x, q.seconds) for x, q in zip(xs, quality) if q.seconds is not None]
         self.curves["seconds"].setData([x for x, _ in timed], [s for _, s in timed])
         self.seconds_box.enableAutoRange()
-        last = hy[-10:]
+        last = recent_ious(quality)
         mean = f"IoU {sum(last) / len(last):.2f} (last {len(last)})" if last else "no pre-label yet"
         secs = [s for _, s in timed[-10:]]
         pace = f" · {sum(secs) / len(secs):.0f} s/image" if secs else ""
